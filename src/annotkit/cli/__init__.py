@@ -1,0 +1,70 @@
+"""The ``annotkit`` command line: one click group, one module per command (loaded lazily)."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from typing import Any
+
+import click
+
+from annotkit import __version__
+
+__all__ = ["cli", "main"]
+
+# command name -> (module under annotkit.cli, attribute, one-line help shown in `annotkit --help`)
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "run": ("run", "run_cli", "Run the whole pipeline (detect, align, annotate) into a folder."),
+    "detect": ("detect", "detect_cli", "Detect languages of documents, blocks and sentences."),
+    "align": ("align", "align_cli", "Find and align parallel EN/ZH passages and sentences."),
+    "annotate": ("annotate", "annotate_cli", "Pre-annotate CELL_TYPE, DOSE and SCALE entities."),
+    "evaluate": ("evaluate", "evaluate_cli", "Score predicted spans against gold (strict/lenient)."),
+    "export": ("export", "export_cli", "Export NER or parallel corpora (CoNLL, HF, TMX, …)."),
+    "doccano": ("doccano", "doccano_cli", "Run a local doccano server; push and pull annotations."),
+    "train": ("train", "train_cli", "Train a stanza NER model on corrected annotations."),
+    "models": ("models", "models_cli", "List, show and promote trained models."),
+}
+
+
+class LazyGroup(click.Group):
+    """A group that imports a command's module only when that command is used."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [name for name in COMMANDS if self._available(name)]
+
+    def _available(self, name: str) -> bool:
+        module = COMMANDS[name][0]
+        return importlib.util.find_spec(f"annotkit.cli.{module}") is not None
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS or not self._available(cmd_name):
+            return None
+        module, attr, _ = COMMANDS[cmd_name]
+        mod = importlib.import_module(f"annotkit.cli.{module}")
+        command: click.Command = getattr(mod, attr)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, COMMANDS[name][2]) for name in self.list_commands(ctx)]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="annotkit")
+@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+def cli(debug: bool) -> None:
+    """annotkit: build bilingual (English/Chinese) biomedical training corpora.
+
+    \b
+    Examples:
+      annotkit detect seeds/ -o detect.jsonl
+      annotkit annotate seeds/ -o pre.jsonl
+      annotkit run seeds/ -o annotations/demo
+    """
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Console-script entry point."""
+    return cli.main(args=argv, prog_name="annotkit")
