@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: install
-	$(BIN)/annotkit run seeds -o annotations/demo
+	$(BIN)/annotkit run seeds -o annotations/pre
 
 test: install
 	$(BIN)/python -m pytest

@@ -192,8 +192,15 @@ class Document:
         # MappingProxyType cannot be pickled; rebuild from a plain dict.
         return (
             _rebuild_document,
-            (self.id, self.text, self.spans, self.lang, self.segments, self.sentences,
-             dict(self.meta)),
+            (
+                self.id,
+                self.text,
+                self.spans,
+                self.lang,
+                self.segments,
+                self.sentences,
+                dict(self.meta),
+            ),
         )
 
 

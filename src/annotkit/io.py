@@ -401,7 +401,9 @@ def _read_table(
         if idc and idc in row and row[idc] not in (None, ""):
             rec["id"] = str(row[idc])
         rec["meta"] = {
-            k: v for k, v in row.items() if k not in {column, idc} and isinstance(v, (str, int, float))
+            k: v
+            for k, v in row.items()
+            if k not in {column, idc} and isinstance(v, (str, int, float))
         }
         yield f"{path}:{row_no}", rec
 
@@ -465,7 +467,9 @@ def read_documents(
                 if doc is not None:
                     yield doc
         else:
-            doc = guarded(lambda path=path, root=root: read_text_file(path, doc_id=_id_for(path, root)))
+            doc = guarded(
+                lambda path=path, root=root: read_text_file(path, doc_id=_id_for(path, root))
+            )
             if doc is not None:
                 yield doc
 

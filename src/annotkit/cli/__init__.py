@@ -15,10 +15,19 @@ __all__ = ["cli", "main"]
 # command name -> (module under annotkit.cli, attribute, one-line help shown in `annotkit --help`)
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "run": ("run", "run_cli", "Run the whole pipeline (detect, align, annotate) into a folder."),
+    "convert": (
+        "convert",
+        "convert_cli",
+        "Read txt/JSONL/CSV/TSV/Parquet into JSONL documents.",
+    ),
     "detect": ("detect", "detect_cli", "Detect languages of documents, blocks and sentences."),
     "align": ("align", "align_cli", "Find and align parallel EN/ZH passages and sentences."),
     "annotate": ("annotate", "annotate_cli", "Pre-annotate CELL_TYPE, DOSE and SCALE entities."),
-    "evaluate": ("evaluate", "evaluate_cli", "Score predicted spans against gold (strict/lenient)."),
+    "evaluate": (
+        "evaluate",
+        "evaluate_cli",
+        "Score predicted spans against gold.",
+    ),
     "export": ("export", "export_cli", "Export NER or parallel corpora (CoNLL, HF, TMX, …)."),
     "doccano": ("doccano", "doccano_cli", "Run a local doccano server; push and pull annotations."),
     "train": ("train", "train_cli", "Train a stanza NER model on corrected annotations."),
