@@ -32,13 +32,13 @@ from annotkit.io import document_from_record, document_to_record, read_documents
 from annotkit.offsets import OffsetMap, from_graphemes, from_utf16, to_graphemes, to_utf16
 
 __all__ = [
-    "LABELS",
     "AlignmentError",
     "AnnotkitError",
     "Bead",
     "ConfigError",
     "Document",
     "InputError",
+    "LABELS",
     "ModelNotFoundError",
     "OffsetError",
     "OffsetMap",
