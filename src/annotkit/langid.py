@@ -646,14 +646,11 @@ def _hans_hant_chars() -> tuple[frozenset[str], frozenset[str]]:
             if line.startswith("#"):
                 continue
             parts = line.split(" ", 2)
-            if len(parts) < 3 or len(parts[0]) != len(parts[1]):
+            if len(parts) < 3:
                 continue
-            for t, s in zip(parts[0], parts[1], strict=True):
-                if t != s:
-                    trad.add(t)
-                    simp.add(s)
-    both = simp & trad
-    return frozenset(simp - both), frozenset(trad - both)
+            trad.update(parts[0])
+            simp.update(parts[1])
+    return frozenset(simp - trad), frozenset(trad - simp)
 
 
 def zh_script(text: str) -> str:
