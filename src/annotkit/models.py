@@ -1,0 +1,183 @@
+"""The model registry: ``models/NAME/VERSION/`` folders and the promoted model.
+
+Layout (see ``models/README.md``)::
+
+    models/
+      registry.json            {"promoted": "NAME/VERSION"}   (written by `models promote`)
+      NAME/
+        VERSION/               v1, v2, … (or any --version given to `annotkit train`)
+          ner.pt               the stanza NER tagger
+          resources.json       minimal stanza resources: loads the model offline
+          model.json           the model card (annotkit.train.ModelCard)
+          README.md            the model card for people
+
+The models folder is ``$ANNOTKIT_MODELS_DIR`` when set, else ``./models``. A model is
+referred to as ``NAME/VERSION``, ``NAME`` (its newest version) or a folder path.
+
+EXAMPLE:
+    >>> from annotkit.models import list_models, promote, promoted_model
+    >>> [c.ref for c in list_models("models")]
+    ['ner/v1']
+    >>> promote("ner/v1", models_dir="models").ref
+    'ner/v1'
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+from annotkit.errors import InputError, ModelNotFoundError
+from annotkit.train import MODEL_FILE, ModelCard
+
+__all__ = [
+    "REGISTRY_FILE",
+    "default_models_dir",
+    "get_model",
+    "list_models",
+    "promote",
+    "promoted_model",
+    "validate_name",
+]
+
+REGISTRY_FILE = "registry.json"
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+
+def default_models_dir() -> Path:
+    """``$ANNOTKIT_MODELS_DIR`` or ``./models``."""
+    return Path(os.environ.get("ANNOTKIT_MODELS_DIR") or "models")
+
+
+def validate_name(name: str) -> str:
+    """Return ``name`` if it is a valid model name or version, else raise InputError."""
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
+        raise InputError(
+            f"invalid model name or version {name!r}; use letters, digits, '.', '_' or '-' "
+            "(up to 64 characters, starting with a letter or digit)"
+        )
+    return name
+
+
+def _root(models_dir: str | os.PathLike[str] | None) -> Path:
+    return Path(models_dir) if models_dir is not None else default_models_dir()
+
+
+def _version_key(version: str) -> tuple[int, int, str]:
+    if version[:1] == "v" and version[1:].isdigit():
+        return (1, int(version[1:]), version)
+    return (0, 0, version)
+
+
+def _read_card(vdir: Path) -> ModelCard:
+    card_file = vdir / "model.json"
+    try:
+        rec = json.loads(card_file.read_text("utf-8"))
+    except FileNotFoundError:
+        raise ModelNotFoundError(
+            f"no model card at {card_file}; train a model with `annotkit train` "
+            "(folders without model.json are not models)"
+        ) from None
+    except (OSError, json.JSONDecodeError) as err:
+        raise ModelNotFoundError(
+            f"cannot read model card {card_file} ({err}); retrain the model"
+        ) from None
+    return ModelCard.from_dict(rec, path=str(vdir))
+
+
+def list_models(models_dir: str | os.PathLike[str] | None = None) -> list[ModelCard]:
+    """Cards of every model under ``models_dir``, sorted by name then version."""
+    root = _root(models_dir)
+    cards: list[ModelCard] = []
+    if not root.is_dir():
+        return cards
+    for name_dir in sorted(p for p in root.iterdir() if p.is_dir() and _NAME.fullmatch(p.name)):
+        versions = [v for v in name_dir.iterdir() if (v / "model.json").is_file()]
+        for vdir in sorted(versions, key=lambda v: _version_key(v.name)):
+            cards.append(_read_card(vdir))
+    return cards
+
+
+def get_model(ref: str, models_dir: str | os.PathLike[str] | None = None) -> ModelCard:
+    """The card of ``NAME/VERSION``, ``NAME`` (newest version) or a model folder path.
+
+    EXAMPLE:
+        >>> get_model("ner", models_dir="models").version
+        'v1'
+    """
+    root = _root(models_dir)
+    as_path = Path(ref)
+    if (as_path / "model.json").is_file() and (as_path / MODEL_FILE).is_file():
+        return _read_card(as_path)
+    parts = ref.strip("/").split("/")
+    if len(parts) not in (1, 2) or not all(_NAME.fullmatch(p) for p in parts):
+        raise ModelNotFoundError(
+            f"no model {ref!r}; refer to a model as NAME, NAME/VERSION or a model folder "
+            f"(see `annotkit models list --models-dir {root}`)"
+        )
+    name_dir = root / parts[0]
+    known = [c.ref for c in list_models(root)]
+    if len(parts) == 1:
+        versions = [c for c in list_models(root) if c.name == parts[0]]
+        if not versions:
+            raise ModelNotFoundError(
+                f"no model named {parts[0]!r} in {root}; known models: "
+                f"{', '.join(known) or 'none'}. Train one with `annotkit train --name "
+                f"{parts[0]}` or pass --models-dir"
+            )
+        return versions[-1]
+    vdir = name_dir / parts[1]
+    if not (vdir / "model.json").is_file():
+        raise ModelNotFoundError(
+            f"no model {ref!r} in {root}; known models: {', '.join(known) or 'none'}. "
+            "Check the name/version or pass --models-dir"
+        )
+    if not (vdir / MODEL_FILE).is_file():
+        raise ModelNotFoundError(
+            f"model {ref!r} has a card but no {MODEL_FILE} in {vdir}; retrain it"
+        )
+    return _read_card(vdir)
+
+
+def promote(ref: str, models_dir: str | os.PathLike[str] | None = None) -> ModelCard:
+    """Make ``ref`` the model that ``annotate --engine model|ensemble`` uses by default.
+
+    The choice is recorded in ``models_dir/registry.json`` as ``{"promoted": "NAME/VERSION"}``.
+    """
+    root = _root(models_dir)
+    card = get_model(ref, root)
+    try:
+        inside = Path(card.path).resolve().parent.parent == root.resolve()
+    except OSError:
+        inside = False
+    if not inside:
+        raise InputError(
+            f"model {ref!r} lives outside the models folder {root}; copy it to "
+            f"{root}/NAME/VERSION first, then promote NAME/VERSION"
+        )
+    tmp = root / f".{REGISTRY_FILE}.tmp"
+    tmp.write_text(json.dumps({"promoted": card.ref}, indent=1) + "\n", "utf-8")
+    os.replace(tmp, root / REGISTRY_FILE)
+    return card
+
+
+def promoted_model(models_dir: str | os.PathLike[str] | None = None) -> ModelCard:
+    """The card of the promoted model; :class:`ModelNotFoundError` says how to promote one."""
+    root = _root(models_dir)
+    reg = root / REGISTRY_FILE
+    try:
+        ref = json.loads(reg.read_text("utf-8"))["promoted"]
+    except FileNotFoundError:
+        raise ModelNotFoundError(
+            f"no promoted model in {root} (no {REGISTRY_FILE}); train one with `annotkit train "
+            "--data FILE --name NAME`, then `annotkit models promote NAME/VERSION` (or set "
+            "ANNOTKIT_MODELS_DIR / pass a model path)"
+        ) from None
+    except (OSError, json.JSONDecodeError, KeyError, TypeError) as err:
+        raise ModelNotFoundError(
+            f"cannot read the promoted model from {reg} ({err}); run `annotkit models "
+            "promote NAME/VERSION` again"
+        ) from None
+    return get_model(str(ref), root)
