@@ -114,7 +114,7 @@ _FUNCTION_WORDS: dict[str, str] = {
     "en": "the of and to in is was were are be been with that this for on by as at from "
     "which have has had it its an not or but they their there these those we our you your "
     "he she his her will would can could should may also than into about more after other "
-    "such only both between during",
+    "such only both between during us them him what who when where how did does if any",
     "de": "der die das und ist nicht ein eine einer eines dem den des mit von zu auf für sich "
     "auch es sie wir ich wird werden wurde sind war bei nach aus dass oder noch nur aber "
     "wie kann",
@@ -133,6 +133,7 @@ _FUNCTION_WORD_BONUS = math.log(20.0)
 _ALPHA = 5e-5  # langdetect's smoothing weight (alpha 0.5 / BASE_FREQ 10000)
 
 _WORD_RE = regex.compile(r"\p{L}+")
+_ALNUM_RUN = regex.compile(r"[\p{L}\p{M}\p{N}]+")
 _URL_RE = regex.compile(r"(?:https?://|www\.)\S+|[-_.0-9A-Za-z]+@[-_.0-9A-Za-z]+")
 _OPEN = "([{（［｛【〔〖「『《〈"
 _CLOSE = ")]}）］｝】〕〗」』》〉"
@@ -156,13 +157,38 @@ def _script(ch: str) -> str:
     return "Other"
 
 
-def _script_counts(text: str) -> Counter[str]:
-    counts: Counter[str] = Counter()
-    for ch in text:
-        s = _script(ch)
-        if s:
-            counts[s] += 1
-    return counts
+def _evidence(text: str) -> list[str]:
+    """The script of each character that is evidence of a language, ``""`` elsewhere.
+
+    CJK characters always count; letters of other scripts count in runs of two or more
+    letters without digits (identifiers such as ``NCT03011398``, ``L4-L5`` or DOIs are not
+    words). Letters inside brackets count only when nothing outside brackets does, so a
+    bracketed term takes the language of the sentence around it.
+    """
+    marks = [""] * len(text)
+    urls = [m.span() for m in _URL_RE.finditer(text)]
+    for m in _ALNUM_RUN.finditer(text):
+        if urls and any(a <= m.start() < b for a, b in urls):
+            continue  # URLs and e-mail addresses are not words
+        run = m.group()
+        scripts = [_script(ch) for ch in run]
+        other = sum(1 for sc in scripts if sc and sc not in _CJK_SCRIPTS)
+        keep_other = other >= 2 and not any(ch.isdigit() for ch in run)
+        base = m.start()
+        for k, sc in enumerate(scripts):
+            if sc and (keep_other or sc in _CJK_SCRIPTS):
+                marks[base + k] = sc
+    depths = _bracket_depths(text, 0, len(text))
+    if any(mark and d == 0 for mark, d in zip(marks, depths, strict=True)):
+        marks = [mark if d == 0 else "" for mark, d in zip(marks, depths, strict=True)]
+    return marks
+
+
+def _masked(text: str, marks: list[str]) -> str:
+    """``text`` with letters that are not evidence blanked out (offsets unchanged)."""
+    return "".join(
+        " " if not mark and _script(ch) else ch for ch, mark in zip(text, marks, strict=True)
+    )
 
 
 def _cjk_lang(counts: Counter[str]) -> tuple[str, float]:
@@ -333,7 +359,8 @@ def _detect(
     default_latin: str = "en",
 ) -> tuple[str, float, bool]:
     """(language, score, strong evidence?) for one piece of text."""
-    counts = _script_counts(text)
+    marks = _evidence(text)
+    counts = Counter(mark for mark in marks if mark)
     if not counts:
         return "und", 1.0, False
     total = sum(counts.values())
@@ -351,6 +378,7 @@ def _detect(
     share = counts[script] / total
     if script in _SCRIPT_LANG:
         return _SCRIPT_LANG[script], round(share, 4), True
+    text = _masked(text, marks)
     if script == "Latin":
         if _latin_words(text) < _STRONG_LATIN_WORDS:
             return default_latin, round(0.5 * share, 4), False
@@ -438,13 +466,11 @@ def _bracket_depths(text: str, start: int, end: int) -> list[int]:
 
 def _script_runs(text: str, start: int, end: int) -> list[tuple[str, int, int]]:
     """Runs ``(kind, first, last+1)`` of CJK ("C") or other ("L") letters outside brackets."""
-    depths = _bracket_depths(text, start, end)
-    if all(d > 0 for d, ch in zip(depths, text[start:end], strict=True) if _script(ch)):
-        depths = [0] * len(depths)  # the whole sentence is bracketed: look inside
+    marks = _evidence(text[start:end])
     runs: list[tuple[str, int, int]] = []
     for i in range(start, end):
-        s = _script(text[i])
-        if not s or depths[i - start] > 0:
+        s = marks[i - start]
+        if not s:
             continue
         kind = "C" if s in _CJK_SCRIPTS else "L"
         if runs and runs[-1][0] == kind:
@@ -468,7 +494,7 @@ def _split_points(text: str, start: int, end: int) -> list[tuple[int, int]]:
         return [(start, end)]
     weight = {"C": 0.0, "L": 0.0}
     for kind, a, b in runs:
-        n = sum(1 for ch in text[a:b] if _script(ch))
+        n = sum(1 for ch in text[a:b] if _script(ch) and not ch.isdigit())
         weight[kind] += n if kind == "C" else 0.3 * n
     major = "C" if weight["C"] >= weight["L"] else "L"
     cuts = []

@@ -84,6 +84,7 @@ _ABBREV_ALWAYS = frozenset(
     """.split()
 )
 _SENTENCE_GAP = regex.compile(r"[.!?。！？；]\s+")
+_INITIAL_NEXT = regex.compile(r"\s*\p{Lu}\.")
 _WORD_BEFORE = regex.compile(r"([\p{L}.]+)\.$")
 _CITATION_WORD = regex.compile(
     r"^(?:[\p{Lu}][\p{L}\p{N}\-]*|\p{N}[\p{N}\-:;().]*|&|of|and|the|in)$"
@@ -130,6 +131,8 @@ def _period_ends_sentence(text: str, line_start: int, dot: int, after: int, end:
             prev = regex.search(r"(\S+)\s+\S+\.$", head)
             if prev is None or not regex.fullmatch(r"\p{Ll}+", prev.group(1)):
                 return False
+            if _INITIAL_NEXT.match(text, after, end):
+                return False  # "and A. B. Jones"
     if nxt.isdigit():
         # "J Transl Med. 2017 Sep 22" / "Spine (Phila Pa 1976). 2016-1": a title-case run
         # (journal abbreviation) before a year or volume continues the citation.
