@@ -21,9 +21,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from vecalign_score import Alignment, read_alignments, score_multiple  # noqa: E402
-
 from annotkit.align import align_sentences  # noqa: E402
+from vecalign_score import Alignment, read_alignments, score_multiple  # noqa: E402
 
 
 def _lines(path: Path) -> list[str]:

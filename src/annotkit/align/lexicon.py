@@ -367,7 +367,8 @@ def _jieba() -> object:
 _ZH_STOP = frozenset(
     "的 了 是 在 和 与 及 或 也 都 就 而 但 又 着 过 把 被 让 给 对 从 向 以 为 于 之 其 这 那 "
     "这个 那个 这些 那些 一个 我们 他们 她们 你们 它 它们 有 没有 不 没 很 还 吗 呢 吧 啊 呀 "
-    "我 你 他 她 您 自己 么 什么 怎么 所 所以 因为 如果 就是 已经 可以 会 要 能 将 等 中 上 下 里 个 地 得".split()
+    "我 你 他 她 您 自己 么 什么 怎么 所 所以 因为 如果 就是 已经 可以 会 要 能 将 等 "
+    "中 上 下 里 个 地 得".split()
 )
 # numbers (ASCII or full-width digits, decimals, percentages), Latin words, CJK runs, ?!
 _TOKEN_RE = re.compile(

@@ -40,22 +40,67 @@ MAX_BLOCK_DISTANCE = 3
 #: Canonical section -> heading words (English upper/title case, Chinese simplified and
 #: traditional). A heading is one of these at the start of a sentence followed by a colon.
 HEADINGS: dict[str, tuple[str, ...]] = {
-    "background": ("background", "introduction", "context", "rationale", "背景", "引言",
-                   "前言", "研究背景", "介绍"),
-    "objective": ("objective", "objectives", "aim", "aims", "purpose", "goal", "goals",
-                  "目的", "目标", "目標", "研究目的"),
+    "background": (
+        "background",
+        "introduction",
+        "context",
+        "rationale",
+        "背景",
+        "引言",
+        "前言",
+        "研究背景",
+        "介绍",
+    ),
+    "objective": (
+        "objective",
+        "objectives",
+        "aim",
+        "aims",
+        "purpose",
+        "goal",
+        "goals",
+        "目的",
+        "目标",
+        "目標",
+        "研究目的",
+    ),
     "design": ("design", "study design", "setting", "设计", "設計", "研究设计"),
-    "methods": ("methods", "method", "materials and methods", "patients and methods",
-                "methodology", "方法", "材料与方法", "资料与方法", "材料和方法", "研究方法",
-                "材料與方法", "資料與方法"),
+    "methods": (
+        "methods",
+        "method",
+        "materials and methods",
+        "patients and methods",
+        "methodology",
+        "方法",
+        "材料与方法",
+        "资料与方法",
+        "材料和方法",
+        "研究方法",
+        "材料與方法",
+        "資料與方法",
+    ),
     "participants": ("participants", "patients", "subjects", "对象", "研究对象", "受试者"),
     "interventions": ("interventions", "intervention", "干预", "干预措施"),
-    "measures": ("main outcome measures", "outcome measures", "measurements", "主要结局指标",
-                 "结局指标", "测量"),
+    "measures": (
+        "main outcome measures",
+        "outcome measures",
+        "measurements",
+        "主要结局指标",
+        "结局指标",
+        "测量",
+    ),
     "results": ("results", "findings", "结果", "結果", "研究结果"),
     "discussion": ("discussion", "讨论", "討論"),
-    "conclusions": ("conclusions", "conclusion", "interpretation", "conclusions and relevance",
-                    "结论", "結論", "结论与意义", "解释"),
+    "conclusions": (
+        "conclusions",
+        "conclusion",
+        "interpretation",
+        "conclusions and relevance",
+        "结论",
+        "結論",
+        "结论与意义",
+        "解释",
+    ),
     "significance": ("significance", "relevance", "implications", "意义", "意義"),
     "registration": ("trial registration", "registration", "试验注册", "注册"),
     "keywords": ("keywords", "key words", "关键词", "關鍵詞"),
@@ -107,9 +152,7 @@ def _blocks(doc: Document) -> list[_Block]:
     sentences = [s for s in doc.sentences if s.end > s.start]
     out = []
     for start, end, lang in runs:
-        inside = tuple(
-            (s.start, s.end) for s in sentences if s.start >= start and s.end <= end
-        )
+        inside = tuple((s.start, s.end) for s in sentences if s.start >= start and s.end <= end)
         if inside:
             out.append(_Block(start, end, lang, inside))
     return out
@@ -164,8 +207,7 @@ def _align_blocks(
             scorer=scorer,
         )
         beads.extend(
-            Bead(tuple(i + s0 for i in b.src), tuple(j + t0 for j in b.tgt), b.score)
-            for b in part
+            Bead(tuple(i + s0 for i in b.src), tuple(j + t0 for j in b.tgt), b.score) for b in part
         )
     return beads
 
@@ -287,4 +329,3 @@ def pairs_to_record(
         for p in pairs
     ]
     return record
-

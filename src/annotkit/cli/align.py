@@ -1,0 +1,115 @@
+"""``annotkit align``: parallel passages in documents (JSONL), or beads for pre-split files."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import click
+
+from annotkit.cli._common import (
+    finish_report,
+    handle_errors,
+    load_documents,
+    output_option,
+    progress,
+    quiet_option,
+    warn,
+)
+from annotkit.errors import InputError
+from annotkit.io import ReadReport, atomic_writer, decode_bytes, write_jsonl
+
+__all__ = ["align_cli"]
+
+
+def _sentences(path: str) -> list[str]:
+    try:
+        data = Path(path).read_bytes()
+    except OSError as err:
+        raise InputError(
+            f"cannot read {path!r} ({err.strerror}); give a file with one sentence per line"
+        ) from None
+    return decode_bytes(data, source=path)[0].splitlines() if data else []
+
+
+def _lang(lang: str | None, sentences: list[str]) -> str:
+    if lang:
+        return lang
+    from annotkit.langid import detect_language
+
+    return detect_language("\n".join(sentences[:200]))[0]
+
+
+def _align_files(src: str, tgt: str, src_lang: str | None, tgt_lang: str | None,
+                 scorer: str | None, output: str | None) -> int:  # fmt: skip
+    from annotkit.align import align_sentences, load_scorer
+
+    s, t = _sentences(src), _sentences(tgt)
+    beads = align_sentences(s, t, src_lang=_lang(src_lang, s), tgt_lang=_lang(tgt_lang, t),
+                            scorer=load_scorer(scorer) if scorer else None)  # fmt: skip
+    lines = "".join(f"{b.format()}\n" for b in beads)
+    if output in (None, "-"):
+        click.echo(lines, nl=False)
+    else:
+        with atomic_writer(output) as fh:
+            fh.write(lines)
+    return len(beads)
+
+
+def _align_docs(inputs: tuple[str, ...], opts: dict[str, object], output: str | None,
+                quiet: bool, report: ReadReport) -> int:  # fmt: skip
+    from annotkit.align import align_document, load_scorer, pairs_to_record
+
+    docs = load_documents(inputs, text_column=opts["text_column"], id_column=opts["id_column"],  # type: ignore[arg-type]
+                          skip_errors=bool(opts["skip_errors"]), report=report)  # fmt: skip
+    scorer = load_scorer(str(opts["scorer"])) if opts["scorer"] else None
+    records = (
+        pairs_to_record(d, align_document(d, scorer=scorer), with_text=bool(opts["with_text"]))
+        for d in progress(docs, quiet=quiet, desc="align")
+    )
+    return write_jsonl(records, output)
+
+
+@click.command("align")
+@click.argument("inputs", nargs=-1, metavar="[INPUT...]")
+@click.option("--src", "src", type=click.Path(dir_okay=False), help="Pre-split source file.")
+@click.option("--tgt", "tgt", type=click.Path(dir_okay=False), help="Pre-split target file.")
+@click.option("--src-lang", default=None, help="Source language (ISO 639-1); detected if unset.")
+@click.option("--tgt-lang", default=None, help="Target language (ISO 639-1); detected if unset.")
+@click.option("--scorer", default=None, help="Sentence-pair similarity 'module:function'.")
+@click.option("--with-text", is_flag=True, help="Add the document text (for `annotkit export`).")
+@click.option("--text-column", default=None, help="Table/JSONL column holding the text.")
+@click.option("--id-column", default=None, help="Table/JSONL column with document ids.")
+@click.option("--skip-errors", is_flag=True, help="Report bad inputs on stderr and go on.")
+@output_option
+@quiet_option
+@handle_errors
+def align_cli(inputs: tuple[str, ...], src: str | None, tgt: str | None, src_lang: str | None,
+              tgt_lang: str | None, scorer: str | None, with_text: bool, text_column: str | None,
+              id_column: str | None, skip_errors: bool, output: str | None,
+              quiet: bool) -> None:  # fmt: skip
+    """Find and align translated passages in documents (JSONL), or align two pre-split files.
+
+    With --src/--tgt (one sentence per line) prints one bead per line, ``[i,j]:[k]``, 0-based,
+    source first, ``[]`` for an empty side; every sentence is in exactly one bead.
+
+    \b
+    Examples:
+      annotkit align seeds/ -o pairs.jsonl
+      annotkit align corpus.jsonl --with-text -o pairs.jsonl
+      annotkit export pairs.jsonl --format tmx -o tmx/
+      annotkit align --src book.zh --tgt book.en --src-lang zh --tgt-lang en > book.align
+    """
+    logging.getLogger("jieba").setLevel(logging.WARNING)
+    if (src is None) != (tgt is None) or bool(inputs) == (src is not None):
+        raise click.UsageError("give INPUT... (documents) or both --src and --tgt (not both)")
+    if src is not None and tgt is not None:
+        n = _align_files(src, tgt, src_lang, tgt_lang, scorer, output)
+        return None if quiet else warn(f"aligned into {n} bead(s)")
+    report = ReadReport()
+    opts = {"text_column": text_column, "id_column": id_column, "skip_errors": skip_errors,
+            "scorer": scorer, "with_text": with_text}  # fmt: skip
+    n = _align_docs(inputs, opts, output, quiet, report)
+    if not quiet:
+        warn(f"aligned {n} document(s)")
+    finish_report(report, quiet=quiet)
