@@ -1,0 +1,142 @@
+"""Entity pre-annotation: CELL_TYPE, DOSE and SCALE (rules, stanza model, or both).
+
+Engines:
+
+* ``"rules"`` (default, no downloads): lexicons + modifier grammar + DOSE grammar +
+  in-text abbreviations (:mod:`annotkit.annotate.rules`), then cross-lingual projection
+  over aligned EN/ZH sentences when the document holds both languages
+  (:mod:`annotkit.annotate.project`);
+* ``"model"``: a stanza NER model (:func:`annotkit.annotate.ner.load_ner_model`);
+* ``"ensemble"``: both, merged by :func:`annotkit.annotate.merge.merge_spans`.
+
+Pre-annotation replaces the document's spans. Every span is sorted, non-overlapping and
+satisfies ``doc.text[span.start:span.end] == surface``.
+
+EXAMPLE:
+    >>> from annotkit.doc import Document
+    >>> doc = preannotate(Document("d1", "87 million MSCs were injected."))
+    >>> [(doc.text_of(s), s.label, s.source) for s in doc.spans]
+    [('87 million', 'DOSE', 'rule:dose.v1'), ('MSCs', 'CELL_TYPE', 'rule:cell.v1')]
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import re
+from collections.abc import Iterable, Iterator
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from annotkit.annotate.lexicon import Lexicon, load_lexicon
+from annotkit.annotate.merge import drop_overlapping, merge_spans
+from annotkit.annotate.project import project_spans
+from annotkit.annotate.rules import annotate_text
+from annotkit.doc import Document, PassagePair, Span
+from annotkit.errors import AnnotkitError, ConfigError
+
+__all__ = ["ENGINES", "annotate_documents", "preannotate", "project_document"]
+
+log = logging.getLogger(__name__)
+
+ENGINES = ("rules", "model", "ensemble")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_LATIN_WORDS = re.compile(r"[A-Za-z]{3,}(?:\s+[A-Za-z]{2,}){3}")
+
+
+@lru_cache(maxsize=4)
+def _load_model(path: str) -> Any:
+    from annotkit.annotate.ner import load_ner_model  # lazy: stanza/torch are heavy
+
+    return load_ner_model(path)
+
+
+def _model_spans(doc: Document, model: Any) -> tuple[Span, ...]:
+    if model is None:
+        raise ConfigError(
+            "the 'model' and 'ensemble' engines need a stanza NER model; pass model=PATH "
+            "(CLI: --model models/<name>) or use engine='rules'"
+        )
+    ner = _load_model(str(model)) if isinstance(model, (str, Path)) else model
+    return tuple(ner.predict(doc))
+
+
+def _aligned_pairs(doc: Document) -> tuple[PassagePair, ...]:
+    if not (_CJK.search(doc.text) and _LATIN_WORDS.search(doc.text)):
+        return ()
+    try:
+        from annotkit.align import align_document
+    except ImportError:  # alignment not installed in this build
+        return ()
+    try:
+        return tuple(align_document(doc))
+    except AnnotkitError as err:
+        log.info("document %s: no projection, alignment failed: %s", doc.id, err)
+        return ()
+
+
+def project_document(
+    doc: Document,
+    spans: tuple[Span, ...],
+    *,
+    pairs: Iterable[PassagePair] | None = None,
+    lexicon: Lexicon | None = None,
+) -> tuple[Span, ...]:
+    """``spans`` plus their projections over the document's aligned EN/ZH sentences.
+
+    ``pairs=None`` aligns the document with :func:`annotkit.align.align_document` (when
+    the document holds both scripts and the aligner is available).
+    """
+    found = _aligned_pairs(doc) if pairs is None else tuple(pairs)
+    if not found:
+        return spans
+    extra = project_spans(doc.text, spans, found, lexicon=lexicon)
+    return drop_overlapping(spans, extra)
+
+
+def preannotate(
+    doc: Document,
+    *,
+    engine: str = "rules",
+    model: Any = None,
+    project: bool = True,
+    lexicon: Lexicon | None = None,
+) -> Document:
+    """Pre-annotate one document; returns a new Document with its spans replaced.
+
+    engine (str): ``"rules"``, ``"model"`` or ``"ensemble"``.
+    model (str | Path | NerModel): stanza model directory or loaded model (model engines).
+    project (bool): project entities across aligned EN/ZH sentences (rules and ensemble).
+    lexicon (Lexicon): a compiled lexicon (default: the packaged one, loaded once).
+    RETURNS (Document): same id/text/meta, spans sorted and non-overlapping.
+
+    EXAMPLE:
+        >>> from annotkit.doc import Document
+        >>> d = preannotate(Document("x", "Pain was rated on the Visual Analogue Scale (VAS)."))
+        >>> [d.text_of(s) for s in d.spans]
+        ['Visual Analogue Scale', 'VAS']
+    """
+    if engine not in ENGINES:
+        raise ConfigError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
+    spans: tuple[Span, ...] = ()
+    if engine in ("rules", "ensemble"):
+        lex = lexicon if lexicon is not None else load_lexicon()
+        spans = annotate_text(doc.text, lexicon=lex)
+        if project:
+            spans = project_document(doc, spans, lexicon=lex)
+    if engine in ("model", "ensemble"):
+        predicted = _model_spans(doc, model)
+        spans = merge_spans(spans, predicted) if engine == "ensemble" else merge_spans(predicted)
+    return dataclasses.replace(doc, spans=spans)
+
+
+def annotate_documents(docs: Iterable[Document], **opts: Any) -> Iterator[Document]:
+    """Lazily pre-annotate documents (same options as :func:`preannotate`).
+
+    EXAMPLE:
+        >>> from annotkit.io import read_documents
+        >>> docs = list(annotate_documents(read_documents(["seeds/"])))  # doctest: +SKIP
+    """
+    for doc in docs:
+        yield preannotate(doc, **opts)

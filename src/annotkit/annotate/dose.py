@@ -1,0 +1,385 @@
+"""DOSE grammar (rule set ``dose.v1``): administered amounts with their normalised value.
+
+A DOSE is a number (digits, English number words, scientific notation, Chinese numerals)
+plus a unit (volume, mass, IU/U, a generic cell count) and a contiguous per-unit qualifier
+(``/kg``, ``/mL``, time rates ``/d``). Bare magnitudes ("87 million", "1 × 10^6",
+"1000万") are doses only when a cell type follows them (the caller passes those positions)
+or when restated in parentheses next to another dose.
+
+Negative rules (see docs/annotation-guidelines.md): no unit -> no dose (durations, ages,
+patient counts, scores, percentages, levels such as L4, p-values); lab values (``g/L``,
+``U/L``, ``×10⁹/L``) and harvested/sampled volumes ("60 mL of bone marrow aspirated") are
+rejected; radiation (cGy) and tablets (片) are not units.
+
+Normalisation: volumes in mL, masses in mg, ``IU``/``U``, ``cells``; a qualifier extends the
+unit (``cells/kg``, ``mg/d``); ranges add ``value_max``.
+
+EXAMPLE:
+    >>> [(d.start, d.end, d.norm["value"], d.norm["unit"]) for d in find_doses("5 mL of MSCs")]
+    [(0, 4, 5.0, 'mL')]
+    >>> find_doses("87 million MSCs", cell_starts={11})[0].norm
+    {'value': 87000000.0, 'unit': 'cells'}
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["DoseMatch", "find_doses", "parse_number"]
+
+SOURCE = "rule:dose.v1"
+
+_SUP = "⁰¹²³⁴⁵⁶⁷⁸⁹"
+_SUP_MAP = str.maketrans(_SUP + "⁻", "0123456789-")
+_DIG = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+_TIMES = r"\s*[x×X*·]\s*"
+_EXP = rf"10\s*(?:\^\s*[-−]?\s*\d{{1,2}}|⁻?[{_SUP}]{{1,2}}|(?:[3-9]|1\d)(?!\d))"
+_EXP_BARE = rf"10\s*(?:\^\s*[-−]?\s*\d{{1,2}}|⁻?[{_SUP}]{{1,2}})"
+_SCI = rf"(?:{_DIG}){_TIMES}{_EXP}|{_EXP_BARE}|\d+(?:\.\d+)?[eE][-+]?\d{{1,2}}(?![\w.])"
+_UNITS_EN = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+    "fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy "
+    "eighty ninety hundred"
+).split()
+_WORD_VALUES: dict[str, float] = {w: float(i) for i, w in enumerate(_UNITS_EN[:20])}
+_WORD_VALUES.update({w: float(10 * (i + 2)) for i, w in enumerate(_UNITS_EN[20:28])})
+_WORDNUM_TOKEN = "|".join(sorted(_WORD_VALUES, key=len, reverse=True))
+_WORDNUM = rf"(?:{_WORDNUM_TOKEN})(?:[\s-]+(?:and\s+)?(?:{_WORDNUM_TOKEN}|hundred))*"
+_MAG_WORDS = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
+_MAG = r"(?:thousand|million|billion|trillion)"
+_ZH_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
+_ZH_SMALL = {"十": 10, "百": 100, "千": 1000}
+_ZH_BIG = {"万": 1e4, "亿": 1e8}
+_ZHNUM = r"[零〇一二两三四五六七八九十百千]+"
+_ZHMAG = r"[万亿]+"
+_NUMBER = (
+    rf"(?:{_SCI}"
+    rf"|(?:{_DIG})\s*(?:{_MAG}\b|{_ZHMAG})"
+    rf"|(?:{_WORDNUM})[\s-]+{_MAG}\b"
+    rf"|{_ZHNUM}{_ZHMAG}|{_ZHNUM}"
+    rf"|{_DIG}|(?:{_WORDNUM})\b)"
+)
+_RANGE_SEP = r"\s*(?:-|–|—|~|～|〜|至|到)\s*|\s+to\s+"
+
+_VOLUME = {
+    "ml": 1.0,
+    "mls": 1.0,
+    "cc": 1.0,
+    "l": 1000.0,
+    "µl": 1e-3,
+    "μl": 1e-3,
+    "ul": 1e-3,
+    "liter": 1000.0,
+    "liters": 1000.0,
+    "litre": 1000.0,
+    "litres": 1000.0,
+    "milliliter": 1.0,
+    "milliliters": 1.0,
+    "millilitre": 1.0,
+    "millilitres": 1.0,
+    "microliter": 1e-3,
+    "microliters": 1e-3,
+    "毫升": 1.0,
+    "微升": 1e-3,
+    "升": 1000.0,
+}
+_MASS = {
+    "mg": 1.0,
+    "g": 1000.0,
+    "µg": 1e-3,
+    "μg": 1e-3,
+    "ug": 1e-3,
+    "mcg": 1e-3,
+    "ng": 1e-6,
+    "gram": 1000.0,
+    "grams": 1000.0,
+    "milligram": 1.0,
+    "milligrams": 1.0,
+    "microgram": 1e-3,
+    "micrograms": 1e-3,
+    "nanogram": 1e-6,
+    "nanograms": 1e-6,
+    "毫克": 1.0,
+    "克": 1000.0,
+    "微克": 1e-3,
+    "纳克": 1e-6,
+}
+_IU = {
+    "iu": "IU",
+    "u": "U",
+    "unit": "U",
+    "units": "U",
+    "international unit": "IU",
+    "international units": "IU",
+    "国际单位": "IU",
+    "单位": "U",
+}
+_CELLS = {"cell": "cells", "cells": "cells", "个细胞": "cells", "细胞": "cells"}
+_UNIT_LATIN = (
+    r"mLs?|ml|cc|[µμu][Ll]|L|(?:milli|micro)?lit(?:er|re)s?|mg|mcg|[µμu]g|ng|g"
+    r"|(?:milli|micro|nano)?grams?|IU|U|units?|international\s+units?|cells?"
+)
+_UNIT_ZH = r"毫升|微升|升|毫克|微克|纳克|克|国际单位|单位|个细胞|细胞"
+_UNIT = rf"(?:(?:{_UNIT_LATIN})(?![A-Za-z0-9])|{_UNIT_ZH})"
+_PER_UNIT = {
+    "kg": "kg",
+    "ml": "mL",
+    "d": "d",
+    "day": "d",
+    "h": "h",
+    "hr": "h",
+    "hour": "h",
+    "min": "min",
+    "m2": "m2",
+    "m²": "m2",
+    "天": "d",
+    "日": "d",
+    "小时": "h",
+    "公斤": "kg",
+    "千克": "kg",
+    "毫升": "mL",
+    "week": "wk",
+    "wk": "wk",
+    "周": "wk",
+}
+_PER = (
+    r"\s*(?:/|per\s+)\s*(?P<per_n>\d+(?:\.\d+)?\s*)?"
+    r"(?P<per>kg|mL|ml|d|day|hr?|hour|min|m2|m²|week|wk|天|日|小时|公斤|千克|毫升|周)"
+    r"(?![A-Za-z0-9])"
+)
+_LAB_PER = re.compile(
+    r"\s*/\s*(?:[mµμnp]?mol/)?(?:d?L|dl|l|升|[µμu][Ll]|mm3|mm³|HPF|hpf)(?![A-Za-z])"
+)
+_DOSE_RE = re.compile(
+    rf"(?<![A-Za-z0-9.,/^_])(?P<num>{_NUMBER})(?:(?P<sep>{_RANGE_SEP})(?P<num2>{_NUMBER}))?"
+    rf"(?:\s?(?P<unit>{_UNIT})(?:{_PER})?)?",
+    re.IGNORECASE,
+)
+_CASED_UNIT = re.compile(r"^(?:L|U|IU|g|mg|ng|mcg|[µμu]g|mLs?|ml|cc|[µμu][Ll])$")
+_HARVEST = re.compile(
+    r"aspirat(?!e\s+concentrate)|harvest|drawn|withdraw|\bdrew\b|collected|sampled"
+    r"|obtained from|抽取|采集|抽吸|采取",
+    re.IGNORECASE,
+)
+_CLAUSE_END = re.compile(r"[.;。；!?！？\n]")
+
+
+@dataclass(frozen=True, slots=True)
+class DoseMatch:
+    """One DOSE: ``[start, end)`` and its normalised value (``norm``)."""
+
+    start: int
+    end: int
+    norm: dict[str, Any]
+
+
+def _parse_words(text: str) -> float:
+    total = 0.0
+    current = 0.0
+    for tok in re.split(r"[\s-]+", text.lower()):
+        if not tok or tok == "and":
+            continue
+        if tok == "hundred":
+            current = (current or 1.0) * 100
+        elif tok in _WORD_VALUES:
+            current += _WORD_VALUES[tok]
+    return total + current
+
+
+def _parse_zh(text: str) -> float:
+    total = 0.0
+    section = 0.0
+    digit = 0.0
+    for ch in text:
+        if ch in _ZH_DIGITS:
+            digit = float(_ZH_DIGITS[ch])
+        elif ch in _ZH_SMALL:
+            section += (digit or 1.0) * _ZH_SMALL[ch]
+            digit = 0.0
+        elif ch in _ZH_BIG:
+            total = (total + section + digit) * _ZH_BIG[ch]
+            section = digit = 0.0
+    return total + section + digit
+
+
+_SCI_PARTS = re.compile(
+    rf"^(?:(?P<m>{_DIG}){_TIMES})?10\s*(?:\^\s*(?P<e1>[-−]?\s*\d{{1,2}})|(?P<e2>⁻?[{_SUP}]{{1,2}})"
+    rf"|(?P<e3>[3-9]|1\d))$"
+)
+_E_NOTATION = re.compile(r"^(\d+(?:\.\d+)?)[eE]([-+]?\d{1,2})$")
+_DIGMAG = re.compile(rf"^({_DIG})\s*(.+)$")
+
+
+def parse_number(text: str) -> tuple[float, bool]:
+    """Value of a number expression and whether it carries a magnitude.
+
+    A *magnitude* is scientific notation, million/billion/thousand or 万/亿: such numbers
+    can stand for a cell count without a unit.
+
+    EXAMPLE:
+        >>> parse_number("1.0 x 108")
+        (100000000.0, True)
+        >>> parse_number("一千万")
+        (10000000.0, True)
+        >>> parse_number("eighty-seven million")
+        (87000000.0, True)
+    """
+    t = text.strip()
+    m = _SCI_PARTS.match(t)
+    if m and not (m["e3"] and not m["m"]):
+        mant = float(m["m"].replace(",", "")) if m["m"] else 1.0
+        exp_s = m["e1"] or m["e3"] or (m["e2"] or "").translate(_SUP_MAP)
+        exp = int(exp_s.replace("−", "-").replace(" ", ""))
+        return mant * 10.0**exp, True
+    m = _E_NOTATION.match(t)
+    if m:
+        return float(m[1]) * 10.0 ** int(m[2]), True
+    low = t.lower()
+    mag = 1.0
+    has_mag = False
+    for word, factor in _MAG_WORDS.items():
+        if low.endswith(word):
+            low = low[: -len(word)].strip(" -")
+            mag, has_mag = factor, True
+            break
+    while low and low[-1] in _ZH_BIG and re.search(r"\d$", low.rstrip("万亿")):
+        mag *= _ZH_BIG[low[-1]]
+        has_mag = True
+        low = low[:-1].strip()
+    if re.fullmatch(_DIG, low):
+        return float(low.replace(",", "")) * mag, has_mag
+    if re.fullmatch(_ZHNUM + "(?:" + _ZHMAG + ")?", low):
+        return _parse_zh(low) * mag, has_mag or bool(re.search(_ZHMAG, low))
+    return _parse_words(low) * mag, has_mag
+
+
+def _norm_unit(unit: str) -> tuple[str, float]:
+    """(normalised unit, factor to multiply the value by)."""
+    key = re.sub(r"\s+", " ", unit).strip()
+    low = key.lower()
+    if low in _VOLUME:
+        return "mL", _VOLUME[low]
+    if key in _MASS or low in _MASS:
+        return "mg", _MASS.get(key, _MASS.get(low, 1.0))
+    if low in _IU:
+        return _IU[low], 1.0
+    if key in _IU:
+        return _IU[key], 1.0
+    if low in _CELLS or key in _CELLS:
+        return "cells", 1.0
+    return key, 1.0
+
+
+def _harvested(text: str, start: int, end: int) -> bool:
+    """A volume that was aspirated/harvested/drawn rather than administered."""
+    after = text[end : end + 60]
+    cut = _CLAUSE_END.search(after)
+    after = after[: cut.start()] if cut else after
+    before = text[max(0, start - 40) : start]
+    cut_b = list(_CLAUSE_END.finditer(before))
+    before = before[cut_b[-1].end() :] if cut_b else before
+    return bool(_HARVEST.search(after) or _HARVEST.search(before))
+
+
+def find_doses(text: str, *, cell_starts: Collection[int] = ()) -> list[DoseMatch]:
+    """All DOSE spans in ``text``, sorted and non-overlapping.
+
+    ``cell_starts`` are start offsets of CELL_TYPE spans: a bare magnitude right before one
+    ("87 million MSCs") is a cell-count dose.
+
+    EXAMPLE:
+        >>> [text[d.start:d.end] for text in ["10–20 million cells"] for d in find_doses(text)]
+        ['10–20 million cells']
+    """
+    out: list[DoseMatch] = []
+    pending: list[tuple[int, int, dict[str, Any]]] = []  # magnitudes without a unit
+    for m in _DOSE_RE.finditer(text):
+        unit = m["unit"]
+        if unit is not None and not _unit_ok(unit):
+            unit = None
+        value, has_mag = parse_number(m["num"])
+        value_max: float | None = None
+        if m["num2"] is not None:
+            value_max, mag2 = parse_number(m["num2"])
+            if mag2 and not has_mag and value < value_max:
+                _, f = _magnitude_of(m["num2"])
+                value *= f
+            has_mag = has_mag or mag2
+        if unit is None:
+            if not has_mag:
+                continue
+            end = m.end("num2") if m["num2"] is not None else m.end("num")
+            norm: dict[str, Any] = {"value": value, "unit": "cells"}
+            if value_max is not None:
+                norm["value_max"] = value_max
+            pending.append((m.start(), end, norm))
+            continue
+        end = m.end()
+        unit_name, factor = _norm_unit(unit)
+        if _LAB_PER.match(text, m.end("unit")) and m["per"] is None:
+            continue  # g/L, U/L, cells/µL: a measured lab value
+        if unit_name == "mL" and _harvested(text, m.start(), end):
+            continue
+        norm = {"value": value * factor, "unit": unit_name}
+        if value_max is not None:
+            norm["value_max"] = value_max * factor
+        if m["per"] is not None:
+            per = _PER_UNIT.get(m["per"].lower(), _PER_UNIT.get(m["per"], m["per"]))
+            norm["unit"] = f"{unit_name}/{per}"
+            if m["per_n"]:
+                norm["per"] = float(m["per_n"])
+        out.append(DoseMatch(m.start(), end, norm))
+    starts = set(cell_starts)
+    dose_ends = {d.end for d in out}
+    keep: set[int] = set()
+    for i, (s, e, _) in enumerate(pending):
+        nxt = _skip_space(text, e)
+        if nxt in starts:
+            keep.add(i)
+        if nxt < len(text) and text[nxt] in "(（":
+            inner = _skip_space(text, nxt + 1)
+            if i + 1 < len(pending) and pending[i + 1][0] == inner:
+                keep.update((i, i + 1))  # "20 million (2 x 10^7)"
+        before = text[:s].rstrip(" \u00a0")
+        if before.endswith(("(", "（")) and len(before[:-1].rstrip(" \u00a0")) in dose_ends:
+            keep.add(i)  # "5 million cells (5 × 10^6)"
+    out.extend(DoseMatch(*pending[i]) for i in sorted(keep))
+    out.sort(key=lambda d: (d.start, d.end))
+    return out
+
+
+def _skip_space(text: str, i: int) -> int:
+    while i < len(text) and text[i] in " \u00a0\t":
+        i += 1
+    return i
+
+
+def _magnitude_of(num: str) -> tuple[float, float]:
+    value, _ = parse_number(num)
+    bare = re.match(rf"^\s*({_DIG})", num)
+    base = float(bare[1].replace(",", "")) if bare else 1.0
+    return value, (value / base if base else 1.0)
+
+
+def _unit_ok(unit: str) -> bool:
+    """Case rules for Latin units: ``L``/``U``/``g`` are cased, words are not."""
+    u = unit.strip()
+    if re.fullmatch(r"[A-Za-zµμ]+", u) and len(u) <= 3:
+        return bool(_CASED_UNIT.match(u)) or u.lower() in ("iu", "ml", "cc", "mcg")
+    return True

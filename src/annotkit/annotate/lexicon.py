@@ -1,0 +1,301 @@
+"""Lexicon loading and Aho–Corasick matching for CELL_TYPE and SCALE terms.
+
+Lexicons are UTF-8 TSV files with the header ``concept_id  label  lang  term  kind`` (one
+surface form per row, ``kind`` is ``name`` or ``abbr``; ``#`` starts a comment). The
+packaged ones live in ``annotkit/resources/lexicon/`` (``cell_types.tsv``, ``scales.tsv``)
+next to ``stoplist.tsv`` (``term  lang  reason``: terms never tagged).
+
+Matching runs over a *normalised view* of the text that has exactly the same length as the
+text (so offsets map back one to one):
+
+* names: case folded, every hyphen/dash variant and whitespace character turned into a
+  space, so ``Bone Marrow-Derived`` matches ``bone marrow derived``;
+* abbreviations: case kept (``NRS`` is not ``nrs``), dashes unified to ``-``.
+
+English (Latin-script) matches must sit on token boundaries (no letter or digit on either
+side); Chinese matches need none. Overlapping matches are resolved longest first.
+
+EXAMPLE:
+    >>> from annotkit.annotate.lexicon import load_lexicon
+    >>> lex = load_lexicon()
+    >>> [(m.start, m.end, m.label) for m in lex.match("VAS and MSCs")]  # doctest: +SKIP
+    [(0, 3, 'SCALE'), (8, 12, 'CELL_TYPE')]
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import ahocorasick
+
+from annotkit.errors import InputError
+
+__all__ = [
+    "Lexicon",
+    "LexiconMatch",
+    "default_lexicon_paths",
+    "fold_abbr",
+    "fold_name",
+    "load_lexicon",
+    "read_lexicon_rows",
+]
+
+log = logging.getLogger(__name__)
+
+LEXICON_HEADER = ("concept_id", "label", "lang", "term", "kind")
+STOPLIST_HEADER = ("term", "lang", "reason")
+_DASHES = "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d"
+_SPACES = " \t\n\r\f\v\u00a0\u2002\u2003\u2009\u200a\u202f\u3000"
+_NAME_TABLE = str.maketrans({c: " " for c in _DASHES + _SPACES})
+_ABBR_TABLE = str.maketrans({c: "-" for c in _DASHES} | {c: " " for c in _SPACES})
+_WORD = re.compile(r"[A-Za-z0-9]")
+_LATIN = re.compile(r"[A-Za-z0-9]")
+
+
+def fold_name(text: str) -> str:
+    """Length-preserving fold for names: lower case, dashes and whitespace to a space.
+
+    EXAMPLE:
+        >>> fold_name("Bone Marrow-Derived")
+        'bone marrow derived'
+    """
+    low = text.lower()
+    if len(low) != len(text):  # rare characters whose lower case is longer (İ)
+        low = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+    return low.translate(_NAME_TABLE)
+
+
+def fold_abbr(text: str) -> str:
+    """Length-preserving fold for abbreviations: case kept, dashes unified to ``-``."""
+    return text.translate(_ABBR_TABLE)
+
+
+@dataclass(frozen=True, slots=True)
+class LexiconMatch:
+    """One lexicon hit: ``[start, end)`` into the original text."""
+
+    start: int
+    end: int
+    label: str
+    concept_id: str
+    kind: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    concept_id: str
+    label: str
+    lang: str
+    term: str
+    kind: str
+
+
+def read_lexicon_rows(path: str | Path) -> list[tuple[str, str, str, str, str]]:
+    """Rows ``(concept_id, label, lang, term, kind)`` of one lexicon TSV file.
+
+    Raises :class:`InputError` naming the file and line for a bad header or row.
+    """
+    return [(r[0], r[1], r[2], r[3], r[4]) for r in _read_tsv(Path(path), LEXICON_HEADER, 5)]
+
+
+def _read_tsv(path: Path, header: Sequence[str], width: int) -> list[list[str]]:
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise InputError(
+            f"cannot read lexicon file ({err}); check the path and that it is UTF-8",
+            source=str(path),
+        ) from None
+    rows: list[list[str]] = []
+    seen_header = False
+    for lineno, line in enumerate(raw.splitlines(), 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        cells = [c.strip() for c in line.split("\t")]
+        if not seen_header:
+            seen_header = True
+            if tuple(cells[: len(header)]) == tuple(header):
+                continue
+        if len(cells) < width or not all(cells[:width]):
+            raise InputError(
+                f"line {lineno}: expected {width} tab-separated fields "
+                f"({', '.join(header)}), got {line!r}; fix the row or comment it out with #",
+                source=str(path),
+            )
+        rows.append(cells[:width])
+    return rows
+
+
+def _variants(term: str, label: str, kind: str) -> set[str]:
+    """Surface variants added for a lexicon term (CELL_TYPE singular/plural)."""
+    out = {term}
+    if label != "CELL_TYPE" or not _LATIN.search(term[-1:]):
+        return out
+    if kind == "abbr":
+        if term[-1].isupper():
+            out.add(term + "s")
+        elif term.endswith("s") and len(term) > 2 and term[-2].isupper():
+            out.add(term[:-1])
+        return out
+    if term.endswith(("cells", "cytes", "blasts")):
+        out.add(term[:-1])
+    elif term.endswith(("cell", "cyte", "blast")):
+        out.add(term + "s")
+    elif term.endswith(("ets", "phages", "phils")):
+        out.add(term[:-1])
+    return out
+
+
+class Lexicon:
+    """Compiled lexicon: two Aho–Corasick automata (names folded, abbreviations cased).
+
+    Build with :func:`load_lexicon` (cached per process); ``match(text)`` returns
+    non-overlapping :class:`LexiconMatch` objects sorted by start.
+    """
+
+    def __init__(self, entries: Iterable[_Entry], stoplist: Iterable[str] = ()) -> None:
+        self.entries = tuple(entries)
+        self.stoplist = frozenset(fold_name(s) for s in stoplist)
+        self.terms_by_concept: dict[str, tuple[str, ...]] = {}
+        names: dict[str, tuple[int, str, str, str]] = {}
+        abbrs: dict[str, tuple[int, str, str, str]] = {}
+        by_concept: dict[str, set[str]] = {}
+        for e in sorted(self.entries, key=lambda e: (e.concept_id, e.kind, e.term)):
+            by_concept.setdefault(e.concept_id, set()).add(e.term)
+            for form in _variants(e.term, e.label, e.kind):
+                if e.kind == "abbr":
+                    key = fold_abbr(form)
+                    table = abbrs
+                else:
+                    key = fold_name(form)
+                    table = names
+                if fold_name(form) in self.stoplist or not key.strip():
+                    continue
+                table.setdefault(key, (len(key), e.label, e.concept_id, e.kind))
+        self.terms_by_concept = {k: tuple(sorted(v)) for k, v in by_concept.items()}
+        self._names = _automaton(names)
+        self._abbrs = _automaton(abbrs)
+        self.abbr_labels: dict[str, tuple[str, str]] = {k: (v[1], v[2]) for k, v in abbrs.items()}
+        self.name_labels: dict[str, tuple[str, str]] = {k: (v[1], v[2]) for k, v in names.items()}
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def lookup(self, surface: str) -> tuple[str, str] | None:
+        """``(label, concept_id)`` of an exact term (abbreviation first), or ``None``."""
+        hit = self.abbr_labels.get(fold_abbr(surface))
+        if hit is None:
+            hit = self.name_labels.get(fold_name(surface))
+        return hit
+
+    def is_stopped(self, surface: str) -> bool:
+        """True when the stoplist forbids tagging this surface form."""
+        return fold_name(surface) in self.stoplist
+
+    def match(self, text: str) -> list[LexiconMatch]:
+        """All non-overlapping lexicon matches in ``text`` (longest, then leftmost, wins).
+
+        EXAMPLE:
+            >>> lex = Lexicon([_Entry("cell:msc", "CELL_TYPE", "en", "MSC", "abbr")])
+            >>> [(m.start, m.end) for m in lex.match("hMSC, MSCs")]
+            [(6, 10)]
+        """
+        cands: list[tuple[int, int, str, str, str]] = []
+        for auto, view in ((self._names, fold_name(text)), (self._abbrs, fold_abbr(text))):
+            if auto is None:
+                continue
+            for end_idx, (length, label, cid, kind) in auto.iter(view):
+                end = end_idx + 1
+                start = end - length
+                if _on_boundary(text, start, end):
+                    cands.append((start, end, label, cid, kind))
+        return [LexiconMatch(*c) for c in select_longest(cands)]
+
+
+def _on_boundary(text: str, start: int, end: int) -> bool:
+    """Latin-script edges need a non-alphanumeric neighbour; CJK edges need nothing."""
+    if _WORD.match(text[start]) and start > 0 and _WORD.match(text[start - 1]):
+        return False
+    return not (_WORD.match(text[end - 1]) and end < len(text) and _WORD.match(text[end]))
+
+
+def select_longest(cands: Iterable[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """Greedy non-overlapping selection of ``(start, end, ...)`` tuples: longest first,
+    then leftmost; returned sorted by start."""
+    chosen: list[tuple[Any, ...]] = []
+    taken: list[tuple[int, int]] = []
+    for c in sorted(cands, key=lambda c: (c[0] - c[1], c[0])):
+        s, e = c[0], c[1]
+        if any(s < te and ts < e for ts, te in taken):
+            continue
+        taken.append((s, e))
+        chosen.append(c)
+    chosen.sort(key=lambda c: (c[0], c[1]))
+    return chosen
+
+
+def _automaton(table: dict[str, tuple[int, str, str, str]]) -> Any:
+    if not table:
+        return None
+    auto = ahocorasick.Automaton()
+    for key, value in table.items():
+        auto.add_word(key, value)
+    auto.make_automaton()
+    return auto
+
+
+def default_lexicon_paths() -> tuple[Path, ...]:
+    """The packaged lexicon files that exist (``cell_types.tsv``, ``scales.tsv``)."""
+    base = Path(str(resources.files("annotkit"))) / "resources" / "lexicon"
+    return tuple(p for p in (base / "cell_types.tsv", base / "scales.tsv") if p.is_file())
+
+
+def _default_stoplist() -> Path | None:
+    p = Path(str(resources.files("annotkit"))) / "resources" / "lexicon" / "stoplist.tsv"
+    return p if p.is_file() else None
+
+
+@lru_cache(maxsize=8)
+def _load(paths: tuple[str, ...], stoplist: str | None) -> Lexicon:
+    entries: list[_Entry] = []
+    for p in paths:
+        for cid, label, lang, term, kind in read_lexicon_rows(p):
+            if kind not in ("name", "abbr"):
+                raise InputError(
+                    f"kind must be 'name' or 'abbr', got {kind!r} for term {term!r}; fix the row",
+                    source=p,
+                )
+            entries.append(_Entry(cid, label, lang, term, kind))
+    stops = [r[0] for r in _read_tsv(Path(stoplist), STOPLIST_HEADER, 1)] if stoplist else []
+    lex = Lexicon(entries, stops)
+    log.debug("lexicon: %d entries from %s, %d stop terms", len(entries), paths, len(stops))
+    return lex
+
+
+def load_lexicon(
+    paths: Sequence[str | Path] | None = None, *, stoplist: str | Path | None = None
+) -> Lexicon:
+    """Load and compile lexicon files once per process (cached by paths).
+
+    ``paths=None`` loads the packaged lexicons and stoplist (missing files are skipped, so
+    the rules engine still runs on its grammar alone).
+
+    EXAMPLE:
+        >>> lex = load_lexicon(["tests/data/lexicon/mini.tsv"])  # doctest: +SKIP
+        >>> lex.lookup("BM-MSCs")  # doctest: +SKIP
+        ('CELL_TYPE', 'cell:bm-msc')
+    """
+    if paths is None:
+        files = tuple(str(p) for p in default_lexicon_paths())
+        stop = _default_stoplist() if stoplist is None else Path(stoplist)
+    else:
+        files = tuple(str(p) for p in paths)
+        stop = Path(stoplist) if stoplist is not None else None
+    return _load(files, str(stop) if stop else None)

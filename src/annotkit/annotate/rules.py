@@ -1,0 +1,440 @@
+"""The rules engine: lexicon + modifier grammar + DOSE grammar + abbreviations.
+
+Rule sets (each span's ``source``): ``rule:lexicon.v1`` (lexicon terms, ``norm={"id": …}``),
+``rule:cell.v1`` (CELL_TYPE modifier grammar), ``rule:scale.v1`` (title-case instrument
+names), ``rule:dose.v1`` (:mod:`annotkit.annotate.dose`), ``rule:abbrev.v1`` (short and long
+forms labelled through an in-text definition, :mod:`annotkit.annotate.abbrev`).
+
+Steps, all over the original text (offsets never change):
+
+1. lexicon matches (Aho–Corasick over a length-preserving folded view);
+2. CELL_TYPE grammar: a head (``cells``, ``-cytes``, lexicon cell names and acronyms,
+   ``细胞``) plus the contiguous narrowing modifiers to its left (tissue of origin,
+   ``X-derived``, ``CD34-positive``, lineage, species/age, Chinese ``骨髓来源的``); donor and
+   processing words (autologous, culture-expanded, 自体, 培养的) are not modifiers, so they
+   cut the span; disease/test/product contexts (``B-cell lymphoma``, ``platelet-rich``,
+   ``促红细胞生成素``, ``血小板减少症``) reject it;
+3. SCALE: lexicon names and acronyms, title-case names ending in Scale/Index/Questionnaire…,
+   ``pain``/``疼痛`` prefixes, acronym suffixes (``NRS`` + ``-11``), ``KOOS/HOOS`` joined;
+4. abbreviation definitions: labels flow from long form to short form and back, then to
+   every occurrence of the short form in the document;
+5. DOSE grammar (bare magnitudes count only before a CELL_TYPE span);
+6. overlaps resolved longest first (ties: DOSE, CELL_TYPE, SCALE); stoplist and the
+   guideline "Not" lists drop what must never be tagged.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from annotkit.annotate.abbrev import SOURCE as ABBREV_SOURCE
+from annotkit.annotate.abbrev import find_definitions, short_form_occurrences
+from annotkit.annotate.dose import SOURCE as DOSE_SOURCE
+from annotkit.annotate.dose import find_doses
+from annotkit.annotate.lexicon import Lexicon, fold_name, load_lexicon
+from annotkit.doc import Span
+
+__all__ = ["LEXICON_SOURCE", "annotate_text"]
+
+LEXICON_SOURCE = "rule:lexicon.v1"
+CELL_SOURCE = "rule:cell.v1"
+SCALE_SOURCE = "rule:scale.v1"
+_PRIORITY = {"DOSE": 0, "CELL_TYPE": 1, "SCALE": 2}
+
+# ----------------------------------------------------------------------------- CELL_TYPE
+_EN_MOD_WORDS = (
+    "mesenchymal stromal stem progenitor progenitors precursor nucleated mononuclear "
+    "mononucleated signaling signalling medicinal human adult fetal foetal embryonic neonatal "
+    "juvenile pluripotent multipotent totipotent induced hematopoietic haematopoietic "
+    "osteogenic chondrogenic adipogenic myogenic neurogenic osteoprogenitor neural neuronal "
+    "glial endothelial epithelial mesodermal perivascular synovial adipose marrow bone "
+    "umbilical cord blood peripheral placental placenta amniotic amnion chorionic dental pulp "
+    "periodontal ligament muscle skeletal cardiac limbal dermal skin renal hepatic islet beta "
+    "dendritic natural killer regulatory cytotoxic helper memory naive naïve mast plasma "
+    "schwann satellite wharton's wharton’s jelly tendon germ somatic red white immune "
+    "lymphoid myeloid erythroid mesothelial vascular fraction fat olfactory ensheathing "
+    "nucleus pulposus annulus fibrosus notochordal articular cartilage chondral hair follicle "
+    "leukemia leukemic leukaemia cancer tumor tumour derived lineage progenitor-like "
+    "mesenchymal-like effector innate lymphoid marrow-derived decidual menstrual urine "
+    "spermatogonial germline hematopoietic-like"
+).split()
+_MOD_SUFFIX = (
+    r"[A-Za-z0-9'’]+(?:-[A-Za-z0-9'’]+)*-(?:derived|positive|negative|secreting|resistant|"
+    r"expressing|producing|specific|enriched|selected|like|lineage|origin|sourced)"
+)
+_CODE = r"[A-Z][A-Za-z]*[A-Z0-9][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*\+?|CD\d+[a-z]?[+\-−]?|T|B|NK"
+_EN_MOD = re.compile(
+    rf"(?:{_MOD_SUFFIX}|{_CODE}|(?i:{'|'.join(re.escape(w) for w in _EN_MOD_WORDS)}))$"
+)
+_EN_TOKEN_BEFORE = re.compile(
+    r"(?<![A-Za-z0-9'’+\-−])([A-Za-z0-9'’+\-−]+)(\s+|\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+)$"
+)
+_EN_GENERIC_HEAD = re.compile(
+    r"(?<![A-Za-z0-9\-])(?:cells?(?:\s+lines?)?|"
+    r"[a-z]{3,}(?:cytes?|blasts?)|macrophages?|neutrophils?|eosinophils?|basophils?|"
+    r"platelets?|neurons?|thrombocytes?|pericytes?)(?![A-Za-z0-9])",
+    re.IGNORECASE,
+)
+_EN_ACRONYM_HEAD = re.compile(
+    r"(?<![A-Za-z0-9])(?:[hr]?(?:[A-Z]{1,4}-?)?MSC|(?:h|hi)?iPSC|(?:AD|BM|UC|hAD|hBM|hUC)-?SC"
+    r"|HSC|ESC|hESC|EPC)(?:s|'s|’s)?(?![A-Za-z0-9])"
+)
+_HEAD_NEEDS_MOD = re.compile(r"(?i)cells?(?:\s+lines?)?")
+_EN_BAD_AFTER = re.compile(
+    r"(?:\s*[-‐]\s*[A-Za-z]|\s+(?:leuk[a]?emias?|lymphomas?|myelomas?|carcinomas?|sarcomas?|"
+    r"tumou?rs?|neoplasms?|cancers?|diseases?|deficiency|sedimentation|dyscrasias?|"
+    r"lysates?|concentrates?|rich|poor|gel|pathways?|tracts?)\b)",
+    re.IGNORECASE,
+)
+_EN_BAD_WORDS = re.compile(r"(?i)^(?:cells?|derived|and|or|lineage)$")
+_ZH_MODS = (
+    "诱导多能 间充质 多能 干 基质 祖 前体 单个核 单核 有核 造血 成纤维 软骨 成骨 破骨 内皮 上皮 "
+    "神经 胚胎 脂肪 骨髓 脐带 脐血 胎盘 羊膜 滑膜 牙髓 外周血 成体 树突状 巨噬 淋巴 红 白 粒 "
+    "中性粒 嗜酸性粒 嗜碱性粒 肥大 浆 自然杀伤 杀伤 调节性 辅助性 记忆 免疫 髓核 纤维环 "
+    "肌 卫星 施万 雪旺 肝 胰岛 表皮 角质形成 间质 血管 周 脊索 软骨终板 成肌 心肌 胶质 星形胶质 "
+    "少突胶质 小胶质 生殖 体 肌腱 韧带 神经嵴 内皮祖 毛囊 真皮 华通胶 沃顿胶 人"
+).split()
+_ZH_TISSUE = (
+    "骨髓|脐带|脐血|脂肪|胎盘|羊膜|滑膜|牙髓|外周血|华通胶|沃顿胶|肌肉|皮肤|经血|尿液|人|"
+    "人骨髓|人脐带|人脂肪"
+)
+_ZH_MOD_ALT = "|".join(sorted(_ZH_MODS, key=len, reverse=True))
+_ZH_CELL = re.compile(
+    rf"(?:(?<![病个的])(?:{_ZH_MOD_ALT})|(?<![病个])人)(?:{_ZH_MOD_ALT})*细胞|"
+    r"(?<![A-Za-z0-9])[A-Za-z][A-Za-z0-9+\-]*\s?细胞(?:系|株)?|血小板|神经元|红血球|白血球"
+)
+_ZH_PREFIX = re.compile(rf"(?:{_ZH_TISSUE})(?:来源|源性|衍生|源)?的?\s?$")
+_ZH_BAD_AFTER = re.compile(r"减少症|增多症|白血病|瘤|癌|生成素|性贫血|无力症|血浆|裂解")
+_ZH_BAD_BEFORE = re.compile(r"[促富]$")
+
+# ----------------------------------------------------------------------------- SCALE
+_SCALE_HEADS = {
+    "scale",
+    "scales",
+    "score",
+    "index",
+    "questionnaire",
+    "inventory",
+    "survey",
+    "evaluation",
+    "assessment",
+    "instrument",
+    "profile",
+    "measure",
+    "rating",
+}
+_SCALE_HEADS_TITLE = r"Scale|Questionnaire|Inventory|Index|Survey|Score|Instrument|Profile|Measure"
+_TITLE_WORD = r"(?:[A-Z][A-Za-z'’\-]*|\d+(?:-[A-Za-z]+)+)"
+_TITLE_SCALE = re.compile(
+    rf"(?<![A-Za-z0-9\-])({_TITLE_WORD}(?:[ \t]+(?:(?:of|for|and|the|in|on|to)[ \t]+)?"
+    rf"{_TITLE_WORD})*)[ \t]+({_SCALE_HEADS_TITLE})(?![A-Za-z0-9])"
+)
+_SCALE_STRIP = re.compile(
+    r"^(?:(?:The|A|An|Modified|Preoperative|Postoperative|Baseline|Total|Mean|Average|"
+    r"Validated|Our|Their|Using|Both|Each|Chinese|English|Version|Revised|Short)[ \t]+)+"
+)
+_ZH_SCALE_END = re.compile(r"(?:评分|量表|指数|问卷|评估|评分法|量表评分|评分表|问卷调查)$")
+_ACRONYM_SUFFIX = re.compile(r"(?:-[0-9][0-9A-Za-z]*)+(?![A-Za-z0-9])")
+#: guideline "Not SCALE" / "Not CELL_TYPE" terms (folded), in addition to stoplist.tsv
+_NEVER = frozenset(
+    fold_name(t)
+    for t in (
+        "MCID",
+        "minimal clinically important difference",
+        "minimal clinically important differences",
+        "minimum clinically important difference",
+        "MRI",
+        "CT",
+        "BMI",
+        "body mass index",
+        "ABI",
+        "ankle-brachial index",
+        "ankle brachial index",
+        "T-score",
+        "Pfirrmann",
+        "Meyerding",
+        "Cobb",
+        "Cobb angle",
+        "Wagner",
+        "Fontaine",
+        "Rutherford",
+        "International Staging System",
+        "ISS",
+        "p-value",
+        "Level",
+        "BMAC",
+        "PRP",
+        "bone marrow aspirate concentrate",
+        "platelet-rich plasma",
+        "platelet lysate",
+        "CFU-F",
+        "colony forming units-fibroblast",
+        "magnetic resonance imaging",
+        "quality of life index",
+        "pain scores",
+        "functional status",
+        "cells",
+        "cell",
+        "Glycemic Index",
+        "Charlson Comorbidity Index",
+        "Apnea-Hypopnea Index",
+    )
+)
+
+
+@dataclass(slots=True)
+class _Cand:
+    start: int
+    end: int
+    label: str
+    source: str
+    norm: dict[str, Any] | None = field(default=None)
+
+
+def _extend_cell_left_en(text: str, start: int, *, required: bool) -> int | None:
+    """Start of the cell span after taking contiguous modifiers to the left of ``start``.
+
+    ``required``: the head alone is not a cell type (``cells``), so at least one modifier
+    must be found (else ``None``).
+    """
+    pos = start
+    taken = 0
+    while True:
+        m = _EN_TOKEN_BEFORE.search(text, max(0, pos - 60), pos)
+        if m is None or m.end() != pos:
+            break
+        tok, sep = m.group(1), m.group(2)
+        if _EN_BAD_WORDS.match(tok) or not _EN_MOD.match(tok):
+            break
+        if sep.strip() and (taken == 0 or not tok.islower()):
+            break  # coordination only between lower-case adjectives after a first modifier
+        if sep.strip():
+            # a coordinated modifier must itself be followed by a modifier (already taken)
+            pass
+        pos = m.start(1)
+        taken += 1
+    if taken == 0 and required:
+        return None
+    # never start on a bare "derived"/lineage word
+    return pos
+
+
+def _zh_prefix(text: str, start: int) -> int:
+    m = _ZH_PREFIX.search(text, max(0, start - 12), start)
+    return m.start() if m is not None else start
+
+
+def _cell_candidates(text: str, lex_cells: list[_Cand]) -> list[_Cand]:
+    out: list[_Cand] = []
+    for c in lex_cells:
+        if _bad_cell_context(text, c.start, c.end):
+            continue
+        s = _extend_cell(text, c.start, required=False)
+        end = c.end
+        if text[end : end + 2] in ("'s", "’s") and text[end - 1].isupper():
+            end += 2  # apostrophe plural: MSC's
+        out.append(_Cand(s if s is not None else c.start, end, "CELL_TYPE", c.source, c.norm))
+    for m in _EN_GENERIC_HEAD.finditer(text):
+        if _bad_cell_context(text, m.start(), m.end()):
+            continue
+        needs = _HEAD_NEEDS_MOD.fullmatch(m.group()) is not None
+        s = _extend_cell(text, m.start(), required=needs)
+        if s is None:
+            continue
+        out.append(_Cand(s, m.end(), "CELL_TYPE", CELL_SOURCE))
+    for m in _EN_ACRONYM_HEAD.finditer(text):
+        s = _extend_cell(text, m.start(), required=False)
+        out.append(_Cand(s if s is not None else m.start(), m.end(), "CELL_TYPE", CELL_SOURCE))
+    for m in _ZH_CELL.finditer(text):
+        if _bad_cell_context(text, m.start(), m.end()):
+            continue
+        out.append(_Cand(_zh_prefix(text, m.start()), m.end(), "CELL_TYPE", CELL_SOURCE))
+    return out
+
+
+def _extend_cell(text: str, start: int, *, required: bool) -> int | None:
+    s = _extend_cell_left_en(text, start, required=required)
+    if s is None:
+        return None
+    if s == start:
+        z = _zh_prefix(text, start)
+        if z != start:
+            return z
+    return s
+
+
+def _bad_cell_context(text: str, start: int, end: int) -> bool:
+    if _EN_BAD_AFTER.match(text, end) and re.search(r"[A-Za-z]", text[end - 1]):
+        return True
+    if _ZH_BAD_AFTER.match(text, end) or _ZH_BAD_BEFORE.search(text, max(0, start - 1), start):
+        return True
+    return False
+
+
+def _scale_candidates(text: str, lex_scales: list[_Cand]) -> list[_Cand]:
+    out: list[_Cand] = []
+    for m in _TITLE_SCALE.finditer(text):
+        words = m.group(1)
+        stripped = _SCALE_STRIP.sub("", words)
+        s = m.start(1) + (len(words) - len(stripped))
+        if not stripped or s >= m.start(2):
+            continue
+        name_words = stripped.split()
+        if m.group(2) == "Score" and (len(name_words) < 2 or all(w.isupper() for w in name_words)):
+            continue
+        if all(w.isupper() and len(w) > 1 for w in name_words):
+            continue  # "NRS Index": an acronym plus a generic word
+        out.append(_Cand(s, m.end(), "SCALE", SCALE_SOURCE))
+    out.extend(lex_scales)
+    return [_scale_edges(text, c) for c in out]
+
+
+def _scale_edges(text: str, c: _Cand) -> _Cand:
+    start, end = c.start, c.end
+    before = text[max(0, start - 5) : start]
+    if re.search(r"(?i)(?<![A-Za-z])pain[ \t]+$", before) and not text[
+        start:end
+    ].lower().startswith("pain"):
+        start = start - len(re.search(r"(?i)pain[ \t]+$", before).group())  # type: ignore[union-attr]
+    elif before.endswith("疼痛") and not text[start:end].startswith("疼痛"):
+        start -= 2
+    m = _ACRONYM_SUFFIX.match(text, end)
+    if m is not None and re.fullmatch(r"[A-Z][A-Za-z0-9\-]*", text[c.start : end]):
+        end = m.end()
+    return _Cand(start, end, c.label, c.source, c.norm)
+
+
+def _join_slash(text: str, cands: list[_Cand]) -> list[_Cand]:
+    """``KOOS/HOOS``: two scale names joined by a slash stay one span."""
+    scales = sorted((c for c in cands if c.label == "SCALE"), key=lambda c: c.start)
+    out = [c for c in cands if c.label != "SCALE"]
+    i = 0
+    while i < len(scales):
+        cur = scales[i]
+        while i + 1 < len(scales) and text[cur.end : scales[i + 1].start] == "/":
+            nxt = scales[i + 1]
+            cur = _Cand(cur.start, nxt.end, "SCALE", cur.source, cur.norm)
+            i += 1
+        out.append(cur)
+        i += 1
+    return out
+
+
+def _label_of_long_form(lf: str) -> str | None:
+    words = re.findall(r"[A-Za-z]+", lf.lower())
+    if words:
+        last = words[-1]
+        if last in _SCALE_HEADS:
+            return "SCALE"
+        if re.fullmatch(r"cells?|[a-z]+(?:cytes?|blasts?|phages?|phils?)|platelets?", last):
+            return "CELL_TYPE"
+        return None
+    if _ZH_SCALE_END.search(lf):
+        return "SCALE"
+    if lf.endswith("细胞"):
+        return "CELL_TYPE"
+    return None
+
+
+def _select(cands: Iterable[_Cand]) -> list[_Cand]:
+    """Longest first, then DOSE > CELL_TYPE > SCALE, then leftmost; sorted by start."""
+    ordered = sorted(cands, key=lambda c: (c.start - c.end, _PRIORITY[c.label], c.start))
+    taken: list[_Cand] = []
+    occupied: list[tuple[int, int]] = []
+    for c in ordered:
+        if c.end <= c.start or any(c.start < e and s < c.end for s, e in occupied):
+            continue
+        occupied.append((c.start, c.end))
+        taken.append(c)
+    taken.sort(key=lambda c: (c.start, c.end))
+    return taken
+
+
+def _trim(text: str, c: _Cand) -> _Cand | None:
+    s, e = c.start, c.end
+    while s < e and (text[s].isspace() or text[s] in ",;:.，、；：(（"):
+        s += 1
+    while e > s and (text[e - 1].isspace() or text[e - 1] in ",;:.，、；：)）"):
+        e -= 1
+    if e <= s:
+        return None
+    return _Cand(s, e, c.label, c.source, c.norm)
+
+
+def _apply_abbreviations(text: str, lex: Lexicon, cands: list[_Cand]) -> list[_Cand]:
+    defs = find_definitions(text)
+    if not defs:
+        return cands
+    chosen = _select(cands)
+    by_end: dict[int, _Cand] = {c.end: c for c in chosen}
+    by_span: dict[tuple[int, int], _Cand] = {(c.start, c.end): c for c in chosen}
+    sf_labels: dict[str, str] = {}
+    extra: list[_Cand] = []
+    for d in defs:
+        sf = text[d.sf_start : d.sf_end]
+        lf_text = text[d.lf_start : d.lf_end]
+        if fold_name(sf) in _NEVER or lex.is_stopped(sf) or fold_name(lf_text) in _NEVER:
+            continue
+        ent = by_end.get(d.lf_end)
+        sf_ent = by_span.get((d.sf_start, d.sf_end))
+        label = None
+        if ent is not None and ent.label != "DOSE" and ent.start >= d.lf_start - 60:
+            label = ent.label
+        elif sf_ent is not None and sf_ent.label != "DOSE":
+            label = sf_ent.label
+        else:
+            hit = lex.lookup(sf)
+            label = hit[0] if hit else _label_of_long_form(lf_text)
+        if label is None:
+            continue
+        sf_labels.setdefault(sf, label)
+        if ent is None or ent.label != label:
+            extra.append(_Cand(d.lf_start, d.lf_end, label, ABBREV_SOURCE))
+    for sf, label in sorted(sf_labels.items()):
+        hit = lex.lookup(sf)
+        norm = {"id": hit[1]} if hit and hit[0] == label else None
+        for s, e in short_form_occurrences(text, sf):
+            extra.append(_Cand(s, e, label, ABBREV_SOURCE, norm))
+    fixed = [_scale_edges(text, c) if c.label == "SCALE" else c for c in extra]
+    return cands + [c for c in fixed if c is not None]
+
+
+def annotate_text(text: str, *, lexicon: Lexicon | None = None) -> tuple[Span, ...]:
+    """Rule-based spans for one text: sorted, non-overlapping, ``text[s:e]`` trimmed.
+
+    EXAMPLE:
+        >>> [(s.label, "87 million MSCs"[s.start:s.end]) for s in annotate_text("87 million MSCs")]
+        [('DOSE', '87 million'), ('CELL_TYPE', 'MSCs')]
+    """
+    lex = lexicon if lexicon is not None else load_lexicon()
+    lex_cells: list[_Cand] = []
+    lex_scales: list[_Cand] = []
+    for m in lex.match(text):
+        if fold_name(text[m.start : m.end]) in _NEVER:
+            continue
+        cand = _Cand(m.start, m.end, m.label, LEXICON_SOURCE, {"id": m.concept_id})
+        (lex_cells if m.label == "CELL_TYPE" else lex_scales).append(cand)
+    cands = _cell_candidates(text, lex_cells)
+    cands += _scale_candidates(text, lex_scales)
+    cands = _apply_abbreviations(text, lex, cands)
+    cands = _join_slash(text, cands)
+    trimmed = [t for c in cands if (t := _trim(text, c)) is not None]
+    trimmed = [
+        c
+        for c in trimmed
+        if fold_name(text[c.start : c.end]) not in _NEVER
+        and not lex.is_stopped(text[c.start : c.end])
+    ]
+    cells = _select(trimmed)
+    cell_starts = {c.start for c in cells if c.label == "CELL_TYPE"}
+    doses = [
+        _Cand(d.start, d.end, "DOSE", DOSE_SOURCE, d.norm)
+        for d in find_doses(text, cell_starts=cell_starts)
+    ]
+    final = _select(doses + trimmed)
+    return tuple(
+        Span(c.start, c.end, c.label, source=c.source, score=1.0, norm=c.norm) for c in final
+    )
