@@ -46,19 +46,18 @@ _LATIN_WORDS = re.compile(r"[A-Za-z]{3,}(?:\s+[A-Za-z]{2,}){3}")
 
 
 @lru_cache(maxsize=4)
-def _load_model(path: str) -> Any:
+def _load_model(path: str | None) -> Any:
     from annotkit.annotate.ner import load_ner_model  # lazy: stanza/torch are heavy
 
     return load_ner_model(path)
 
 
 def _model_spans(doc: Document, model: Any) -> tuple[Span, ...]:
-    if model is None:
-        raise ConfigError(
-            "the 'model' and 'ensemble' engines need a stanza NER model; pass model=PATH "
-            "(CLI: --model models/<name>) or use engine='rules'"
-        )
-    ner = _load_model(str(model)) if isinstance(model, (str, Path)) else model
+    """Model predictions; ``model`` is a path, a loaded model, or None (promoted model)."""
+    if model is None or isinstance(model, (str, Path)):
+        ner = _load_model(None if model is None else str(model))
+    else:
+        ner = model
     return tuple(ner.predict(doc))
 
 
@@ -106,7 +105,8 @@ def preannotate(
     """Pre-annotate one document; returns a new Document with its spans replaced.
 
     engine (str): ``"rules"``, ``"model"`` or ``"ensemble"``.
-    model (str | Path | NerModel): stanza model directory or loaded model (model engines).
+    model (str | Path | NerModel | None): stanza model folder, ``NAME/VERSION``, loaded
+        model, or None for the promoted model (model engines only).
     project (bool): project entities across aligned EN/ZH sentences (rules and ensemble).
     lexicon (Lexicon): a compiled lexicon (default: the packaged one, loaded once).
     RETURNS (Document): same id/text/meta, spans sorted and non-overlapping.
