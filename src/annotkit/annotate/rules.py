@@ -364,6 +364,33 @@ def _trim(text: str, c: _Cand) -> _Cand | None:
     return _Cand(s, e, c.label, c.source, c.norm)
 
 
+_COORD_GAP = re.compile(r"[)）]\s*(?:[,;，、；]\s*)?(?:(?:and|or|as well as|和|及|与|以及)\s*)?$")
+
+
+def _label_coordinated(
+    text: str, defs: list[Any], labels: list[str | None], usable: list[bool]
+) -> None:
+    """ "A (a), B (b), and C (c)": an unlabelled definition coordinated with labelled
+    neighbours of one label takes that label (same kind of thing in one enumeration)."""
+    changed = True
+    while changed:
+        changed = False
+        for i, d in enumerate(defs):
+            if labels[i] is not None or not usable[i]:
+                continue
+            near: set[str] = set()
+            for j in (i - 1, i + 1):
+                if not 0 <= j < len(defs) or labels[j] is None:
+                    continue
+                a, b = (defs[j], d) if j < i else (d, defs[j])
+                gap = text[a.sf_end : b.lf_start]
+                if len(gap) <= 16 and _COORD_GAP.search(gap):
+                    near.add(labels[j])  # type: ignore[arg-type]
+            if len(near) == 1:
+                labels[i] = near.pop()
+                changed = True
+
+
 def _apply_abbreviations(text: str, lex: Lexicon, cands: list[_Cand]) -> list[_Cand]:
     defs = find_definitions(text)
     if not defs:
@@ -373,24 +400,32 @@ def _apply_abbreviations(text: str, lex: Lexicon, cands: list[_Cand]) -> list[_C
     by_span: dict[tuple[int, int], _Cand] = {(c.start, c.end): c for c in chosen}
     sf_labels: dict[str, str] = {}
     extra: list[_Cand] = []
+    labels: list[str | None] = []
+    usable: list[bool] = []
     for d in defs:
         sf = text[d.sf_start : d.sf_end]
         lf_text = text[d.lf_start : d.lf_end]
-        if fold_name(sf) in _NEVER or lex.is_stopped(sf) or fold_name(lf_text) in _NEVER:
-            continue
+        ok = not (fold_name(sf) in _NEVER or lex.is_stopped(sf) or fold_name(lf_text) in _NEVER)
+        usable.append(ok)
         ent = by_end.get(d.lf_end)
         sf_ent = by_span.get((d.sf_start, d.sf_end))
         label = None
-        if ent is not None and ent.label != "DOSE" and ent.start >= d.lf_start - 60:
+        if not ok:
+            pass
+        elif ent is not None and ent.label != "DOSE" and ent.start >= d.lf_start - 60:
             label = ent.label
         elif sf_ent is not None and sf_ent.label != "DOSE":
             label = sf_ent.label
         else:
             hit = lex.lookup(sf)
             label = hit[0] if hit else _label_of_long_form(lf_text)
+        labels.append(label)
+    _label_coordinated(text, defs, labels, usable)
+    for d, label in zip(defs, labels, strict=True):
         if label is None:
             continue
-        sf_labels.setdefault(sf, label)
+        sf_labels.setdefault(text[d.sf_start : d.sf_end], label)
+        ent = by_end.get(d.lf_end)
         if ent is None or ent.label != label:
             extra.append(_Cand(d.lf_start, d.lf_end, label, ABBREV_SOURCE))
     for sf, label in sorted(sf_labels.items()):
