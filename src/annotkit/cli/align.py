@@ -70,6 +70,13 @@ def _align_docs(inputs: tuple[str, ...], opts: dict[str, object], output: str | 
     return write_jsonl(records, output)
 
 
+def _quiet_jieba() -> None:
+    """jieba sets its own logger to DEBUG on import; keep its load messages off stderr."""
+    import jieba  # noqa: F401
+
+    logging.getLogger("jieba").setLevel(logging.WARNING)
+
+
 @click.command("align")
 @click.argument("inputs", nargs=-1, metavar="[INPUT...]")
 @click.option("--src", "src", type=click.Path(dir_okay=False), help="Pre-split source file.")
@@ -100,7 +107,7 @@ def align_cli(inputs: tuple[str, ...], src: str | None, tgt: str | None, src_lan
       annotkit export pairs.jsonl --format tmx -o tmx/
       annotkit align --src book.zh --tgt book.en --src-lang zh --tgt-lang en > book.align
     """
-    logging.getLogger("jieba").setLevel(logging.WARNING)
+    _quiet_jieba()
     if (src is None) != (tgt is None) or bool(inputs) == (src is not None):
         raise click.UsageError("give INPUT... (documents) or both --src and --tgt (not both)")
     if src is not None and tgt is not None:
