@@ -93,9 +93,14 @@ def _rule_for(
             return (
                 "CELL_TYPE: donor/processing words (autologous, cultured, 自体, 培养的) are outside"
             )
-        if label == "SCALE" and re.search(r"\b(scores?|ratings?|questionnaire)\b|评分", olow):
+        generic = r"\b(scores?|ratings?|questionnaire)\b|评分"
+        if label == "SCALE" and re.search(generic, olow) and not re.search(generic, low):
             return "SCALE: generic 'score'/'rating'/'评分' stays outside unless part of the name"
-        if label == "SCALE" and re.search(r"\bmodified\b|改良|preoperative", olow):
+        if (
+            label == "SCALE"
+            and re.search(r"\bmodified\b|改良|preoperative", olow)
+            and len(other) > len(surface)
+        ):
             return "SCALE: 'modified'/'preoperative' are not part of the name"
         if label == "DOSE" and len(other) > len(surface):
             return "DOSE: a cell type after the number is its own CELL_TYPE ('87 million MSCs')"
@@ -229,6 +234,128 @@ def bench_seeds(gold_path: Path, out: Path) -> dict[str, Any]:
     for rule, n in rules.most_common(8):
         print(f"  {n:>3}  {rule}")
     result["seconds"] = round(elapsed, 3)
+    return result
+
+
+# --------------------------------------------------------------------------- (e) guidelines
+_LABEL_RE = r"(?:CELL_TYPE|DOSE|SCALE)"
+_ARROW = re.compile(
+    rf'"([^"]+)"\s*->\s*((?:{_LABEL_RE}\s+)?`[^`]+`(?:,\s*(?:{_LABEL_RE}\s+)?`[^`]+`)*)'
+    rf"|([\u4e00-\u9fff]+)\s*->\s*((?:{_LABEL_RE}\s+)?`[^`]+`)"
+)
+_NOTHING = re.compile(r'a bare "([^"]+)" gives nothing')
+_TARGET = re.compile(rf"(?:({_LABEL_RE})\s+)?`([^`]+)`")
+
+
+def _example(text: str, targets: list[tuple[str, str]], n: int) -> Document | None:
+    spans: list[Span] = []
+    pos = 0
+    for label, surface in targets:
+        i = text.find(surface, pos)
+        if i < 0:
+            i = text.find(surface)
+        if i < 0:
+            return None
+        spans.append(Span(i, i + len(surface), label, source="guideline"))
+        pos = i + len(surface)
+    spans.sort(key=lambda sp: (sp.start, sp.end))
+    return Document(f"guideline-{n:03d}", text, spans=tuple(spans))
+
+
+def read_guideline_examples(path: Path) -> list[Document]:
+    """The worked examples of the guidelines (table rows and ``"text" -> `span``` notes).
+
+    Every table row under ## CELL_TYPE / ## SCALE is a document whose gold spans are the
+    backticked ones (labelled by the section, or by an explicit LABEL before the backticks).
+    """
+    docs: list[Document] = []
+    section = ""
+    body: dict[str, list[str]] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("## "):
+            section = line[3:].strip()
+        body.setdefault(section, []).append(line)
+    for label in ("CELL_TYPE", "DOSE", "SCALE"):
+        lines = body.get(label, [])
+        for line in lines:
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            if len(cells) != 2 or cells[0] in {"text", ""} or set(cells[0]) <= {"-"}:
+                continue
+            targets = [(lab or label, surf) for lab, surf in _TARGET.findall(cells[1])]
+            doc = _example(cells[0], targets, len(docs))
+            if doc is not None:
+                docs.append(doc)
+        flat = re.sub(r"[ \t]*\n[ \t]+", " ", "\n".join(lines))
+        for m in _ARROW.finditer(flat):
+            text = m.group(1) or m.group(3)
+            targets = [
+                (lab or label, surf) for lab, surf in _TARGET.findall(m.group(2) or m.group(4))
+            ]
+            doc = _example(text, targets, len(docs))
+            if doc is not None:
+                docs.append(doc)
+        for m in _NOTHING.finditer(flat):
+            docs.append(Document(f"guideline-{len(docs):03d}", m.group(1)))
+        # bullets: a backticked amount / name standing alone is one whole span
+        used = {t for d in docs for t in (d.text, *(d.text_of(sp) for sp in d.spans))}
+        for line in flat.splitlines():
+            if not line.startswith("- "):
+                continue
+            for lab, surface in _TARGET.findall(line):
+                if surface in used or (
+                    label == "DOSE" and not re.match(r"[\d一二三四五六七八九十]", surface)
+                ):
+                    continue
+                used.add(surface)
+                sp = Span(0, len(surface), lab or label, source="guideline")
+                docs.append(Document(f"guideline-{len(docs):03d}", surface, spans=(sp,)))
+    return docs
+
+
+def read_guideline_negatives(path: Path) -> list[tuple[str, str]]:
+    """``(label, text)`` for every example listed under "Not LABEL:" (must get no LABEL span)."""
+    text = path.read_text(encoding="utf-8")
+    out: list[tuple[str, str]] = []
+    for m in re.finditer(rf"^Not ({_LABEL_RE}):(.*?)(?:\n\n|\n#|\Z)", text, re.S | re.M):
+        label, para = m.group(1), re.sub(r"\s+", " ", m.group(2))
+        items = [i for g in re.findall(r"\(([^()]*)\)", para) for i in g.split(", ")]
+        items += re.findall(r'"([^"]+)"', para)
+        for item in items:
+            item = re.sub(r"\s*—.*$", "", item).strip(' ."')
+            if item and not item.startswith(("see ", "it is ")) and (label, item) not in out:
+                out.append((label, item))
+    return out
+
+
+def bench_guidelines(path: Path, out: Path) -> dict[str, Any]:
+    from annotkit.evaluate import _language_lookup
+
+    gold = read_guideline_examples(path)
+    run = _engine("rules")
+    pred = [run(_bare(d)) for d in gold]
+    result = evaluate(gold, pred, by_lang=True)
+    report, rules = error_report(gold, pred, _language_lookup)
+    (out / "ner_guideline_errors.txt").write_text(report, encoding="utf-8")
+    negatives = read_guideline_negatives(path)
+    violations = []
+    for k, (label, text) in enumerate(negatives):
+        doc = run(Document(f"negative-{k:03d}", text))
+        bad = [doc.text_of(sp) for sp in doc.spans if sp.label == label]
+        if bad:
+            violations.append({"label": label, "text": text, "predicted": bad})
+    with (out / "ner_guideline_errors.txt").open("a", encoding="utf-8") as handle:
+        handle.write("\n== 'Not LABEL' examples that got that label\n")
+        for v in violations:
+            handle.write(f"  Not {v['label']}: {v['text']!r} -> predicted {v['predicted']}\n")
+    result["negatives"] = {"examples": len(negatives), "violations": violations}
+    print(f"## (e) guideline worked examples ({len(gold)} documents)\n")
+    print(format_table(result))
+    for rule, n in rules.most_common(8):
+        print(f"  {n:>3}  {rule}")
+    print(f"'Not LABEL' examples: {len(negatives)}, violated: {len(violations)}")
+    for v in violations:
+        print(f"  Not {v['label']}: {v['text']!r} -> {v['predicted']}")
+    print()
     return result
 
 
@@ -546,6 +673,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--gold", type=Path, default=ROOT / "annotations/gold/seeds.jsonl")
     ap.add_argument("--seeds", type=Path, default=ROOT / "seeds")
+    ap.add_argument("--guidelines", type=Path, help="annotation-guidelines.md: score its examples")
     ap.add_argument("--jnlpba", type=Path, help="JNLPBA devel.tsv (token<TAB>BIO tag)")
     ap.add_argument(
         "--jnlpba-limit", type=int, default=None, help="score only the first N abstracts"
@@ -560,6 +688,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     results: dict[str, Any] = {"seeds": bench_seeds(args.gold, args.out)}
+    if args.guidelines:
+        results["guidelines"] = bench_guidelines(args.guidelines, args.out)
     if args.jnlpba:
         results["jnlpba"] = bench_jnlpba(args.jnlpba, args.jnlpba_limit)
     if args.measeval:
