@@ -65,7 +65,7 @@ log = logging.getLogger(__name__)
 LATIN_LANGS: tuple[str, ...] = ("en", "de", "fr", "es", "it", "pt", "nl")
 
 #: Scorers for Latin-script text.
-BACKENDS: tuple[str, ...] = ("profile", "langdetect")
+BACKENDS: tuple[str, ...] = ("profile", "langdetect", "lingua")
 
 _CYRILLIC_LANGS = ("ru", "uk", "bg", "mk")
 _ARABIC_LANGS = ("ar", "fa", "ur")
@@ -114,30 +114,41 @@ _FUNCTION_WORDS: dict[str, str] = {
     "en": "the of and to in is was were are be been with that this for on by as at from "
     "which have has had it its an not or but they their there these those we our you your "
     "he she his her will would can could should may also than into about more after other "
-    "such only both between during us them him what who when where how did does if any",
+    "such only both between during us them him what who when where how did does if any "
+    "very just because then some all",
     "de": "der die das und ist nicht ein eine einer eines dem den des mit von zu auf für sich "
     "auch es sie wir ich wird werden wurde sind war bei nach aus dass oder noch nur aber "
-    "wie kann",
+    "wie kann einen im zum zur über durch sehr schon wenn ihr ihre unter",
     "fr": "le la les et des est une un du dans pour pas que qui sur au aux avec ce cette sont "
-    "ou par plus il elle nous vous je mais ont été être leur ses",
+    "ou par plus il elle nous vous je mais ont été être leur ses ces ne était où très "
+    "aussi tout tous cela fait avoir sa son",
     "es": "el la los las y es en del que un una por con para se no lo más su sus como pero "
-    "está fue son al muy ya también hay este esta",
+    "está fue son al muy ya también hay este esta eso esto ella ellos tiene porque cuando "
+    "donde sino había entre sobre",
     "it": "il lo la gli le e è di che un una per con non si del della delle dei al alla sono "
-    "come più ma anche questo questa nel nella ha ho",
+    "come più ma anche questo questa nel nella ha ho degli dello nei alle ai dal dalla "
+    "molto tra perché così essere stato era",
     "pt": "o a os as e é de do da dos das que um uma para com não se em no na nos nas por "
-    "mais ao à como mas foi são ser está também seu sua",
+    "mais ao à como mas foi são ser está também seu sua pelo pela isso esse essa ele ela "
+    "eles num numa muito tem às aos você",
     "nl": "de het een en van is dat die niet op te zijn met voor er maar ook als aan bij dan "
-    "nog wordt werd naar uit hij zij wij ik je om of",
+    "nog wordt werd naar uit hij zij wij ik je om of deze dit wat kan heeft hebben geen",
 }
 _FUNCTION_WORD_BONUS = math.log(20.0)
 _ALPHA = 5e-5  # langdetect's smoothing weight (alpha 0.5 / BASE_FREQ 10000)
+# lingua's larger models: its log-probabilities count twice the profile scorer's.
+_LINGUA_WEIGHT = 2.0
 
 _WORD_RE = regex.compile(r"\p{L}+")
 _ALNUM_RUN = regex.compile(r"[\p{L}\p{M}\p{N}]+")
+_BRACKET_RE = regex.compile(r"[()\[\]{}（）［］｛｝【】〔〕〖〗「」『』《》〈〉]")
 _URL_RE = regex.compile(r"(?:https?://|www\.)\S+|[-_.0-9A-Za-z]+@[-_.0-9A-Za-z]+")
 _OPEN = "([{（［｛【〔〖「『《〈"
 _CLOSE = ")]}）］｝】〕〗」』》〉"
 _STRONG_LATIN_WORDS = 3  # fewer real words than this is weak evidence
+# Latin text this short without accented letters ("RESULTS:", "Methods") is English.
+_SHORT_LATIN_WORDS = 2
+_NON_ASCII_LATIN = regex.compile(r"[[\p{Latin}&&\p{L}]--[A-Za-z]]", regex.V1)
 
 
 # --- script analysis -----------------------------------------------------------------------
@@ -157,38 +168,59 @@ def _script(ch: str) -> str:
     return "Other"
 
 
-def _evidence(text: str) -> list[str]:
-    """The script of each character that is evidence of a language, ``""`` elsewhere.
+def _evidence(text: str) -> tuple[list[str], list[tuple[int, int]]]:
+    """The script of each character that is evidence of a language (``""`` elsewhere), and
+    the spans of letters that are not (to blank out before scoring).
 
     CJK characters always count; letters of other scripts count in runs of two or more
     letters without digits (identifiers such as ``NCT03011398``, ``L4-L5`` or DOIs are not
-    words). Letters inside brackets count only when nothing outside brackets does, so a
-    bracketed term takes the language of the sentence around it.
+    words), outside URLs and e-mail addresses.
     """
     marks = [""] * len(text)
-    urls = [m.span() for m in _URL_RE.finditer(text)]
+    blanks: list[tuple[int, int]] = []
+    urls = [m.span() for m in _URL_RE.finditer(text)] if ("/" in text or "@" in text) else []
     for m in _ALNUM_RUN.finditer(text):
-        if urls and any(a <= m.start() < b for a, b in urls):
-            continue  # URLs and e-mail addresses are not words
+        a, b = m.span()
         run = m.group()
+        if urls and any(u <= a < v for u, v in urls):
+            blanks.append((a, b))  # URLs and e-mail addresses are not words
+            continue
+        if run.isascii():
+            if run.isalpha() and b - a >= 2:
+                marks[a:b] = ["Latin"] * (b - a)
+            elif not run.isdigit():
+                blanks.append((a, b))
+            continue
         scripts = [_script(ch) for ch in run]
         other = sum(1 for sc in scripts if sc and sc not in _CJK_SCRIPTS)
         keep_other = other >= 2 and not any(ch.isdigit() for ch in run)
-        base = m.start()
         for k, sc in enumerate(scripts):
             if sc and (keep_other or sc in _CJK_SCRIPTS):
-                marks[base + k] = sc
+                marks[a + k] = sc
+            elif sc:
+                blanks.append((a + k, a + k + 1))
+    return marks, blanks
+
+
+def _outside_brackets(text: str, marks: list[str]) -> list[str]:
+    """Evidence outside brackets, unless there is none: a bracketed term takes the language
+    of the sentence around it."""
+    if not _BRACKET_RE.search(text):
+        return marks
     depths = _bracket_depths(text, 0, len(text))
     if any(mark and d == 0 for mark, d in zip(marks, depths, strict=True)):
-        marks = [mark if d == 0 else "" for mark, d in zip(marks, depths, strict=True)]
+        return [mark if d == 0 else "" for mark, d in zip(marks, depths, strict=True)]
     return marks
 
 
-def _masked(text: str, marks: list[str]) -> str:
-    """``text`` with letters that are not evidence blanked out (offsets unchanged)."""
-    return "".join(
-        " " if not mark and _script(ch) else ch for ch, mark in zip(text, marks, strict=True)
-    )
+def _masked(text: str, blanks: list[tuple[int, int]]) -> str:
+    """``text`` with the letters that are not evidence blanked out (offsets unchanged)."""
+    if not blanks:
+        return text
+    chars = list(text)
+    for a, b in blanks:
+        chars[a:b] = " " * (b - a)
+    return "".join(chars)
 
 
 def _cjk_lang(counts: Counter[str]) -> tuple[str, float]:
@@ -257,36 +289,55 @@ def _profiles(langs: tuple[str, ...]) -> _Profiles:
     return _Profiles(langs, index, np.log(prob + _ALPHA), words)
 
 
-@functools.lru_cache(maxsize=1 << 16)
-def _normalize_char(ch: str) -> str:
-    from langdetect.utils.ngram import NGram
+def _strip_urls(text: str) -> str:
+    if "/" in text or "@" in text or "www." in text:
+        return str(_URL_RE.sub(" ", text))
+    return text
 
-    return str(NGram.normalize(ch))
+
+class _NormTable(dict[int, str]):
+    """``str.translate`` table applying langdetect's character normalisation (memoised)."""
+
+    def __missing__(self, code: int) -> str:
+        from langdetect.utils.ngram import NGram
+
+        out = str(NGram.normalize(chr(code)))
+        self[code] = out
+        return out
 
 
-def _ngrams(text: str) -> list[str]:
-    """langdetect's 1-3-grams: words padded with spaces, all-capital words skipped."""
-    from langdetect.utils.ngram import NGram
+_NORM = _NormTable()
 
-    text = NGram.normalize_vi(_URL_RE.sub(" ", text))
-    norm = "".join(_normalize_char(ch) for ch in text)
-    out: list[str] = []
-    for word in norm.split():
-        if sum(c.isupper() for c in word) >= 2 and any(
-            a.isupper() and b.isupper() for a, b in zip(word, word[1:], strict=False)
-        ):
-            continue  # acronyms (MRI, BM-MSCs) say nothing about the language
-        padded = f" {word} "
-        out.extend(word)
-        out.extend(padded[i : i + 2] for i in range(len(padded) - 1))
-        out.extend(padded[i : i + 3] for i in range(len(padded) - 2))
+
+def _ngrams(word: str) -> list[str]:
+    """langdetect's 1-3-grams of one normalised word (padded with spaces)."""
+    padded = f" {word} "
+    out = list(word)
+    out.extend(padded[i : i + 2] for i in range(len(padded) - 1))
+    out.extend(padded[i : i + 3] for i in range(len(padded) - 2))
     return out
 
 
-def _score_profiles(text: str, langs: tuple[str, ...]) -> tuple[str, float] | None:
-    """Naive-Bayes language of ``text`` over ``langs``; ``None`` without usable features."""
+@functools.lru_cache(maxsize=1 << 18)
+def _word_ids(langs: tuple[str, ...], word: str) -> tuple[int, ...]:
+    """Rows of the profile matrix for the n-grams of ``word``."""
+    if sum(c.isupper() for c in word) >= 2 and any(
+        a.isupper() and b.isupper() for a, b in zip(word, word[1:], strict=False)
+    ):
+        return ()  # acronyms (MRI, BM-MSCs) say nothing about the language
+    index = _profiles(langs).index
+    return tuple(index[g] for g in _ngrams(word) if g in index)
+
+
+def _profile_scores(text: str, langs: tuple[str, ...]) -> np.ndarray | None:
+    """Log-likelihood per language (``None`` when the text has no usable feature)."""
+    from langdetect.utils.ngram import NGram
+
     model = _profiles(langs)
-    ids = [model.index[g] for g in _ngrams(text) if g in model.index]
+    norm = NGram.normalize_vi(_strip_urls(text)).translate(_NORM)
+    ids: list[int] = []
+    for word in norm.split():
+        ids.extend(_word_ids(langs, word))
     scores = model.logp[ids].sum(axis=0) if ids else np.zeros(len(langs))
     found = False
     for w in _WORD_RE.findall(text.lower()):
@@ -295,6 +346,19 @@ def _score_profiles(text: str, langs: tuple[str, ...]) -> tuple[str, float] | No
             scores[j] += _FUNCTION_WORD_BONUS
             found = True
     if not ids and not found:
+        return None
+    return scores
+
+
+def _score_profiles(text: str, langs: tuple[str, ...]) -> tuple[str, float] | None:
+    """Naive-Bayes language of ``text`` over ``langs``; ``None`` without usable features.
+
+    Features are langdetect's: 1-3-grams of normalised words, URLs and e-mail addresses
+    removed, all-capital words skipped; plus one bonus per language-specific function word.
+    """
+
+    scores = _profile_scores(text, langs)
+    if scores is None:
         return None
     best = int(scores.argmax())  # first maximum: ties go to the earlier (preferred) language
     probs = np.exp(scores - scores[best])
@@ -331,6 +395,42 @@ def _score_langdetect(text: str, langs: tuple[str, ...]) -> tuple[str, float] | 
     return _iso(found[0].lang), float(found[0].prob)
 
 
+@functools.lru_cache(maxsize=8)
+def _lingua_detector(langs: tuple[str, ...]) -> Any:
+    """lingua's high-accuracy detector restricted to ``langs`` (built once per process)."""
+    try:
+        from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
+    except ImportError as err:
+        raise ConfigError(
+            "the lingua backend needs lingua-language-detector; "
+            "pip install 'annotkit[lingua]' or use --backend profile"
+        ) from err
+    try:
+        languages = [Language.from_iso_code_639_1(IsoCode639_1.from_str(x)) for x in langs]
+    except ValueError as err:
+        raise ConfigError(f"lingua has no model for one of {list(langs)!r}: {err}") from err
+    return LanguageDetectorBuilder.from_languages(*languages).build()
+
+
+def _score_lingua(text: str, langs: tuple[str, ...]) -> tuple[str, float] | None:
+    """The profile scorer's log-probabilities plus _LINGUA_WEIGHT x lingua's (an ensemble)."""
+    model = _profiles(langs)
+    own = _profile_scores(text, langs)
+    conf = {
+        r.language.iso_code_639_1.name.lower(): r.value
+        for r in _lingua_detector(langs).compute_language_confidence_values(text)
+    }
+    if own is None and not any(conf.values()):
+        return None
+    scores = own - np.log(np.exp(own - own.max()).sum()) - own.max() if own is not None else 0.0
+    scores = scores + _LINGUA_WEIGHT * np.log(
+        np.array([max(conf.get(lang, 0.0), 1e-6) for lang in model.langs])
+    )
+    best = int(np.argmax(scores))
+    probs = np.exp(scores - scores[best])
+    return langs[best], float(1.0 / probs.sum())
+
+
 def _iso(code: str) -> str:
     return "zh" if code in ("zh-cn", "zh-tw") else code
 
@@ -343,7 +443,7 @@ def _latin_words(text: str, *, lower_only: bool = False) -> int:
     (with ``lower_only``: starting in lower case)."""
     return sum(
         1
-        for w in _WORD_RE.findall(_URL_RE.sub(" ", text))
+        for w in _WORD_RE.findall(_strip_urls(text))
         if len(w) >= 2
         and not (w.isupper() and len(w) <= 6)
         and _script(w[0]) == "Latin"
@@ -359,8 +459,8 @@ def _detect(
     default_latin: str = "en",
 ) -> tuple[str, float, bool]:
     """(language, score, strong evidence?) for one piece of text."""
-    marks = _evidence(text)
-    counts = Counter(mark for mark in marks if mark)
+    marks, blanks = _evidence(text)
+    counts = Counter(mark for mark in _outside_brackets(text, marks) if mark)
     if not counts:
         return "und", 1.0, False
     total = sum(counts.values())
@@ -378,9 +478,10 @@ def _detect(
     share = counts[script] / total
     if script in _SCRIPT_LANG:
         return _SCRIPT_LANG[script], round(share, 4), True
-    text = _masked(text, marks)
+    # Which language of the script: every evidence letter counts, bracketed ones too.
+    text = _masked(text, blanks)
     if script == "Latin":
-        if _latin_words(text) < _STRONG_LATIN_WORDS:
+        if _latin_words(text) < _SHORT_LATIN_WORDS and not _NON_ASCII_LATIN.search(text):
             return default_latin, round(0.5 * share, 4), False
         # Title-case runs (journal abbreviations, names, addresses) are scored but count
         # as weak evidence: in a document they take the language of their context.
@@ -403,6 +504,8 @@ def _score(
         found = _score_profiles(text, langs)
     elif backend == "langdetect":
         found = _score_langdetect(text, langs)
+    elif backend == "lingua":
+        found = _score_lingua(text, langs)
     else:
         raise ConfigError(f"unknown language-id backend {backend!r}; choose from {BACKENDS}")
     if found is None:
@@ -414,7 +517,7 @@ def detect_language(
     text: str,
     *,
     latin_langs: Sequence[str] = LATIN_LANGS,
-    backend: Literal["profile", "langdetect"] = "profile",
+    backend: Literal["profile", "langdetect", "lingua"] = "profile",
 ) -> tuple[str, float]:
     """The language of ``text`` as ``(ISO 639-1 code, score in [0, 1])``.
 
@@ -466,7 +569,8 @@ def _bracket_depths(text: str, start: int, end: int) -> list[int]:
 
 def _script_runs(text: str, start: int, end: int) -> list[tuple[str, int, int]]:
     """Runs ``(kind, first, last+1)`` of CJK ("C") or other ("L") letters outside brackets."""
-    marks = _evidence(text[start:end])
+    piece = text[start:end]
+    marks = _outside_brackets(piece, _evidence(piece)[0])
     runs: list[tuple[str, int, int]] = []
     for i in range(start, end):
         s = marks[i - start]
@@ -548,7 +652,7 @@ def detect(
     doc: Document,
     *,
     latin_langs: Sequence[str] = LATIN_LANGS,
-    backend: Literal["profile", "langdetect"] = "profile",
+    backend: Literal["profile", "langdetect", "lingua"] = "profile",
     segmenter: Literal["rules", "stanza"] = "rules",
 ) -> Document:
     """Fill ``lang``, ``segments``, ``sentences`` and ``meta["langs"]`` of a document.

@@ -281,3 +281,12 @@ def test_langid_property_segments_cover_and_never_overlap(text: str) -> None:
     for sent in doc.sentences:
         owners = [s for s in doc.segments if s.start <= sent.start and sent.end <= s.end]
         assert len(owners) == 1 and owners[0].lang == sent.lang
+
+
+def test_langid_lingua_backend_agrees_on_clear_cases() -> None:
+    pytest.importorskip("lingua")
+    assert detect_language("Les patients ont été traités.", backend="lingua")[0] == "fr"
+    assert detect_language("The patients were treated.", backend="lingua")[0] == "en"
+    assert detect_language("骨髓间充质干细胞", backend="lingua")[0] == "zh"  # scripts first
+    doc = detect(Document("d", "Die Zellen wuchsen gut.\n细胞生长良好。"), backend="lingua")
+    assert [s.lang for s in doc.segments] == ["de", "zh"]

@@ -1,0 +1,407 @@
+"""Benchmark annotkit's language identification (issue 3).
+
+Usage::
+
+    .venv/bin/python bench/lid.py ../shared/data/lid \\
+        --wmt ../shared/data/align/wmt-biomed-pairs --seeds seeds
+
+Measures, in one run:
+
+1. accuracy per language on lingua's test sentences (``DATA_DIR/lingua-testdata/sentences``)
+   next to lingua high-accuracy's published figure (``DATA_DIR/lingua-accuracy-reports``),
+   for annotkit's default, annotkit with every Latin-script profile as candidates, annotkit
+   with the langdetect backend and plain langdetect (all profiles, seed 0);
+2. throughput of :func:`annotkit.langid.detect_language` against plain ``langdetect.detect``
+   on the same sentences;
+3. character-level accuracy of :func:`annotkit.langid.detect` on mixed documents built from
+   the WMT biomedical en/zh line pairs: an English paragraph, its Chinese translation and
+   citation lines (synthetic, seeded), in several layouts;
+4. character-level accuracy on the seed corpus against ``tests/data/lid/seeds.gold.tsv``;
+5. determinism: every measured output is computed twice and compared.
+
+Prints Markdown tables (the "Language identification" section of docs/benchmarks.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import random
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import regex
+
+from annotkit.doc import Document
+from annotkit.langid import LATIN_LANGS, detect, detect_language
+
+LANGS = ("en", "de", "fr", "es", "it", "pt", "nl", "zh", "ja", "ko")
+NAMES = {
+    "en": "English",
+    "de": "German",
+    "fr": "French",
+    "es": "Spanish",
+    "it": "Italian",
+    "pt": "Portuguese",
+    "nl": "Dutch",
+    "zh": "Chinese",
+    "ja": "Japanese",
+    "ko": "Korean",
+}
+ALL_LATIN = (
+    "en de fr es it pt nl af ca cs cy da et fi hr hu id lt lv no pl ro sk sl so sq sv sw tl tr vi"
+).split()
+REPO = Path(__file__).resolve().parent.parent
+
+
+# --- 1/2: sentences ----------------------------------------------------------------------
+
+
+def load_sentences(data_dir: Path) -> dict[str, list[str]]:
+    base = data_dir / "lingua-testdata" / "sentences"
+    out = {}
+    for lang in LANGS:
+        lines = (base / f"{lang}.txt").read_text(encoding="utf-8").split("\n")
+        out[lang] = [x.strip() for x in lines if x.strip()]
+    return out
+
+
+def lingua_figures(data_dir: Path) -> dict[str, float]:
+    reports = sorted(
+        (data_dir / "lingua-accuracy-reports").glob("v*/sentences-accuracy-values.csv")
+    )
+    with open(reports[-1], encoding="utf-8") as fh:
+        rows = {r["language"]: r for r in csv.DictReader(fh)}
+    return {lang: float(rows[NAMES[lang]]["lingua-high-accuracy"]) for lang in LANGS}
+
+
+def plain_langdetect() -> Callable[[str], str]:
+    from langdetect import DetectorFactory
+    from langdetect import detect as ld_detect
+    from langdetect.lang_detect_exception import LangDetectException
+
+    DetectorFactory.seed = 0
+
+    def run(text: str) -> str:
+        try:
+            code = ld_detect(text)
+        except LangDetectException:
+            return "und"
+        return "zh" if code.startswith("zh") else code
+
+    run("warm up the profile factory")
+    return run
+
+
+def accuracy(
+    predict: Callable[[str], str], sentences: dict[str, list[str]]
+) -> tuple[dict[str, float], list[str], float]:
+    t0 = time.perf_counter()
+    preds = []
+    acc = {}
+    for lang, xs in sentences.items():
+        got = [predict(x) for x in xs]
+        preds.extend(got)
+        acc[lang] = 100.0 * sum(g == lang for g in got) / len(xs)
+    return acc, preds, time.perf_counter() - t0
+
+
+# --- 3: mixed documents -------------------------------------------------------------------
+
+JOURNALS = [
+    "J Transl Med",
+    "Stem Cell Res Ther",
+    "Spine (Phila Pa 1976)",
+    "Zhonghua Yi Xue Za Zhi",
+    "Chin Med J (Engl)",
+    "Eur Spine J",
+    "Cell Transplant",
+    "BMC Musculoskelet Disord",
+    "Pain Physician",
+    "Front Bioeng Biotechnol",
+    "F1000Res",
+    "Zhongguo Xiu Fu Chong Jian Wai Ke Za Zhi",
+]
+MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+
+
+def citation_lines(rng: random.Random) -> list[str]:
+    j = rng.choice(JOURNALS)
+    y, m, d = rng.randint(1995, 2025), rng.choice(MONTHS), rng.randint(1, 28)
+    vol, issue, page = rng.randint(1, 60), rng.randint(1, 12), rng.randint(1, 999)
+    doi = f"10.{rng.randint(1000, 9999)}/s{rng.randint(10000, 99999)}-{y % 100:03d}-"
+    doi += f"{rng.randint(1000, 9999)}-y"
+    pmid = rng.randint(10_000_000, 39_999_999)
+    forms = [
+        f"{j}. {y} {m} {d};{vol}({issue}):{page}. doi: {doi}.",
+        f"{j}. {y}-{rng.randint(1, 12)}-{d}",
+        f"PMID: {pmid}",
+        f"{y}-{rng.randint(1, 12):02d}-{d:02d}",
+        f"doi: {doi}",
+        f"{doi}",
+        f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/",
+    ]
+    return rng.sample(forms, rng.randint(1, 3))
+
+
+def gold_for_line(line: str, lang: str) -> str:
+    """Gold label of a citation line: English if it has a real word, else undetermined."""
+    if lang != "cite":
+        return lang
+    cleaned = regex.sub(r"https?://\S+", " ", line)
+    words = [
+        m.group()
+        for m in regex.finditer(r"[\p{L}\p{N}]+", cleaned)
+        if not any(c.isdigit() for c in m.group()) and len(m.group()) >= 2
+    ]
+    return "en" if words else "und"
+
+
+def read_pairs(wmt: Path) -> list[list[tuple[str, str]]]:
+    """Line pairs of each WMT file pair (empty sides dropped)."""
+    groups = []
+    for en_path in sorted(wmt.glob("*.en")):
+        zh_path = en_path.with_suffix(".zh")
+        en = en_path.read_text(encoding="utf-8").split("\n")
+        zh = zh_path.read_text(encoding="utf-8").split("\n")
+        groups.append(
+            [(e.strip(), z.strip()) for e, z in zip(en, zh, strict=True) if e.strip() and z.strip()]
+        )
+    return groups
+
+
+def mixed_documents(
+    wmt: Path, *, lines_per_doc: int = 6, seed: int = 13
+) -> Iterator[tuple[Document, list[str]]]:
+    """(document, gold language per character) for each pseudo-document."""
+    rng = random.Random(seed)
+    n = 0
+    for pairs in read_pairs(wmt):
+        for i in range(0, len(pairs), lines_per_doc):
+            chunk = pairs[i : i + lines_per_doc]
+            layout = n % 4
+            n += 1
+            blocks: list[tuple[str, str]] = []  # (line text, gold lang or "cite")
+            if layout in (0, 1):  # one paragraph per language (like seed 004)
+                en_par = " ".join(e for e, _ in chunk)
+                zh_par = (
+                    "".join(z for _, z in chunk) if layout == 0 else " ".join(z for _, z in chunk)
+                )
+                blocks = [(en_par, "en"), (zh_par, "zh")]
+            elif layout == 2:  # one sentence per line, English lines then Chinese lines
+                blocks = [(e, "en") for e, _ in chunk] + [(z, "zh") for _, z in chunk]
+            else:  # Chinese first, English after, blank lines between paragraphs
+                blocks = [
+                    ("".join(z for _, z in chunk), "zh"),
+                    ("", ""),
+                    (" ".join(e for e, _ in chunk), "en"),
+                ]
+            cites = [(c, "cite") for c in citation_lines(rng)]
+            blocks = cites + blocks if rng.random() < 0.5 else blocks + cites
+            text_parts, gold = [], []
+            for k, (line, lang) in enumerate(blocks):
+                if k:
+                    text_parts.append("\n")
+                    gold.append("")
+                text_parts.append(line)
+                g = gold_for_line(line, lang)
+                gold.extend(g if not ch.isspace() else "" for ch in line)
+            text = "".join(text_parts)
+            yield Document(f"wmt-{n:04d}", text), gold
+
+
+def char_labels(doc: Document) -> list[str]:
+    labels = [""] * len(doc.text)
+    for s in doc.segments:
+        for i in range(s.start, s.end):
+            labels[i] = s.lang or ""
+    return labels
+
+
+def char_accuracy(
+    docs: list[tuple[Document, list[str]]], run: Callable[[Document], Document]
+) -> tuple[Counter[str], Counter[str], list[str], list[tuple[str, str, str]]]:
+    total: Counter[str] = Counter()
+    right: Counter[str] = Counter()
+    records = []
+    errors = []
+    for doc, gold in docs:
+        out = run(doc)
+        records.append(repr((out.segments, out.sentences, out.lang, dict(out.meta))))
+        labels = char_labels(out)
+        for i, ch in enumerate(doc.text):
+            if ch.isspace():
+                continue
+            options = gold[i].split("|")
+            total[options[0]] += 1
+            if labels[i] in options:
+                right[options[0]] += 1
+            else:
+                errors.append((doc.id, ch, f"{gold[i]}->{labels[i]}"))
+    return total, right, records, errors
+
+
+# --- 4: seeds -----------------------------------------------------------------------------
+
+
+def seed_documents(seeds: Path, gold_path: Path) -> list[tuple[Document, list[str]]]:
+    from annotkit.io import read_text_file
+
+    special: dict[tuple[str, int], str] = {}
+    for line in gold_path.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            prefix, n, lang = line.split("\t")
+            special[(prefix, int(n))] = lang
+    out = []
+    for path in sorted(seeds.glob("*.txt")):
+        doc = read_text_file(path)
+        gold: list[str] = []
+        for n, line in enumerate(doc.text.split("\n"), start=1):
+            if n > 1:
+                gold.append("")
+            lang = special.get((path.name[:3], n), "en")
+            gold.extend(lang if not ch.isspace() else "" for ch in line)
+        out.append((doc, gold))
+    return out
+
+
+# --- main ---------------------------------------------------------------------------------
+
+
+def fmt_acc(total: Counter[str], right: Counter[str]) -> str:
+    rows = ["| gold | characters | correct | accuracy |", "|---|---:|---:|---:|"]
+    for lang in sorted(total, key=lambda k: -total[k]):
+        rows.append(
+            f"| {lang} | {total[lang]} | {right[lang]} | {100 * right[lang] / total[lang]:.3f} % |"
+        )
+    t, r = sum(total.values()), sum(right.values())
+    rows.append(f"| **all** | {t} | {r} | **{100 * r / t:.3f} %** |")
+    return "\n".join(rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("data_dir", type=Path, help="../shared/data/lid")
+    ap.add_argument("--wmt", type=Path, help="../shared/data/align/wmt-biomed-pairs")
+    ap.add_argument("--seeds", type=Path, help="seeds/")
+    ap.add_argument(
+        "--seeds-gold", type=Path, default=REPO / "tests" / "data" / "lid" / "seeds.gold.tsv"
+    )
+    ap.add_argument("--show-errors", type=int, default=0, help="print up to N mislabelled items")
+    args = ap.parse_args(argv)
+
+    sentences = load_sentences(args.data_dir)
+    lingua = lingua_figures(args.data_dir)
+    n_sent = sum(len(v) for v in sentences.values())
+
+    def ours(text: str) -> str:
+        return detect_language(text)[0]
+
+    ours("warm up")  # load the profiles once, outside the timing
+    acc, preds, t_ours = accuracy(ours, sentences)
+    plain = plain_langdetect()
+    plain_acc, _, t_plain = accuracy(plain, sentences)
+    acc2, preds2, t_ours2 = accuracy(ours, sentences)
+    wide_acc, _, _ = accuracy(lambda t: detect_language(t, latin_langs=ALL_LATIN)[0], sentences)
+    ldb_acc, _, t_ldb = accuracy(lambda t: detect_language(t, backend="langdetect")[0], sentences)
+    detect_language("warm up the lingua models", backend="lingua")
+    lin_acc, _, t_lin = accuracy(lambda t: detect_language(t, backend="lingua")[0], sentences)
+
+    columns = [
+        ("annotkit", acc),
+        ("annotkit `--backend lingua`", lin_acc),
+        ("annotkit all-Latin", wide_acc),
+        ("annotkit `--backend langdetect`", ldb_acc),
+        ("plain langdetect", plain_acc),
+    ]
+
+    def target(lang: str) -> float:
+        hard = {"en": 99.5, "zh": 100.0, "ja": 100.0, "ko": 100.0}.get(lang, 0.0)
+        return max(lingua[lang], hard)
+
+    print("### Accuracy on lingua's test sentences\n")
+    print(
+        f"{n_sent} sentences, accuracy in %. Target = lingua high-accuracy's published figure "
+        "(English at least 99.5, Chinese/Japanese/Korean 100). `annotkit` = default "
+        f"(`--backend profile`, Latin candidates {', '.join(LATIN_LANGS)}); `--backend lingua` "
+        "= the same plus lingua 2.1 restricted to those candidates (extra `annotkit[lingua]`); "
+        "all-Latin = default scorer with every Latin-script langdetect profile as candidate; "
+        "`--backend langdetect` = langdetect's own detector on the default candidates; plain "
+        "langdetect = langdetect 1.0.9 `detect`, all 55 profiles, seed 0.\n"
+    )
+    print(
+        "| language | sentences | target | "
+        + " | ".join(name for name, _ in columns)
+        + " |\n|---|---:|---:|"
+        + "---:|" * len(columns)
+    )
+    for lang in LANGS:
+        cells = []
+        for k, (_, a) in enumerate(columns):
+            mark = "" if k > 1 or a[lang] + 1e-9 >= target(lang) else " (miss)"
+            cells.append(f"{a[lang]:.1f}{mark}")
+        print(
+            f"| {lang} | {len(sentences[lang])} | {target(lang):.1f} | " + " | ".join(cells) + " |"
+        )
+    means = " | ".join(f"{sum(a.values()) / len(a):.2f}" for _, a in columns)
+    print(f"| **mean** | {n_sent} | | {means} |\n")
+    if args.show_errors:
+        k = 0
+        for lang, xs in sentences.items():
+            for x in xs:
+                got = ours(x)
+                if got != lang and k < args.show_errors:
+                    print(f"    {lang}->{got}: {x[:100]}", file=sys.stderr)
+                    k += 1
+
+    print("### Throughput (same sentences, same process, one core)\n")
+    print("| detector | seconds | sentences/s | speed-up vs langdetect |")
+    print("|---|---:|---:|---:|")
+    rows = (
+        ("annotkit `detect_language` (first pass)", t_ours),
+        ("annotkit `detect_language` (second pass, warm word cache)", t_ours2),
+        ("annotkit `--backend lingua`", t_lin),
+        ("annotkit `--backend langdetect`", t_ldb),
+    )
+    for name, secs in rows:
+        print(f"| {name} | {secs:.2f} | {n_sent / secs:,.0f} | {t_plain / secs:.1f}x |")
+    print(f"| plain langdetect `detect` | {t_plain:.2f} | {n_sent / t_plain:,.0f} | 1.0x |\n")
+
+    determinism = [preds == preds2]
+    if args.wmt:
+        docs = list(mixed_documents(args.wmt))
+        total, right, rec1, errors = char_accuracy(docs, detect)
+        _, _, rec2, _ = char_accuracy(docs, detect)
+        determinism.append(rec1 == rec2)
+        n_hant = sum(1 for d, _ in docs if detect(d).meta.get("zh_script") == "Hant")
+        print(f"### Mixed EN/ZH documents ({len(docs)} built from `wmt-biomed-pairs`)\n")
+        print(
+            "Each document: 6 consecutive WMT line pairs as an English paragraph + its Chinese "
+            "translation (4 layouts: one line per paragraph joined with or without spaces, one "
+            "sentence per line, Chinese first with a blank line) and 1-3 synthetic citation "
+            "lines (journal/date/volume, PMID, DOI, URL; seeded) above or below. Gold: English "
+            "side `en`, Chinese side `zh`, citation lines `en` if they contain a word of 2+ "
+            "letters outside identifiers and URLs, else `und`. Non-white-space characters "
+            f"labelled by `detect` (segments). {n_hant} documents are detected as Traditional.\n"
+        )
+        print(fmt_acc(total, right) + "\n")
+        for e in errors[: args.show_errors]:
+            print("   ", e, file=sys.stderr)
+    if args.seeds:
+        docs = seed_documents(args.seeds, args.seeds_gold)
+        total, right, rec1, errors = char_accuracy(docs, detect)
+        _, _, rec2, _ = char_accuracy(docs, detect)
+        determinism.append(rec1 == rec2)
+        print(f"### Seed corpus ({len(docs)} documents, gold `tests/data/lid/seeds.gold.tsv`)\n")
+        print(fmt_acc(total, right) + "\n")
+        for e in errors[: args.show_errors]:
+            print("   ", e, file=sys.stderr)
+    print(f"Determinism: every output above computed twice -> identical: **{all(determinism)}**.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
