@@ -359,18 +359,31 @@ def _dp(
 
 
 # --------------------------------------------------------------------------- bootstrap
-def _learn_pairs(src: _Side, tgt: _Side, beads: list[Bead], min_dice: float) -> dict[str, set[str]]:
-    """Translation pairs (source form -> target forms) from confident first-pass beads."""
-    good = [b for b in beads if b.src and b.tgt and (b.score or 0.0) >= 0.05]
-    f_s: Counter[str] = Counter()
-    f_t: Counter[str] = Counter()
+def _learn_pairs(
+    src: _Side, tgt: _Side, beads: list[Bead], min_dice: float, max_beads: int = 2000
+) -> dict[str, set[str]]:
+    """Translation pairs (source form -> target forms) from confident first-pass beads.
+
+    Uses at most ``max_beads`` of the most confident beads and only forms seen in two of them,
+    so memory stays bounded whatever the input size.
+    """
+    good = sorted(
+        (b for b in beads if b.src and b.tgt and (b.score or 0.0) >= 0.05),
+        key=lambda b: (-(b.score or 0.0), b.src),
+    )[:max_beads]
+    sides = [
+        (
+            {f for i in bead.src for _, _, f in src.toks[i]},
+            {f for j in bead.tgt for _, _, f in tgt.toks[j]},
+        )
+        for bead in good
+    ]
+    f_s: Counter[str] = Counter(f for fs, _ in sides for f in fs)
+    f_t: Counter[str] = Counter(f for _, ft in sides for f in ft)
     co: Counter[tuple[str, str]] = Counter()
-    for bead in good:
-        fs = {f for i in bead.src for _, _, f in src.toks[i]}
-        ft = {f for j in bead.tgt for _, _, f in tgt.toks[j]}
-        f_s.update(fs)
-        f_t.update(ft)
-        co.update((a, b) for a in fs for b in ft)
+    for fs, ft in sides:
+        keep_t = [b for b in ft if f_t[b] >= 2]
+        co.update((a, b) for a in fs if f_s[a] >= 2 for b in keep_t)
     learned: dict[str, set[str]] = {}
     for (a, b), c in co.items():
         if c >= 2 and 2.0 * c / (f_s[a] + f_t[b]) >= min_dice:
