@@ -87,7 +87,9 @@ def test_align_rejects_non_strings_and_bad_options() -> None:
     with pytest.raises(AlignmentError):
         align_sentences(["ok", 3], ["ok"], src_lang="en", tgt_lang="en")  # type: ignore[list-item]
     with pytest.raises(AlignmentError):
-        align_sentences(["a"], ["b"], src_lang="en", tgt_lang="en", options=AlignOptions(max_bead=1))
+        align_sentences(
+            ["a"], ["b"], src_lang="en", tgt_lang="en", options=AlignOptions(max_bead=1)
+        )
 
 
 def length_scorer(src: list[str], tgt: list[str], pairs: np.ndarray) -> np.ndarray:

@@ -127,7 +127,7 @@ def heading_of(sentence: str) -> str | None:
     if m is None:
         return None
     word = m.group("h")
-    if word.isascii() and not (word.isupper() or word.istitle()):
+    if word.isascii() and not word[:1].isupper():
         return None
     return _HEADING_ID[word.lower()]
 

@@ -1,0 +1,113 @@
+"""Parallel export: TMX 1.4 parses back, Moses files are line-parallel, TSV via pandas."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from annotkit.align import align_document, pairs_to_record
+from annotkit.errors import InputError
+from annotkit.export.parallel import export_parallel, read_pairs
+from annotkit.io import read_documents
+
+SEEDS = Path(__file__).resolve().parent.parent.parent / "seeds"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+
+
+def _record(text: str = "Hi there.\n你好。\nHow are you? Fine.\n你好吗？\x07") -> dict:
+    hi, nihao = text.index("Hi there."), text.index("你好。")
+    how, fine, ma = text.index("How are you?"), text.index("Fine."), text.index("你好吗？")
+    return {
+        "id": "doc-1",
+        "text": text,
+        "pairs": [
+            {
+                "src": [hi, fine + 5],
+                "tgt": [nihao, ma + 4],
+                "src_lang": "en",
+                "tgt_lang": "zh",
+                "score": 0.5,
+                "sentences": [
+                    {"src": [[hi, hi + 9]], "tgt": [[nihao, nihao + 3]], "score": 0.4},
+                    {
+                        "src": [[how, how + 12], [fine, fine + 5]],
+                        "tgt": [[ma, ma + 4]],
+                        "score": 0.3,
+                    },
+                    {"src": [], "tgt": [[ma + 4, ma + 5]], "score": 0.0},
+                ],
+            }
+        ],
+    }
+
+
+def test_export_parallel_tmx_is_valid_and_parses_back(tmp_path: Path) -> None:
+    summary = export_parallel([_record()], "tmx", tmp_path)
+    assert summary["files"] == ["all.tmx", "README.md"]
+    assert summary["units"] == 2 and summary["skipped_beads"] == 1
+    root = ET.parse(tmp_path / "all.tmx").getroot()
+    assert root.tag == "tmx" and root.get("version") == "1.4"
+    assert root.find("header").get("srclang") == "en"
+    tus = root.findall("body/tu")
+    assert len(tus) == 2
+    langs = [[tuv.get(XML_LANG) for tuv in tu.findall("tuv")] for tu in tus]
+    assert langs == [["en", "zh"], ["en", "zh"]]
+    assert [tuv.findtext("seg") for tuv in tus[1].findall("tuv")] == [
+        "How are you? Fine.",
+        "你好吗？",
+    ]
+
+
+def test_export_parallel_moses_is_line_parallel(tmp_path: Path) -> None:
+    summary = export_parallel([_record()], "moses", tmp_path)
+    assert summary["files"] == ["all.en-zh.en", "all.en-zh.zh", "README.md"]
+    en = (tmp_path / "all.en-zh.en").read_text(encoding="utf-8").splitlines()
+    zh = (tmp_path / "all.en-zh.zh").read_text(encoding="utf-8").splitlines()
+    assert en == ["Hi there.", "How are you? Fine."]
+    assert zh == ["你好。", "你好吗？"]
+
+
+def test_export_parallel_tsv_reads_back_with_pandas(tmp_path: Path) -> None:
+    export_parallel([_record()], "tsv", tmp_path)
+    frame = pd.read_csv(tmp_path / "all.tsv", sep="\t")
+    assert list(frame.columns[:5]) == ["doc_id", "src_lang", "tgt_lang", "src", "tgt"]
+    assert frame["tgt"].tolist() == ["你好。", "你好吗？"]
+    assert json.loads(frame["src_spans"][1]) == _record()["pairs"][0]["sentences"][1]["src"]
+
+
+def test_export_parallel_split_keeps_documents_whole(tmp_path: Path) -> None:
+    records = [dict(_record(), id=f"doc-{k}") for k in range(20)]
+    summary = export_parallel(records, "moses", tmp_path, split=(80, 10, 10))
+    assert set(summary["splits"]) == {"train", "dev", "test"}
+    assert sum(summary["splits"].values()) == 40
+    assert all(v % 2 == 0 for v in summary["splits"].values())
+    assert "| train |" in (tmp_path / "README.md").read_text(encoding="utf-8")
+
+
+def test_export_parallel_rejects_bad_format_and_foreign_offsets(tmp_path: Path) -> None:
+    with pytest.raises(InputError):
+        export_parallel([_record()], "docx", tmp_path)
+    bad = _record()
+    bad["text"] = "short"
+    with pytest.raises(InputError):
+        export_parallel([bad], "tmx", tmp_path)
+
+
+def test_export_parallel_read_pairs_joins_records_with_documents(tmp_path: Path) -> None:
+    docs = list(read_documents([str(SEEDS)]))
+    align_file = tmp_path / "pairs.jsonl"
+    align_file.write_text(
+        "".join(json.dumps(pairs_to_record(d, align_document(d))) + "\n" for d in docs),
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError):
+        read_pairs([str(align_file)])  # no text in the records, no documents given
+    records = read_pairs([str(align_file), str(SEEDS)])
+    assert {r["id"] for r in records} == {d.id for d in docs}
+    summary = export_parallel(records, "tmx", tmp_path / "tmx")
+    assert summary["units"] >= 14
+    ET.parse(tmp_path / "tmx" / "all.tmx")
