@@ -121,13 +121,13 @@ _FUNCTION_WORDS: dict[str, str] = {
     "wie kann einen im zum zur über durch sehr schon wenn ihr ihre unter",
     "fr": "le la les et des est une un du dans pour pas que qui sur au aux avec ce cette sont "
     "ou par plus il elle nous vous je mais ont été être leur ses ces ne était où très "
-    "aussi tout tous cela fait avoir sa son",
+    "aussi tout tous cela fait avoir sa son d' qu' n' j' s' c' jusqu'",
     "es": "el la los las y es en del que un una por con para se no lo más su sus como pero "
     "está fue son al muy ya también hay este esta eso esto ella ellos tiene porque cuando "
     "donde sino había entre sobre",
     "it": "il lo la gli le e è di che un una per con non si del della delle dei al alla sono "
     "come più ma anche questo questa nel nella ha ho degli dello nei alle ai dal dalla "
-    "molto tra perché così essere stato era",
+    "molto tra perché così essere stato era all' dell' nell' dall' sull' un' quest'",
     "pt": "o a os as e é de do da dos das que um uma para com não se em no na nos nas por "
     "mais ao à como mas foi são ser está também seu sua pelo pela isso esse essa ele ela "
     "eles num numa muito tem às aos você",
@@ -140,6 +140,8 @@ _ALPHA = 5e-5  # langdetect's smoothing weight (alpha 0.5 / BASE_FREQ 10000)
 _LINGUA_WEIGHT = 2.0
 
 _WORD_RE = regex.compile(r"\p{L}+")
+# Function-word tokens keep an elision apostrophe: Italian "all'", French "qu'".
+_FUNCTION_TOKEN_RE = regex.compile(r"\p{L}+['’]?")
 _ALNUM_RUN = regex.compile(r"[\p{L}\p{M}\p{N}]+")
 _BRACKET_RE = regex.compile(r"[()\[\]{}（）［］｛｝【】〔〕〖〗「」『』《》〈〉]")
 _URL_RE = regex.compile(r"(?:https?://|www\.)\S+|[-_.0-9A-Za-z]+@[-_.0-9A-Za-z]+")
@@ -173,8 +175,9 @@ def _evidence(text: str) -> tuple[list[str], list[tuple[int, int]]]:
     the spans of letters that are not (to blank out before scoring).
 
     CJK characters always count; letters of other scripts count in runs of two or more
-    letters without digits (identifiers such as ``NCT03011398``, ``L4-L5`` or DOIs are not
-    words), outside URLs and e-mail addresses.
+    letters without digits, outside URLs and e-mail addresses. Identifiers (letters mixed
+    with digits: ``NCT03011398``, ``L4-L5``, DOIs) and URLs are blanked out; single letters
+    ("a", "é") are kept for scoring but do not make text Latin on their own.
     """
     marks = [""] * len(text)
     blanks: list[tuple[int, int]] = []
@@ -186,18 +189,19 @@ def _evidence(text: str) -> tuple[list[str], list[tuple[int, int]]]:
             blanks.append((a, b))  # URLs and e-mail addresses are not words
             continue
         if run.isascii():
-            if run.isalpha() and b - a >= 2:
-                marks[a:b] = ["Latin"] * (b - a)
+            if run.isalpha():
+                if b - a >= 2:
+                    marks[a:b] = ["Latin"] * (b - a)
             elif not run.isdigit():
-                blanks.append((a, b))
+                blanks.append((a, b))  # an identifier: letters mixed with digits
             continue
         scripts = [_script(ch) for ch in run]
         other = sum(1 for sc in scripts if sc and sc not in _CJK_SCRIPTS)
-        keep_other = other >= 2 and not any(ch.isdigit() for ch in run)
+        digits = any(ch.isdigit() for ch in run)
         for k, sc in enumerate(scripts):
-            if sc and (keep_other or sc in _CJK_SCRIPTS):
+            if sc in _CJK_SCRIPTS or (sc and other >= 2 and not digits):
                 marks[a + k] = sc
-            elif sc:
+            elif sc and digits:
                 blanks.append((a + k, a + k + 1))
     return marks, blanks
 
@@ -340,8 +344,8 @@ def _profile_scores(text: str, langs: tuple[str, ...]) -> np.ndarray | None:
         ids.extend(_word_ids(langs, word))
     scores = model.logp[ids].sum(axis=0) if ids else np.zeros(len(langs))
     found = False
-    for w in _WORD_RE.findall(text.lower()):
-        j = model.words.get(w)
+    for w in _FUNCTION_TOKEN_RE.findall(text.lower()):
+        j = model.words.get(w.replace("’", "'"))
         if j is not None:
             scores[j] += _FUNCTION_WORD_BONUS
             found = True
