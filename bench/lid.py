@@ -182,33 +182,36 @@ def mixed_documents(
     for pairs in read_pairs(wmt):
         for i in range(0, len(pairs), lines_per_doc):
             chunk = pairs[i : i + lines_per_doc]
-            layout = n % 4
+            layout = n % 5
             n += 1
-            blocks: list[tuple[str, str]] = []  # (line text, gold lang or "cite")
+            # Each block is one line made of (text, gold) parts joined by a space.
+            en_par = " ".join(e for e, _ in chunk)
             if layout in (0, 1):  # one paragraph per language (like seed 004)
-                en_par = " ".join(e for e, _ in chunk)
                 zh_par = (
                     "".join(z for _, z in chunk) if layout == 0 else " ".join(z for _, z in chunk)
                 )
-                blocks = [(en_par, "en"), (zh_par, "zh")]
+                blocks = [[(en_par, "en")], [(zh_par, "zh")]]
             elif layout == 2:  # one sentence per line, English lines then Chinese lines
-                blocks = [(e, "en") for e, _ in chunk] + [(z, "zh") for _, z in chunk]
-            else:  # Chinese first, English after, blank lines between paragraphs
-                blocks = [
-                    ("".join(z for _, z in chunk), "zh"),
-                    ("", ""),
-                    (" ".join(e for e, _ in chunk), "en"),
-                ]
-            cites = [(c, "cite") for c in citation_lines(rng)]
+                blocks = [[(e, "en")] for e, _ in chunk] + [[(z, "zh")] for _, z in chunk]
+            elif layout == 3:  # Chinese first, English after, a blank line between
+                blocks = [[("".join(z for _, z in chunk), "zh")], [], [(en_par, "en")]]
+            else:  # each English sentence followed by its translation on the same line
+                blocks = [[(e, "en"), (z, "zh")] for e, z in chunk]
+            cites = [[(c, "cite")] for c in citation_lines(rng)]
             blocks = cites + blocks if rng.random() < 0.5 else blocks + cites
-            text_parts, gold = [], []
-            for k, (line, lang) in enumerate(blocks):
+            text_parts: list[str] = []
+            gold: list[str] = []
+            for k, parts in enumerate(blocks):
                 if k:
                     text_parts.append("\n")
                     gold.append("")
-                text_parts.append(line)
-                g = gold_for_line(line, lang)
-                gold.extend(g if not ch.isspace() else "" for ch in line)
+                for j, (chunk_text, lang) in enumerate(parts):
+                    if j:
+                        text_parts.append(" ")
+                        gold.append("")
+                    text_parts.append(chunk_text)
+                    g = gold_for_line(chunk_text, lang)
+                    gold.extend(g if not ch.isspace() else "" for ch in chunk_text)
             text = "".join(text_parts)
             yield Document(f"wmt-{n:04d}", text), gold
 
@@ -380,8 +383,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"### Mixed EN/ZH documents ({len(docs)} built from `wmt-biomed-pairs`)\n")
         print(
             "Each document: 6 consecutive WMT line pairs as an English paragraph + its Chinese "
-            "translation (4 layouts: one line per paragraph joined with or without spaces, one "
-            "sentence per line, Chinese first with a blank line) and 1-3 synthetic citation "
+            "translation (5 layouts: one line per paragraph joined with or without spaces, one "
+            "sentence per line, Chinese first with a blank line, each English line followed by "
+            "its translation on the same line) and 1-3 synthetic citation "
             "lines (journal/date/volume, PMID, DOI, URL; seeded) above or below. Gold: English "
             "side `en`, Chinese side `zh`, citation lines `en` if they contain a word of 2+ "
             "letters outside identifiers and URLs, else `und`. Non-white-space characters "

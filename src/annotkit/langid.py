@@ -148,6 +148,7 @@ _URL_RE = regex.compile(r"(?:https?://|www\.)\S+|[-_.0-9A-Za-z]+@[-_.0-9A-Za-z]+
 _OPEN = "([{（［｛【〔〖「『《〈"
 _CLOSE = ")]}）］｝】〕〗」』》〉"
 _STRONG_LATIN_WORDS = 3  # fewer real words than this is weak evidence
+_SPLIT_PURITY = 0.9
 # Latin text this short without accented letters ("RESULTS:", "Methods") is English.
 _SHORT_LATIN_WORDS = 2
 _NON_ASCII_LATIN = regex.compile(r"[[\p{Latin}&&\p{L}]--[A-Za-z]]", regex.V1)
@@ -557,17 +558,22 @@ class _Piece:
 
 
 def _bracket_depths(text: str, start: int, end: int) -> list[int]:
-    depth, out = 0, []
+    """Nesting depth of each character inside *matched* bracket pairs (an opening bracket
+    that is never closed, as in a truncated "(P", brackets nothing)."""
+    stack: list[int] = []
+    delta = [0] * (end - start + 1)
     for i in range(start, end):
         ch = text[i]
         if ch in _OPEN:
-            out.append(depth)
-            depth += 1
-        elif ch in _CLOSE:
-            depth = max(0, depth - 1)
-            out.append(depth)
-        else:
-            out.append(depth)
+            stack.append(i)
+        elif ch in _CLOSE and stack:
+            a = stack.pop()
+            delta[a + 1 - start] += 1  # inside: after the opening bracket ...
+            delta[i - start] -= 1  # ... up to the closing one
+    out, depth = [], 0
+    for k in range(end - start):
+        depth += delta[k]
+        out.append(depth)
     return out
 
 
@@ -590,30 +596,45 @@ def _script_runs(text: str, start: int, end: int) -> list[tuple[str, int, int]]:
 
 def _substantial(text: str, kind: str, a: int, b: int) -> bool:
     if kind == "C":
-        return sum(1 for ch in text[a:b] if _script(ch)) >= 4
+        return sum(1 for ch in text[a:b] if _script(ch) in _CJK_SCRIPTS) >= 4
     return _latin_words(text[a:b]) >= _STRONG_LATIN_WORDS + 1
 
 
 def _split_points(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Split a sentence where a substantial run of the other script sits at its edge."""
+    """Split a sentence in two where the script changes for good.
+
+    The cut goes at the run boundary that best separates CJK from other letters; it is made
+    only when each side is dominated (``_SPLIT_PURITY``) by its own kind and both sides are
+    substantial (4+ words / 4+ CJK characters). Acronyms or short terms of the other script
+    inside a sentence (``MSCs 用于治疗``, ``The herb 黄芪 was used``) therefore never split it.
+    """
     runs = _script_runs(text, start, end)
-    kinds = {k for k, _, _ in runs}
-    if len(kinds) < 2:
+    if len({k for k, _, _ in runs}) < 2:
         return [(start, end)]
-    weight = {"C": 0.0, "L": 0.0}
+    weights = []
     for kind, a, b in runs:
-        n = sum(1 for ch in text[a:b] if _script(ch) and not ch.isdigit())
-        weight[kind] += n if kind == "C" else 0.3 * n
-    major = "C" if weight["C"] >= weight["L"] else "L"
-    cuts = []
-    first, last = runs[0], runs[-1]
-    if first[0] != major and _substantial(text, *first):
-        cuts.append(_cut_between(text, first[2], runs[1][1]))
-    if last[0] != major and _substantial(text, *last) and len(runs) > 1:
-        cuts.append(_cut_between(text, runs[-2][2], last[1]))
-    bounds = [start, *sorted(set(cuts)), end]
+        n = sum(1 for ch in text[a:b] if _script(ch))
+        weights.append(n if kind == "C" else 0.3 * n)
+    total = sum(weights)
+    best: tuple[float, int] | None = None
+    for k in range(1, len(runs)):
+        left = Counter[str]()
+        right = Counter[str]()
+        for j, (kind, _, _) in enumerate(runs):
+            (left if j < k else right)[kind] += weights[j]
+        kl = max(left, key=lambda x: (left[x], x))
+        kr = max(right, key=lambda x: (right[x], x))
+        if kl == kr:
+            continue
+        purity = (left[kl] + right[kr]) / total
+        if purity >= _SPLIT_PURITY and (best is None or purity > best[0]):
+            cut = _cut_between(text, runs[k - 1][2], runs[k][1])
+            if _substantial(text, kl, start, cut) and _substantial(text, kr, cut, end):
+                best = (purity, cut)
+    if best is None:
+        return [(start, end)]
     out = []
-    for a, b in zip(bounds, bounds[1:], strict=False):
+    for a, b in ((start, best[1]), (best[1], end)):
         a, b = _strip(text, a, b)
         if a < b:
             out.append((a, b))
@@ -621,11 +642,16 @@ def _split_points(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 
 def _cut_between(text: str, a: int, b: int) -> int:
-    """Cut point between two runs: at the first white space after the first run, else ``b``."""
+    """Cut point between a run ending at ``a`` and one starting at ``b``: the first white
+    space between them; if they touch, the white space before the word that touches the
+    second run ("P Meta分析" cuts before "Meta")."""
     for i in range(a, b):
         if text[i].isspace():
             return i
-    return b
+    i = a
+    while i > 0 and not text[i - 1].isspace() and _script(text[i - 1]) not in _CJK_SCRIPTS:
+        i -= 1
+    return i if i > 0 and text[i - 1].isspace() else b
 
 
 def _strip(text: str, a: int, b: int) -> tuple[int, int]:
