@@ -290,3 +290,43 @@ def test_langid_lingua_backend_agrees_on_clear_cases() -> None:
     assert detect_language("骨髓间充质干细胞", backend="lingua")[0] == "zh"  # scripts first
     doc = detect(Document("d", "Die Zellen wuchsen gut.\n细胞生长良好。"), backend="lingua")
     assert [s.lang for s in doc.segments] == ["de", "zh"]
+
+
+def test_langid_same_line_translation_splits_at_the_script_change() -> None:
+    text = (
+        "Serum levels were significantly higher than in the control group (P "
+        "Meta分析结果显示血清水平明显高于对照组。"
+    )
+    doc = detect(Document("d", text))
+    assert [(doc.text_of(s), s.lang) for s in doc.segments] == [
+        ("Serum levels were significantly higher than in the control group (P", "en"),
+        ("Meta分析结果显示血清水平明显高于对照组。", "zh"),
+    ]
+    text = "结果显示治疗效果良好，所有患者均完成随访 All patients completed the follow-up visits"
+    doc = detect(Document("d", text))
+    assert [s.lang for s in doc.segments] == ["zh", "en"]
+
+
+def test_langid_identifiers_and_urls_are_not_words() -> None:
+    for text in ("NCT03011398", "L4-L5", "https://example.org/abc/def", "a@b.org"):
+        assert detect_language(text)[0] == "und", text
+    doc = detect(Document("d", "治疗结果良好。https://clinicaltrials.gov/ct2/show/NCT03011398"))
+    assert [s.lang for s in doc.segments] == ["zh"]
+
+
+def test_langid_seed_corpus_matches_hand_labelled_gold() -> None:
+    special = {}
+    for line in (DATA / "seeds.gold.tsv").read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            prefix, n, lang = line.split("\t")
+            special[(prefix, int(n))] = set(lang.split("|"))
+    for path in sorted(SEEDS.glob("*.txt")):
+        doc = detect(read_text_file(path))
+        labels = _char_langs(doc)
+        offset = 0
+        for n, line in enumerate(doc.text.split("\n"), start=1):
+            gold = special.get((path.name[:3], n), {"en"})
+            for i, ch in enumerate(line):
+                if not ch.isspace():
+                    assert labels[offset + i] in gold, (path.name, n, line[:40])
+            offset += len(line) + 1
