@@ -31,7 +31,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from annotkit.annotate.abbrev import SOURCE as ABBREV_SOURCE
-from annotkit.annotate.abbrev import find_definitions, short_form_occurrences
+from annotkit.annotate.abbrev import (
+    find_definitions,
+    schwartz_hearst_start,
+    short_form_occurrences,
+)
 from annotkit.annotate.dose import SOURCE as DOSE_SOURCE
 from annotkit.annotate.dose import find_doses
 from annotkit.annotate.lexicon import Lexicon, fold_name, load_lexicon
@@ -95,7 +99,7 @@ _ZH_MODS = (
     "神经 胚胎 脂肪 骨髓 脐带 脐血 胎盘 羊膜 滑膜 牙髓 外周血 成体 树突状 巨噬 淋巴 红 白 粒 "
     "中性粒 嗜酸性粒 嗜碱性粒 肥大 浆 自然杀伤 杀伤 调节性 辅助性 记忆 免疫 髓核 纤维环 "
     "肌 卫星 施万 雪旺 肝 胰岛 表皮 角质形成 间质 血管 周 脊索 软骨终板 成肌 心肌 胶质 星形胶质 "
-    "少突胶质 小胶质 生殖 体 肌腱 韧带 神经嵴 内皮祖 毛囊 真皮 华通胶 沃顿胶 人"
+    "少突胶质 小胶质 生殖 肌腱 韧带 神经嵴 内皮祖 毛囊 真皮 华通胶 沃顿胶 人"
 ).split()
 _ZH_TISSUE = (
     "骨髓|脐带|脐血|脂肪|胎盘|羊膜|滑膜|牙髓|外周血|华通胶|沃顿胶|肌肉|皮肤|经血|尿液|人|"
@@ -104,7 +108,7 @@ _ZH_TISSUE = (
 _ZH_MOD_ALT = "|".join(sorted(_ZH_MODS, key=len, reverse=True))
 _ZH_CELL = re.compile(
     rf"(?:(?<![病个的])(?:{_ZH_MOD_ALT})|(?<![病个])人)(?:{_ZH_MOD_ALT})*细胞|"
-    r"(?<![A-Za-z0-9])[A-Za-z][A-Za-z0-9+\-]*\s?细胞(?:系|株)?|血小板|神经元|红血球|白血球"
+    r"(?<![A-Za-z0-9])[A-Za-z][A-Za-z0-9+\-]*\s?细胞(?:系|株)?|血小板|神经元|红血球|白血球|(?<![自异])体细胞"
 )
 _ZH_PREFIX = re.compile(rf"(?:{_ZH_TISSUE})(?:来源|源性|衍生|源)?的?\s?$")
 _ZH_BAD_AFTER = re.compile(r"减少症|增多症|白血病|瘤|癌|生成素|性贫血|无力症|血浆|裂解")
@@ -127,7 +131,7 @@ _SCALE_HEADS = {
     "rating",
 }
 _SCALE_HEADS_TITLE = r"Scale|Questionnaire|Inventory|Index|Survey|Score|Instrument|Profile|Measure"
-_TITLE_WORD = r"(?:[A-Z][A-Za-z'’\-]*|\d+(?:-[A-Za-z]+)+)"
+_TITLE_WORD = r"(?:[A-Z][A-Za-z0-9'’\-]*(?:/[A-Z][A-Za-z0-9'’\-]*)*|\d+(?:-[A-Za-z]+)*)"
 _TITLE_SCALE = re.compile(
     rf"(?<![A-Za-z0-9\-])({_TITLE_WORD}(?:[ \t]+(?:(?:of|for|and|the|in|on|to)[ \t]+)?"
     rf"{_TITLE_WORD})*)[ \t]+({_SCALE_HEADS_TITLE})(?![A-Za-z0-9])"
@@ -136,6 +140,7 @@ _SCALE_STRIP = re.compile(
     r"^(?:(?:The|A|An|Modified|Preoperative|Postoperative|Baseline|Total|Mean|Average|"
     r"Validated|Our|Their|Using|Both|Each|Chinese|English|Version|Revised|Short)[ \t]+)+"
 )
+_BROKEN_ACRONYM = re.compile(r"(?<![A-Za-z0-9])([A-Z]{2,6})\s*\(([A-Za-z][A-Za-z \-]+)\)\s*-\s*\d+")
 _ZH_SCALE_END = re.compile(r"(?:评分|量表|指数|问卷|评估|评分法|量表评分|评分表|问卷调查)$")
 _ACRONYM_SUFFIX = re.compile(r"(?:-[0-9][0-9A-Za-z]*)+(?![A-Za-z0-9])")
 #: guideline "Not SCALE" / "Not CELL_TYPE" terms (folded), in addition to stoplist.tsv
@@ -288,6 +293,9 @@ def _scale_candidates(text: str, lex_scales: list[_Cand]) -> list[_Cand]:
         if all(w.isupper() and len(w) > 1 for w in name_words):
             continue  # "NRS Index": an acronym plus a generic word
         out.append(_Cand(s, m.end(), "SCALE", SCALE_SOURCE))
+    for m in _BROKEN_ACRONYM.finditer(text):  # "SF (Short Form) -36"
+        if schwartz_hearst_start(m.group(1), m.group(2)) == 0:
+            out.append(_Cand(m.start(), m.end(), "SCALE", SCALE_SOURCE))
     out.extend(lex_scales)
     return [_scale_edges(text, c) for c in out]
 
