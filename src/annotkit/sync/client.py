@@ -44,6 +44,7 @@ class ProjectInfo:
     allow_overlapping: bool
     grapheme_mode: bool
     guideline: str
+    description: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +72,10 @@ class SyncClient(Protocol):
     def export_examples(self, project_id: int) -> list[ExampleRecord]: ...
 
     def confirmed_example_ids(self, project_id: int) -> set[int]: ...
+
+    def count_examples(self, project_id: int) -> int: ...
+
+    def span_totals(self, project_id: int, labels: Sequence[str]) -> dict[str, int]: ...
 
     def import_records(self, project_id: int, records: Sequence[Mapping[str, Any]]) -> None: ...
 
@@ -172,7 +177,7 @@ class DoccanoSync:
                     raise SyncError(f"{what}: the doccano task failed: {status['error']}")
                 return status.get("result")
             time.sleep(delay)
-            delay = min(delay * 1.5, 0.5)
+            delay = min(delay * 1.5, 0.25)
         raise SyncError(
             f"{what}: doccano's task queue did not finish within {timeout:.0f} s; is the "
             "Celery worker running (`annotkit doccano server status`)?"
@@ -189,6 +194,7 @@ class DoccanoSync:
             allow_overlapping=bool(data.get("allow_overlapping")),
             grapheme_mode=bool(data.get("grapheme_mode")),
             guideline=str(data.get("guideline") or ""),
+            description=str(data.get("description") or ""),
         )
 
     def find_project(self, name: str) -> ProjectInfo | None:
@@ -294,6 +300,21 @@ class DoccanoSync:
                 return ids
             offset += _LIST_PAGE
 
+    def count_examples(self, project_id: int) -> int:
+        page = self._get(f"projects/{project_id}/examples", "count examples", limit=1)
+        return int(page["count"])
+
+    def span_totals(self, project_id: int, labels: Sequence[str]) -> dict[str, int]:
+        """Spans per label in the project (all users), from the example filter's count."""
+        return {
+            label: int(
+                self._get(f"projects/{project_id}/examples", "count spans", label=label, limit=1)[
+                    "count"
+                ]
+            )
+            for label in labels
+        }
+
     def import_records(self, project_id: int, records: Sequence[Mapping[str, Any]]) -> None:
         if not records:
             return
@@ -352,6 +373,39 @@ class DoccanoSync:
                 f"add a span to example {example_id}",
                 {"start_offset": start, "end_offset": end, "label": label_id, "prob": 0.0},
             )
+
+    def create_example(
+        self,
+        project_id: int,
+        record: Mapping[str, Any],
+        label_ids: Mapping[str, int],
+    ) -> int:
+        """The plain per-example REST path (one example, then one request per span).
+
+        ``record`` is a :func:`~annotkit.sync.mapping.to_import_record` line. Slow (a few
+        dozen documents a second); the benchmark compares it with the JSONL import.
+        """
+        meta = {k: v for k, v in record.items() if k not in ("text", "label")}
+        example = _retrying(
+            lambda: self._client.create_example(project_id, text=record["text"], meta=meta),
+            f"create an example in project {project_id}",
+        )
+        spans = [(int(s), int(e), label_ids[str(lab)]) for s, e, lab in record["label"]]
+        self.create_spans(project_id, int(example.id), spans)
+        return int(example.id)
+
+    def list_examples_paged(self, project_id: int, *, limit: int | None = None) -> int:
+        """Walk the example list at the server's default page size; RETURNS the count."""
+
+        def walk() -> int:
+            count = 0
+            for _ in self._client.list_examples(project_id):
+                count += 1
+                if limit is not None and count >= limit:
+                    break
+            return count
+
+        return _retrying(walk, "list examples")
 
     def _usernames(self) -> dict[int, str]:
         if self._users is None:

@@ -17,6 +17,8 @@ EXAMPLE:
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,6 +46,46 @@ HASH_KEY = "annotkit_hash"
 PRE_KEY = "annotkit_pre"
 
 Triple = tuple[int, int, str]
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+
+
+class _Utf16Map:
+    """UTF-16 conversion from the positions of astral characters only (fast for long texts).
+
+    Same results as ``OffsetMap.build(text, "utf16")``, which walks every character.
+    """
+
+    __slots__ = ("astral", "length", "units")
+
+    def __init__(self, text: str) -> None:
+        self.astral = [m.start() for m in _ASTRAL.finditer(text)]
+        self.length = len(text)
+        # astral[k] sits at UTF-16 unit astral[k] + k and takes two units
+        self.units = [a + k for k, a in enumerate(self.astral)]
+
+    def to_external(self, offset: int) -> int:
+        if not 0 <= offset <= self.length:
+            raise OffsetError(f"offset {offset} outside text of length {self.length}")
+        return offset + bisect_left(self.astral, offset)
+
+    def from_external(self, offset: int) -> int:
+        i = bisect_left(self.units, offset - 1)
+        if i < len(self.units) and self.units[i] == offset - 1:
+            raise OffsetError(
+                f"utf16 offset {offset} falls inside a surrogate pair (an emoji or other "
+                "character outside the BMP); doccano offsets must be on character boundaries"
+            )
+        cp = offset - bisect_right(self.units, offset - 2)
+        if not 0 <= cp <= self.length:
+            raise OffsetError(
+                f"utf16 offset {offset} lies beyond the text ({self.length + len(self.astral)} "
+                "UTF-16 units)"
+            )
+        return cp
+
+
+def _offset_map(text: str, mode: str) -> _Utf16Map | OffsetMap:
+    return _Utf16Map(text) if mode == "utf16" else OffsetMap.build(text, mode)
 
 
 def mode_for(grapheme: bool) -> str:
@@ -57,7 +99,7 @@ def spans_to_doccano(text: str, spans: Iterable[Span], *, mode: str) -> list[lis
     Raises :class:`OffsetError` when a boundary falls inside a grapheme cluster (grapheme
     mode cannot express it).
     """
-    omap = OffsetMap.build(text, mode)
+    omap = _offset_map(text, mode)
     bounds = set(grapheme_boundaries(text)) if mode == "grapheme" else None
     out: list[list[Any]] = []
     for span in spans:
@@ -80,7 +122,7 @@ def spans_from_doccano(
     still overlap (non-overlap is a project setting, not a guarantee across annotators) the
     earlier-starting, then longer, span is kept.
     """
-    omap = OffsetMap.build(text, mode)
+    omap = _offset_map(text, mode)
     triples: set[Triple] = set()
     for item in items:
         start, end, label = int(item[0]), int(item[1]), str(item[2])

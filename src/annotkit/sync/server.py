@@ -370,7 +370,7 @@ def start_server(
             "worker",
             "--loglevel=info",
             "--concurrency=1",
-            "--pool=solo",
+            "--max-tasks-per-child=1",  # a fresh child per task: the worker slows as it ages
         ],
     )
     pids = {"celery": task.pid}
