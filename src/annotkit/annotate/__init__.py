@@ -31,7 +31,7 @@ from typing import Any
 
 from annotkit.annotate.lexicon import Lexicon, load_lexicon
 from annotkit.annotate.merge import drop_overlapping, merge_spans
-from annotkit.annotate.project import project_spans
+from annotkit.annotate.project import could_project, project_spans
 from annotkit.annotate.rules import annotate_text
 from annotkit.doc import Document, PassagePair, Span
 from annotkit.errors import AnnotkitError, ConfigError
@@ -87,6 +87,8 @@ def project_document(
     ``pairs=None`` aligns the document with :func:`annotkit.align.align_document` (when
     the document holds both scripts and the aligner is available).
     """
+    if pairs is None and not could_project(doc.text, spans):
+        return spans  # alignment is costly: skip it when projection cannot add anything
     found = _aligned_pairs(doc) if pairs is None else tuple(pairs)
     if not found:
         return spans

@@ -53,8 +53,9 @@ LEXICON_HEADER = ("concept_id", "label", "lang", "term", "kind")
 STOPLIST_HEADER = ("term", "lang", "reason")
 _DASHES = "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d"
 _SPACES = " \t\n\r\f\v\u00a0\u2002\u2003\u2009\u200a\u202f\u3000"
-_NAME_TABLE = str.maketrans({c: " " for c in _DASHES + _SPACES})
-_ABBR_TABLE = str.maketrans({c: "-" for c in _DASHES} | {c: " " for c in _SPACES})
+_NAME_RE = re.compile("[" + re.escape(_DASHES + _SPACES.replace(" ", "")) + "]")
+_ABBR_DASH_RE = re.compile("[" + re.escape(_DASHES[1:]) + "]")
+_ABBR_SPACE_RE = re.compile("[" + re.escape(_SPACES.replace(" ", "")) + "]")
 _WORD = re.compile(r"[A-Za-z0-9]")
 _LATIN = re.compile(r"[A-Za-z0-9]")
 
@@ -69,12 +70,12 @@ def fold_name(text: str) -> str:
     low = text.lower()
     if len(low) != len(text):  # rare characters whose lower case is longer (İ)
         low = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
-    return low.translate(_NAME_TABLE)
+    return _NAME_RE.sub(" ", low)
 
 
 def fold_abbr(text: str) -> str:
     """Length-preserving fold for abbreviations: case kept, dashes unified to ``-``."""
-    return text.translate(_ABBR_TABLE)
+    return _ABBR_SPACE_RE.sub(" ", _ABBR_DASH_RE.sub("-", text))
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,13 +230,16 @@ def _on_boundary(text: str, start: int, end: int) -> bool:
 def select_longest(cands: Iterable[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     """Greedy non-overlapping selection of ``(start, end, ...)`` tuples: longest first,
     then leftmost; returned sorted by start."""
+    ordered = sorted(cands, key=lambda c: (c[0] - c[1], c[0]))
+    if not ordered:
+        return []
+    occupied = bytearray(max(c[1] for c in ordered))
     chosen: list[tuple[Any, ...]] = []
-    taken: list[tuple[int, int]] = []
-    for c in sorted(cands, key=lambda c: (c[0] - c[1], c[0])):
+    for c in ordered:
         s, e = c[0], c[1]
-        if any(s < te and ts < e for ts, te in taken):
+        if occupied.find(1, s, e) != -1:
             continue
-        taken.append((s, e))
+        occupied[s:e] = b"\x01" * (e - s)
         chosen.append(c)
     chosen.sort(key=lambda c: (c[0], c[1]))
     return chosen
@@ -251,12 +255,14 @@ def _automaton(table: dict[str, tuple[int, str, str, str]]) -> Any:
     return auto
 
 
+@lru_cache(maxsize=1)
 def default_lexicon_paths() -> tuple[Path, ...]:
     """The packaged lexicon files that exist (``cell_types.tsv``, ``scales.tsv``)."""
     base = Path(str(resources.files("annotkit"))) / "resources" / "lexicon"
     return tuple(p for p in (base / "cell_types.tsv", base / "scales.tsv") if p.is_file())
 
 
+@lru_cache(maxsize=1)
 def _default_stoplist() -> Path | None:
     p = Path(str(resources.files("annotkit"))) / "resources" / "lexicon" / "stoplist.tsv"
     return p if p.is_file() else None

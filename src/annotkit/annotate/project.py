@@ -22,23 +22,31 @@ EXAMPLE:
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable, Sequence
 
 from annotkit.annotate.lexicon import Lexicon, fold_name
 from annotkit.doc import PassagePair, Span
 
-__all__ = ["SOURCE", "project_spans"]
+__all__ = ["SOURCE", "could_project", "project_spans"]
 
 SOURCE = "projection"
 _LATIN = re.compile(r"[A-Za-z]")
 
 
-def _find(text: str, needle: str, lo: int, hi: int, *, fold: bool) -> list[tuple[int, int]]:
+def _find(
+    text: str, needle: str, lo: int, hi: int, *, fold: bool, folded: dict[tuple[int, int], str]
+) -> list[tuple[int, int]]:
     if not needle.strip():
         return []
-    hay = fold_name(text[lo:hi]) if fold else text[lo:hi]
-    key = fold_name(needle) if fold else needle
+    if fold:
+        hay = folded.get((lo, hi))
+        if hay is None:
+            hay = folded[(lo, hi)] = fold_name(text[lo:hi])
+        key = fold_name(needle)
+    else:
+        hay, key = text[lo:hi], needle
     out: list[tuple[int, int]] = []
     latin_edges = bool(_LATIN.search(needle[:1] + needle[-1:]))
     i = hay.find(key)
@@ -63,6 +71,8 @@ def _project_side(
     lexicon: Lexicon | None,
 ) -> list[Span]:
     out: list[Span] = []
+    seen: set[tuple[str, bool, str, int, int]] = set()
+    folded: dict[tuple[int, int], str] = {}
     for lo, hi in src:
         for span in spans:
             if span.start < lo or span.end > hi:
@@ -76,10 +86,36 @@ def _project_side(
                 needles.extend((t, True) for t in lexicon.terms_by_concept.get(cid, ()))
             for needle, fold in needles:
                 for tlo, thi in tgt:
-                    for s, e in _find(text, needle, tlo, thi, fold=fold):
+                    key = (needle, fold, span.label, tlo, thi)
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                    for s, e in _find(text, needle, tlo, thi, fold=fold, folded=folded):
                         norm = dict(span.norm) if span.norm else None
                         out.append(Span(s, e, span.label, SOURCE, 0.9, norm))
     return out
+
+
+def could_project(text: str, spans: Sequence[Span]) -> bool:
+    """True when some entity's Latin surface form also occurs unlabelled in ``text``.
+
+    A cheap pre-check before aligning a document for projection. Concept (lexicon)
+    projection is not considered here: the lexicon pass has already matched every concept
+    term in the whole text, so unlabelled occurrences are ones the rules rejected.
+    """
+    starts = [s.start for s in spans]
+    surfaces = {text[s.start : s.end] for s in spans}
+    for surface in sorted(surfaces):
+        if not _LATIN.search(surface):
+            continue
+        for s, e in _find(text, surface, 0, len(text), fold=False, folded={}):
+            i = bisect.bisect_right(starts, s) - 1
+            covered = (i >= 0 and spans[i].end > s) or (
+                i + 1 < len(spans) and spans[i + 1].start < e
+            )
+            if not covered:
+                return True
+    return False
 
 
 def project_spans(

@@ -106,10 +106,11 @@ _ZH_TISSUE = (
     "人骨髓|人脐带|人脂肪"
 )
 _ZH_MOD_ALT = "|".join(sorted(_ZH_MODS, key=len, reverse=True))
-_ZH_CELL = re.compile(
-    rf"(?:(?<![病个的])(?:{_ZH_MOD_ALT})|(?<![病个])人)(?:{_ZH_MOD_ALT})*细胞|"
-    r"(?<![A-Za-z0-9])[A-Za-z][A-Za-z0-9+\-]*\s?细胞(?:系|株)?|血小板|神经元|红血球|白血球|(?<![自异])体细胞"
+_ZH_CELL_ANCHOR = re.compile(r"细胞(?:系|株)?|血小板|神经元|红血球|白血球")
+_ZH_MOD_REV = re.compile(
+    "|".join(re.escape(m[::-1]) for m in sorted(_ZH_MODS, key=len, reverse=True))
 )
+_ZH_CODE_BEFORE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z][A-Za-z0-9+\-]*\s?$")
 _ZH_PREFIX = re.compile(rf"(?:{_ZH_TISSUE})(?:来源|源性|衍生|源)?的?\s?$")
 _ZH_BAD_AFTER = re.compile(r"减少症|增多症|白血病|瘤|癌|生成素|性贫血|无力症|血浆|裂解")
 _ZH_BAD_BEFORE = re.compile(r"[促富]$")
@@ -253,11 +254,33 @@ def _cell_candidates(text: str, lex_cells: list[_Cand]) -> list[_Cand]:
     for m in _EN_ACRONYM_HEAD.finditer(text):
         s = _extend_cell(text, m.start(), required=False)
         out.append(_Cand(s if s is not None else m.start(), m.end(), "CELL_TYPE", CELL_SOURCE))
-    for m in _ZH_CELL.finditer(text):
-        if _bad_cell_context(text, m.start(), m.end()):
+    for m in _ZH_CELL_ANCHOR.finditer(text):
+        start = _zh_cell_start(text, m.start(), m.group())
+        if start is None or _bad_cell_context(text, start, m.end()):
             continue
-        out.append(_Cand(_zh_prefix(text, m.start()), m.end(), "CELL_TYPE", CELL_SOURCE))
+        out.append(_Cand(_zh_prefix(text, start), m.end(), "CELL_TYPE", CELL_SOURCE))
     return out
+
+
+def _zh_cell_start(text: str, head: int, word: str) -> int | None:
+    """Start of a Chinese cell name ending in ``细胞`` at ``head`` (modifiers scanned right
+    to left), or ``None`` when 细胞 has no modifier (个细胞, 培养的细胞)."""
+    if not word.startswith("细胞"):
+        return head  # 血小板, 神经元: complete names
+    rev = text[max(0, head - 16) : head][::-1]
+    toks: list[int] = []
+    pos = 0
+    while (m := _ZH_MOD_REV.match(rev, pos)) is not None:
+        toks.append(m.end() - pos)
+        pos = m.end()
+    while toks and head - pos > 0 and text[head - pos - 1] in "病个的自异":
+        pos -= toks.pop()  # "病人", "个", "自体": the leading character belongs elsewhere
+    if pos:
+        return head - pos
+    if head > 0 and text[head - 1] == "体" and (head < 2 or text[head - 2] not in "自异"):
+        return head - 1  # 体细胞 (somatic cells)
+    code = _ZH_CODE_BEFORE.search(text, max(0, head - 24), head)
+    return code.start() if code is not None else None
 
 
 def _extend_cell(text: str, start: int, *, required: bool) -> int | None:
@@ -350,12 +373,14 @@ def _label_of_long_form(lf: str) -> str | None:
 def _select(cands: Iterable[_Cand]) -> list[_Cand]:
     """Longest first, then DOSE > CELL_TYPE > SCALE, then leftmost; sorted by start."""
     ordered = sorted(cands, key=lambda c: (c.start - c.end, _PRIORITY[c.label], c.start))
+    if not ordered:
+        return []
+    occupied = bytearray(max(c.end for c in ordered))
     taken: list[_Cand] = []
-    occupied: list[tuple[int, int]] = []
     for c in ordered:
-        if c.end <= c.start or any(c.start < e and s < c.end for s, e in occupied):
+        if c.end <= c.start or occupied.find(1, c.start, c.end) != -1:
             continue
-        occupied.append((c.start, c.end))
+        occupied[c.start : c.end] = b"\x01" * (c.end - c.start)
         taken.append(c)
     taken.sort(key=lambda c: (c.start, c.end))
     return taken
