@@ -297,6 +297,13 @@ def _extend_cell(text: str, start: int, *, required: bool) -> int | None:
 def _bad_cell_context(text: str, start: int, end: int) -> bool:
     if _EN_BAD_AFTER.match(text, end) and re.search(r"[A-Za-z]", text[end - 1]):
         return True
+    if (
+        start >= 2
+        and text[start - 1] in "-‐"
+        and text[start - 2].isalpha()
+        and text[start].islower()
+    ):
+        return True  # second half of a compound: "units-fibroblast", "anti-platelet"
     if _ZH_BAD_AFTER.match(text, end) or _ZH_BAD_BEFORE.search(text, max(0, start - 1), start):
         return True
     return False
