@@ -1,0 +1,296 @@
+"""annotkit.annotate: API, lexicon matcher, abbreviations, projection, merge, seed invariants."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import pytest
+
+from annotkit.annotate import annotate_documents, preannotate
+from annotkit.annotate.abbrev import find_definitions, schwartz_hearst_start
+from annotkit.annotate.lexicon import Lexicon, fold_abbr, fold_name, load_lexicon
+from annotkit.annotate.merge import merge_spans
+from annotkit.annotate.project import could_project, project_spans
+from annotkit.doc import Document, PassagePair, SentencePair, Span, check_spans
+from annotkit.errors import ConfigError, InputError
+from annotkit.io import read_documents
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT / "tests" / "data" / "lexicon"
+
+
+@pytest.fixture(scope="module")
+def lex() -> Lexicon:
+    return load_lexicon([DATA / "mini.tsv"], stoplist=DATA / "stoplist.tsv")
+
+
+@pytest.fixture(scope="module")
+def seeds() -> list[Document]:
+    return list(read_documents([str(ROOT / "seeds")]))
+
+
+def surfaces(doc: Document) -> list[tuple[str, str]]:
+    return [(doc.text_of(s), s.label) for s in doc.spans]
+
+
+# ----------------------------------------------------------------------------- lexicon
+def test_annotate_fold_is_length_preserving() -> None:
+    for text in ["Bone Marrow-Derived", "İstanbul – x", "骨髓 MSCs\u00a0x", "a\u2013b\u3000c"]:
+        assert len(fold_name(text)) == len(text)
+        assert len(fold_abbr(text)) == len(text)
+    assert fold_name("Bone Marrow‐Derived") == "bone marrow derived"
+    assert fold_abbr("NRS–11") == "NRS-11"
+
+
+def test_annotate_lexicon_names_fold_abbrs_keep_case(lex: Lexicon) -> None:
+    text = "Bone marrow derived mesenchymal stem cells, bm-mscs, BM-MSCs and nrs"
+    got = [(text[m.start : m.end], m.concept_id) for m in lex.match(text)]
+    assert got == [
+        ("Bone marrow derived mesenchymal stem cells", "cell:bm-msc"),
+        ("BM-MSCs", "cell:bm-msc"),
+    ]
+
+
+def test_annotate_lexicon_token_boundaries_and_longest_match(lex: Lexicon) -> None:
+    text = "VASCULAR VAS, NRS-11, 视觉模拟评分和间充质干细胞"
+    got = [text[m.start : m.end] for m in lex.match(text)]
+    assert got == ["VAS", "NRS-11", "视觉模拟评分", "间充质干细胞"]
+
+
+def test_annotate_lexicon_singular_plural_variants(lex: Lexicon) -> None:
+    text = "one mesenchymal stem cell and a MSC"
+    assert [text[m.start : m.end] for m in lex.match(text)] == ["mesenchymal stem cell", "MSC"]
+
+
+def test_annotate_lexicon_is_cached(lex: Lexicon) -> None:
+    assert load_lexicon([DATA / "mini.tsv"], stoplist=DATA / "stoplist.tsv") is lex
+    assert lex.lookup("BM-MSCs") == ("CELL_TYPE", "cell:bm-msc")
+    assert lex.is_stopped("mri")
+
+
+def test_annotate_lexicon_bad_row_names_file_and_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("concept_id\tlabel\tlang\tterm\tkind\ncell:x\tCELL_TYPE\ten\n", "utf-8")
+    with pytest.raises(InputError, match="line 2"):
+        load_lexicon([bad])
+
+
+def test_annotate_packaged_lexicon_loads() -> None:
+    lex = load_lexicon()
+    assert lex.lookup("VAS") is not None and lex.lookup("VAS")[0] == "SCALE"  # type: ignore[index]
+    assert lex.lookup("MSCs") is not None
+
+
+# ----------------------------------------------------------------------------- abbreviations
+def test_annotate_schwartz_hearst() -> None:
+    lf = "allogeneic bone marrow-derived mesenchymal stem cells"
+    assert lf[schwartz_hearst_start("BM-MSCs", lf) or 0 :] == (
+        "bone marrow-derived mesenchymal stem cells"
+    )
+    assert schwartz_hearst_start("XYZ", "numeric pain score") is None
+
+
+def test_annotate_definitions_latin_chinese_bilingual() -> None:
+    text = (
+        "功能评分指数（FRI）与 Oswestry 功能障碍指数(ODI)；"
+        "脂肪来源干细胞（adipose-derived stem cells，ADSCs）"
+    )
+    got = [
+        (text[d.lf_start : d.lf_end], text[d.sf_start : d.sf_end]) for d in find_definitions(text)
+    ]
+    assert got == [
+        ("功能评分指数", "FRI"),
+        ("Oswestry 功能障碍指数", "ODI"),
+        ("脂肪来源干细胞", "ADSCs"),
+        ("adipose-derived stem cells", "ADSCs"),
+    ]
+
+
+def test_annotate_reverse_definition() -> None:
+    text = "We injected MSCs (mesenchymal stem cells) twice."
+    got = [
+        (text[d.lf_start : d.lf_end], text[d.sf_start : d.sf_end]) for d in find_definitions(text)
+    ]
+    assert got == [("mesenchymal stem cells", "MSCs")]
+
+
+def test_annotate_abbreviation_propagates_short_form_everywhere(lex: Lexicon) -> None:
+    text = "Pain on the foo bar rating index (FBRI) fell. FBRI fell again; 结果FBRI下降。"
+    doc = preannotate(Document("a", text), lexicon=lex, project=False)
+    assert surfaces(doc) == [
+        ("foo bar rating index", "SCALE"),
+        ("FBRI", "SCALE"),
+        ("FBRI", "SCALE"),
+        ("FBRI", "SCALE"),
+    ]
+
+
+def test_annotate_abbreviation_short_form_labels_long_form(lex: Lexicon) -> None:
+    text = "Patients completed the Knee Osteo Outcomes Set (KOOS) at baseline."
+    doc = preannotate(Document("a", text), lexicon=lex, project=False)
+    assert surfaces(doc) == [("Knee Osteo Outcomes Set", "SCALE"), ("KOOS", "SCALE")]
+
+
+def test_annotate_coordinated_definitions_share_label(lex: Lexicon) -> None:
+    text = (
+        "We used the Oswestry Disability Index (ODI), Global Foo Health (GFH), "
+        "and Global Bar Health (GBH)."
+    )
+    doc = preannotate(Document("a", text), lexicon=lex, project=False)
+    assert [s for s, _ in surfaces(doc)] == [
+        "Oswestry Disability Index",
+        "ODI",
+        "Global Foo Health",
+        "GFH",
+        "Global Bar Health",
+        "GBH",
+    ]
+
+
+def test_annotate_parentheses_never_inside_spans(seeds: list[Document]) -> None:
+    for doc in annotate_documents(seeds):
+        for s in doc.spans:
+            text = doc.text_of(s)
+            assert text[0] not in "(（" and text[-1] not in ")）", (doc.id, text)
+
+
+# ----------------------------------------------------------------------------- API
+def test_annotate_preannotate_replaces_spans_and_keeps_document(lex: Lexicon) -> None:
+    doc = Document("d", "87 million MSCs", spans=(Span(0, 2, "DOSE"),), meta={"k": "v"})
+    out = preannotate(doc, lexicon=lex)
+    assert (out.id, out.text, dict(out.meta)) == ("d", doc.text, {"k": "v"})
+    assert [(s.label, s.source) for s in out.spans] == [
+        ("DOSE", "rule:dose.v1"),
+        ("CELL_TYPE", "rule:lexicon.v1"),
+    ]
+    assert out.spans[1].norm == {"id": "cell:msc"}
+    assert out.spans[0].norm == {"value": 8.7e7, "unit": "cells"}
+
+
+def test_annotate_unknown_engine_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="rules, model, ensemble"):
+        preannotate(Document("d", "x"), engine="magic")
+
+
+class _FixedModel:
+    """A stand-in NER model with fixed predictions (the real one needs a trained stanza)."""
+
+    def __init__(self, spans: tuple[Span, ...]) -> None:
+        self.spans = spans
+
+    def predict(self, doc: Document) -> tuple[Span, ...]:
+        return self.spans
+
+
+def test_annotate_ensemble_merges_without_overlaps(lex: Lexicon) -> None:
+    text = "5 mL of MSCs; the ABC Scale"
+    model = _FixedModel(
+        (
+            Span(0, 12, "CELL_TYPE", "stanza:t", 0.9),  # overlaps the rule DOSE: DOSE wins
+            Span(18, 27, "SCALE", "stanza:t", 0.8),  # nothing from the rules here: kept
+        )
+    )
+    doc = preannotate(Document("d", text), engine="ensemble", model=model, lexicon=lex)
+    assert [(doc.text_of(s), s.label, s.source) for s in doc.spans] == [
+        ("5 mL", "DOSE", "rule:dose.v1"),
+        ("MSCs", "CELL_TYPE", "rule:lexicon.v1"),
+        ("ABC Scale", "SCALE", "stanza:t"),
+    ]
+    only = preannotate(Document("d", text), engine="model", model=model)
+    assert [s.source for s in only.spans] == ["stanza:t", "stanza:t"]
+
+
+def test_annotate_merge_precedence() -> None:
+    rules = (Span(0, 4, "DOSE", "rule:dose.v1", 1.0), Span(10, 14, "CELL_TYPE", "rule:x", 1.0))
+    model = (
+        Span(2, 8, "CELL_TYPE", "stanza:t", 0.99),
+        Span(6, 14, "CELL_TYPE", "stanza:t", 0.7),
+        Span(20, 25, "SCALE", "stanza:t", 0.4),
+    )
+    got = [(s.start, s.end, s.source) for s in merge_spans(rules, model)]
+    assert got == [(0, 4, "rule:dose.v1"), (6, 14, "stanza:t"), (20, 25, "stanza:t")]
+
+
+# ----------------------------------------------------------------------------- projection
+def test_annotate_projection_surface_and_concept(lex: Lexicon) -> None:
+    en = "Pain fell on the VAS after MSCs."
+    zh = "注射间充质干细胞后视觉模拟评分下降，MSCs 有效。"
+    text = f"{en} {zh}"
+    off = len(en) + 1
+    spans = (
+        Span(17, 20, "SCALE", "rule:lexicon.v1", 1.0, {"id": "scale:vas"}),
+        Span(27, 31, "CELL_TYPE", "rule:lexicon.v1", 1.0, {"id": "cell:msc"}),
+    )
+    pair = PassagePair(
+        (0, len(en)),
+        (off, len(text)),
+        "en",
+        "zh",
+        1.0,
+        (SentencePair(((0, len(en)),), ((off, len(text)),)),),
+    )
+    got = [
+        (text[s.start : s.end], s.label, s.source)
+        for s in project_spans(text, spans, [pair], lexicon=lex)
+    ]
+    assert got == [
+        ("间充质干细胞", "CELL_TYPE", "projection"),
+        ("视觉模拟评分", "SCALE", "projection"),
+        ("MSCs", "CELL_TYPE", "projection"),
+    ]
+    assert could_project(text, spans)
+    assert not could_project(en, spans[:1])
+
+
+def test_annotate_projection_on_seed_004(seeds: list[Document]) -> None:
+    align = pytest.importorskip("annotkit.align")
+    doc = next(d for d in seeds if d.id.startswith("004"))
+    pairs = align.align_document(doc)
+    assert pairs, "seed 004 holds an English passage and its Chinese translation"
+    zh_start = pairs[0].tgt[0]
+    full = preannotate(doc, project=False)
+    english_only = tuple(s for s in full.spans if s.end <= zh_start)
+    projected = project_spans(doc.text, english_only, pairs, lexicon=load_lexicon())
+    zh = {doc.text_of(s) for s in projected if s.start >= zh_start}
+    assert {"MSCs", "NPS", "SANE", "FRI"} <= zh
+    assert all(s.source == "projection" for s in projected)
+
+
+def test_annotate_seed_004_chinese_side_consistent(seeds: list[Document]) -> None:
+    doc = preannotate(next(d for d in seeds if d.id.startswith("004")))
+    zh_start = doc.text.index("背景")
+    zh = [(doc.text_of(s), s.label) for s in doc.spans if s.start >= zh_start]
+    for name, label in [
+        ("MSCs", "CELL_TYPE"),
+        ("NPS", "SCALE"),
+        ("SANE", "SCALE"),
+        ("FRI", "SCALE"),
+    ]:
+        assert (name, label) in zh
+    assert ("数字疼痛评分", "SCALE") in zh and ("骨髓来源的 MSCs", "CELL_TYPE") in zh
+
+
+# ----------------------------------------------------------------------------- invariants
+def test_annotate_seed_outputs_are_valid_and_deterministic(seeds: list[Document]) -> None:
+    first = list(annotate_documents(seeds))
+    second = list(annotate_documents(seeds))
+    assert [d.spans for d in first] == [d.spans for d in second]
+    for doc in first:
+        check_spans(doc.text, doc.spans, doc_id=doc.id)
+        assert doc.spans, doc.id
+        for s in doc.spans:
+            surface = doc.text_of(s)
+            assert surface and surface == surface.strip(), (doc.id, surface)
+            assert s.label in {"CELL_TYPE", "DOSE", "SCALE"}
+            assert s.source.startswith(("rule:", "projection"))
+        assert pickle.loads(pickle.dumps(doc)) == doc
+
+
+def test_annotate_documents_is_lazy() -> None:
+    def gen() -> object:
+        yield Document("a", "5 mL")
+        raise AssertionError("read too far")
+
+    it = annotate_documents(gen())  # type: ignore[arg-type]
+    assert next(it).spans[0].label == "DOSE"

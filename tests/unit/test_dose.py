@@ -1,0 +1,117 @@
+"""DOSE grammar: spans and normalised values (annotkit.annotate.dose)."""
+
+from __future__ import annotations
+
+import pytest
+
+from annotkit.annotate.dose import find_doses, parse_number
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "has_mag"),
+    [
+        ("5", 5.0, False),
+        ("1,000", 1000.0, False),
+        ("2.5", 2.5, False),
+        ("87 million", 8.7e7, True),
+        ("five million", 5e6, True),
+        ("eighty-seven million", 8.7e7, True),
+        ("one hundred", 100.0, False),
+        ("1 × 10^6", 1e6, True),
+        ("1×10⁶", 1e6, True),
+        ("2 x 10^7", 2e7, True),
+        ("10^7", 1e7, True),
+        ("1e6", 1e6, True),
+        ("1.0 x 108", 1e8, True),
+        ("5 × 10⁻³", 5e-3, True),
+        ("1000万", 1e7, True),
+        ("一千万", 1e7, True),
+        ("两亿", 2e8, True),
+        ("三十五", 35.0, False),
+        ("100", 100.0, False),
+    ],
+)
+def test_dose_parse_number(text: str, value: float, has_mag: bool) -> None:
+    got, mag = parse_number(text)
+    assert got == pytest.approx(value)
+    assert mag is has_mag
+
+
+@pytest.mark.parametrize(
+    ("text", "norm"),
+    [
+        ("5 mL", {"value": 5.0, "unit": "mL"}),
+        ("2 ml", {"value": 2.0, "unit": "mL"}),
+        ("0.5 L", {"value": 500.0, "unit": "mL"}),
+        ("200 µL", {"value": 0.2, "unit": "mL"}),
+        ("200 μL", {"value": 0.2, "unit": "mL"}),
+        ("5 毫升", {"value": 5.0, "unit": "mL"}),
+        ("40 mg", {"value": 40.0, "unit": "mg"}),
+        ("2 g", {"value": 2000.0, "unit": "mg"}),
+        ("500 µg", {"value": 0.5, "unit": "mg"}),
+        ("50 ng", {"value": 5e-5, "unit": "mg"}),
+        ("600 mg/d", {"value": 600.0, "unit": "mg/d"}),
+        ("2000毫克/天", {"value": 2000.0, "unit": "mg/d"}),
+        ("1 mg/kg", {"value": 1.0, "unit": "mg/kg"}),
+        ("100 IU", {"value": 100.0, "unit": "IU"}),
+        ("4 U", {"value": 4.0, "unit": "U"}),
+        ("1 U / h", {"value": 1.0, "unit": "U/h"}),
+        ("5000单位", {"value": 5000.0, "unit": "U"}),
+        ("1 million cells", {"value": 1e6, "unit": "cells"}),
+        ("2 × 10^6 cells/kg", {"value": 2e6, "unit": "cells/kg"}),
+        ("1 × 10^7 cells/mL", {"value": 1e7, "unit": "cells/mL"}),
+        ("1*10^8cells/3mL", {"value": 1e8, "unit": "cells/mL", "per": 3.0}),
+        ("1000万个细胞", {"value": 1e7, "unit": "cells"}),
+        ("1-2 mL", {"value": 1.0, "unit": "mL", "value_max": 2.0}),
+        ("10–20 million cells", {"value": 1e7, "unit": "cells", "value_max": 2e7}),
+        ("5 to 10 mg", {"value": 5.0, "unit": "mg", "value_max": 10.0}),
+    ],
+)
+def test_dose_normalisation(text: str, norm: dict[str, object]) -> None:
+    doses = find_doses(text)
+    assert len(doses) == 1
+    assert text[doses[0].start : doses[0].end] == text
+    assert doses[0].norm == pytest.approx(norm)
+
+
+def test_dose_bare_magnitude_needs_following_cell_type() -> None:
+    text = "87 million MSCs and 87 million people"
+    doses = find_doses(text, cell_starts={11})
+    assert [(d.start, d.end) for d in doses] == [(0, 10)]
+    assert doses[0].norm == {"value": 8.7e7, "unit": "cells"}
+
+
+def test_dose_restated_equivalent_is_its_own_span() -> None:
+    text = "5 million cells (5 × 10^6) were given"
+    assert [text[d.start : d.end] for d in find_doses(text)] == ["5 million cells", "5 × 10^6"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["60 mL of bone marrow was aspirated", "we harvested 60 mL of marrow", "抽取骨髓 60 毫升"],
+)
+def test_dose_harvested_volumes_are_not_doses(text: str) -> None:
+    assert find_doses(text) == []
+
+
+def test_dose_injected_concentrate_is_a_dose() -> None:
+    text = "5 mL of bone marrow aspirate concentrate were injected"
+    assert [text[d.start : d.end] for d in find_doses(text)] == ["5 mL"]
+
+
+@pytest.mark.parametrize("text", ["35 g/L", "ALT 40 U/L", "4.5 ×10⁹/L", "Hb 12 g/dL", "5 mg/dL"])
+def test_dose_lab_values_are_not_doses(text: str) -> None:
+    assert find_doses(text) == []
+
+
+def test_dose_spans_are_sorted_and_disjoint() -> None:
+    text = "Patients got 5 mL, then 10 mg/kg, then 2 x 10^7 cells/kg and 100 IU over 3 days."
+    doses = find_doses(text)
+    assert [text[d.start : d.end] for d in doses] == [
+        "5 mL",
+        "10 mg/kg",
+        "2 x 10^7 cells/kg",
+        "100 IU",
+    ]
+    ends = [d.end for d in doses]
+    assert all(ends[i] <= doses[i + 1].start for i in range(len(doses) - 1))
