@@ -363,6 +363,12 @@ def _single_table(result: Mapping[str, Any], title: str | None = None) -> list[s
     lines = [title] if title else []
     lines += [head, "-" * len(head)]
     for name, s, le in _rows(result):
+        if s["gold"] == 0 and s["pred"] == 0:  # nothing to score: no misleading zeros
+            lines.append(
+                f"{name:<11} {0:>5} {0:>5} | {'-':>8} {'-':>6} {'-':>6} |"
+                f" {'-':>9} {'-':>6} {'-':>6}"
+            )
+            continue
         lines.append(
             f"{name:<11} {s['gold']:>5} {s['pred']:>5} | {s['precision']:>8.3f} {s['recall']:>6.3f}"
             f" {s['f1']:>6.3f} | {le['precision']:>9.3f} {le['recall']:>6.3f} {le['f1']:>6.3f}"
@@ -374,7 +380,8 @@ def format_table(result: Mapping[str, Any]) -> str:
     """Render an :func:`evaluate` result (or an :func:`evaluate_many` one) as a text table.
 
     A single result gives one row per label plus ``micro`` (gold/pred counts, strict and
-    lenient P/R/F1), then one such block per language when it has ``by_lang``. A comparison
+    lenient P/R/F1; ``-`` where a label has neither gold nor predicted spans), then one such
+    block per language when it has ``by_lang``. A comparison
     gives one row per label and one column group per system (strict P/R/F1, lenient F1).
 
     EXAMPLE:

@@ -195,6 +195,9 @@ def test_evaluate_many_and_tables() -> None:
     assert single.count("micro") == 2 and "language: en" in single
     with pytest.raises(InputError):
         evaluate_many([GOLD], {})
+    empty = format_table(evaluate([doc()], [doc()]))
+    dose_row = next(line for line in empty.splitlines() if line.startswith("DOSE"))
+    assert dose_row.split()[3:6] == ["-", "-", "-"]
 
 
 def test_counts_and_result_are_picklable_and_deterministic() -> None:
