@@ -197,7 +197,7 @@ def test_evaluate_many_and_tables() -> None:
         evaluate_many([GOLD], {})
     empty = format_table(evaluate([doc()], [doc()]))
     dose_row = next(line for line in empty.splitlines() if line.startswith("DOSE"))
-    assert dose_row.split()[3:6] == ["-", "-", "-"]
+    assert dose_row.split()[4:7] == ["-", "-", "-"]
 
 
 def test_counts_and_result_are_picklable_and_deterministic() -> None:
