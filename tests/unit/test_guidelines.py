@@ -1,7 +1,7 @@
 """Every example of docs/annotation-guidelines.md as a test case (English and Chinese).
 
-The engine runs with the small fixture lexicon in tests/data/lexicon so these cases test the
-grammar and abbreviation rules, not the contents of the packaged lexicons.
+Each case runs twice: with the small fixture lexicon in tests/data/lexicon (the grammar and
+abbreviation rules on their own) and with the packaged lexicons (which must not break them).
 """
 
 from __future__ import annotations
@@ -17,9 +17,11 @@ from annotkit.doc import Document
 DATA = Path(__file__).resolve().parents[1] / "data" / "lexicon"
 
 
-@pytest.fixture(scope="module")
-def lex() -> Lexicon:
-    return load_lexicon([DATA / "mini.tsv"], stoplist=DATA / "stoplist.tsv")
+@pytest.fixture(scope="module", params=["mini", "packaged"])
+def lex(request: pytest.FixtureRequest) -> Lexicon:
+    if request.param == "mini":
+        return load_lexicon([DATA / "mini.tsv"], stoplist=DATA / "stoplist.tsv")
+    return load_lexicon()
 
 
 def spans(text: str, lex: Lexicon) -> list[tuple[str, str]]:

@@ -40,6 +40,7 @@ from annotkit.errors import InputError
 __all__ = [
     "Lexicon",
     "LexiconMatch",
+    "default_ambiguous_paths",
     "default_lexicon_paths",
     "fold_abbr",
     "fold_name",
@@ -51,6 +52,7 @@ log = logging.getLogger(__name__)
 
 LEXICON_HEADER = ("concept_id", "label", "lang", "term", "kind")
 STOPLIST_HEADER = ("term", "lang", "reason")
+STOP = "STOP"
 _DASHES = "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d"
 _SPACES = " \t\n\r\f\v\u00a0\u2002\u2003\u2009\u200a\u202f\u3000"
 _NAME_RE = re.compile("[" + re.escape(_DASHES + _SPACES.replace(" ", "")) + "]")
@@ -161,9 +163,19 @@ class Lexicon:
     non-overlapping :class:`LexiconMatch` objects sorted by start.
     """
 
-    def __init__(self, entries: Iterable[_Entry], stoplist: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        entries: Iterable[_Entry],
+        stoplist: Iterable[str] = (),
+        ambiguous: Iterable[_Entry] = (),
+    ) -> None:
         self.entries = tuple(entries)
-        self.stoplist = frozenset(fold_name(s) for s in stoplist)
+        stops = tuple(stoplist)
+        self.stoplist = frozenset(fold_name(s) for s in stops)
+        self.ambiguous: dict[str, tuple[str, str]] = {}
+        for e in sorted(ambiguous, key=lambda e: (e.concept_id, e.term)):
+            key = fold_abbr(e.term) if e.kind == "abbr" else fold_name(e.term)
+            self.ambiguous.setdefault(key, (e.label, e.concept_id))
         self.terms_by_concept: dict[str, tuple[str, ...]] = {}
         names: dict[str, tuple[int, str, str, str]] = {}
         abbrs: dict[str, tuple[int, str, str, str]] = {}
@@ -181,10 +193,15 @@ class Lexicon:
                     continue
                 table.setdefault(key, (len(key), e.label, e.concept_id, e.kind))
         self.terms_by_concept = {k: tuple(sorted(v)) for k, v in by_concept.items()}
-        self._names = _automaton(names)
-        self._abbrs = _automaton(abbrs)
         self.abbr_labels: dict[str, tuple[str, str]] = {k: (v[1], v[2]) for k, v in abbrs.items()}
         self.name_labels: dict[str, tuple[str, str]] = {k: (v[1], v[2]) for k, v in names.items()}
+        for term in stops:  # stop terms compete for the longest match, then are dropped
+            if re.search(r"[A-Z]", term[1:]) or term.isupper():
+                abbrs.setdefault(fold_abbr(term), (len(term), STOP, "", "abbr"))
+            else:
+                names.setdefault(fold_name(term), (len(term), STOP, "", "name"))
+        self._names = _automaton(names)
+        self._abbrs = _automaton(abbrs)
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -196,6 +213,14 @@ class Lexicon:
             hit = self.name_labels.get(fold_name(surface))
         return hit
 
+    def lookup_defined(self, surface: str) -> tuple[str, str] | None:
+        """Like :meth:`lookup`, also consulting the ambiguous lexicons (``*_ambiguous.tsv``):
+        for forms the document defines itself (``long form (SF)``)."""
+        hit = self.lookup(surface)
+        if hit is None:
+            hit = self.ambiguous.get(fold_abbr(surface)) or self.ambiguous.get(fold_name(surface))
+        return hit
+
     def is_stopped(self, surface: str) -> bool:
         """True when the stoplist forbids tagging this surface form."""
         return fold_name(surface) in self.stoplist
@@ -203,11 +228,18 @@ class Lexicon:
     def match(self, text: str) -> list[LexiconMatch]:
         """All non-overlapping lexicon matches in ``text`` (longest, then leftmost, wins).
 
+        Stoplist terms take part in the longest-match choice (so ``platelet-rich plasma``
+        hides ``platelet``); :meth:`scan` also returns where they matched.
+
         EXAMPLE:
             >>> lex = Lexicon([_Entry("cell:msc", "CELL_TYPE", "en", "MSC", "abbr")])
             >>> [(m.start, m.end) for m in lex.match("hMSC, MSCs")]
             [(6, 10)]
         """
+        return self.scan(text)[0]
+
+    def scan(self, text: str) -> tuple[list[LexiconMatch], list[tuple[int, int]]]:
+        """``(matches, stop_spans)``: lexicon matches and the stoplist terms found."""
         cands: list[tuple[int, int, str, str, str]] = []
         for auto, view in ((self._names, fold_name(text)), (self._abbrs, fold_abbr(text))):
             if auto is None:
@@ -217,7 +249,9 @@ class Lexicon:
                 start = end - length
                 if _on_boundary(text, start, end):
                     cands.append((start, end, label, cid, kind))
-        return [LexiconMatch(*c) for c in select_longest(cands)]
+        chosen = select_longest(cands)
+        stops = [(c[0], c[1]) for c in chosen if c[2] == STOP]
+        return [LexiconMatch(*c) for c in chosen if c[2] != STOP], stops
 
 
 def _on_boundary(text: str, start: int, end: int) -> bool:
@@ -263,13 +297,20 @@ def default_lexicon_paths() -> tuple[Path, ...]:
 
 
 @lru_cache(maxsize=1)
+def default_ambiguous_paths() -> tuple[Path, ...]:
+    """The packaged ``*_ambiguous.tsv`` files (used only for forms a document defines)."""
+    base = Path(str(resources.files("annotkit"))) / "resources" / "lexicon"
+    names = ("cell_types_ambiguous.tsv", "scales_ambiguous.tsv")
+    return tuple(base / n for n in names if (base / n).is_file())
+
+
+@lru_cache(maxsize=1)
 def _default_stoplist() -> Path | None:
     p = Path(str(resources.files("annotkit"))) / "resources" / "lexicon" / "stoplist.tsv"
     return p if p.is_file() else None
 
 
-@lru_cache(maxsize=8)
-def _load(paths: tuple[str, ...], stoplist: str | None) -> Lexicon:
+def _entries(paths: Iterable[str]) -> list[_Entry]:
     entries: list[_Entry] = []
     for p in paths:
         for cid, label, lang, term, kind in read_lexicon_rows(p):
@@ -279,19 +320,28 @@ def _load(paths: tuple[str, ...], stoplist: str | None) -> Lexicon:
                     source=p,
                 )
             entries.append(_Entry(cid, label, lang, term, kind))
+    return entries
+
+
+@lru_cache(maxsize=8)
+def _load(paths: tuple[str, ...], stoplist: str | None, ambiguous: tuple[str, ...]) -> Lexicon:
+    entries = _entries(paths)
     stops = [r[0] for r in _read_tsv(Path(stoplist), STOPLIST_HEADER, 1)] if stoplist else []
-    lex = Lexicon(entries, stops)
+    lex = Lexicon(entries, stops, _entries(ambiguous))
     log.debug("lexicon: %d entries from %s, %d stop terms", len(entries), paths, len(stops))
     return lex
 
 
 def load_lexicon(
-    paths: Sequence[str | Path] | None = None, *, stoplist: str | Path | None = None
+    paths: Sequence[str | Path] | None = None,
+    *,
+    stoplist: str | Path | None = None,
+    ambiguous: Sequence[str | Path] | None = None,
 ) -> Lexicon:
     """Load and compile lexicon files once per process (cached by paths).
 
-    ``paths=None`` loads the packaged lexicons and stoplist (missing files are skipped, so
-    the rules engine still runs on its grammar alone).
+    ``paths=None`` loads the packaged lexicons, ambiguous lexicons and stoplist (missing
+    files are skipped, so the rules engine still runs on its grammar alone).
 
     EXAMPLE:
         >>> lex = load_lexicon(["tests/data/lexicon/mini.tsv"])  # doctest: +SKIP
@@ -301,7 +351,9 @@ def load_lexicon(
     if paths is None:
         files = tuple(str(p) for p in default_lexicon_paths())
         stop = _default_stoplist() if stoplist is None else Path(stoplist)
+        amb = default_ambiguous_paths() if ambiguous is None else tuple(ambiguous)
     else:
         files = tuple(str(p) for p in paths)
         stop = Path(stoplist) if stoplist is not None else None
-    return _load(files, str(stop) if stop else None)
+        amb = tuple(ambiguous or ())
+    return _load(files, str(stop) if stop else None, tuple(str(p) for p in amb))

@@ -457,7 +457,7 @@ def _apply_abbreviations(text: str, lex: Lexicon, cands: list[_Cand]) -> list[_C
         elif sf_ent is not None and sf_ent.label != "DOSE":
             label = sf_ent.label
         else:
-            hit = lex.lookup(sf)
+            hit = lex.lookup_defined(sf) or lex.lookup_defined(lf_text)
             label = hit[0] if hit else _label_of_long_form(lf_text)
         labels.append(label)
     _label_coordinated(text, defs, labels, usable)
@@ -469,12 +469,21 @@ def _apply_abbreviations(text: str, lex: Lexicon, cands: list[_Cand]) -> list[_C
         if ent is None or ent.label != label:
             extra.append(_Cand(d.lf_start, d.lf_end, label, ABBREV_SOURCE))
     for sf, label in sorted(sf_labels.items()):
-        hit = lex.lookup(sf)
+        hit = lex.lookup_defined(sf)
         norm = {"id": hit[1]} if hit and hit[0] == label else None
         for s, e in short_form_occurrences(text, sf):
             extra.append(_Cand(s, e, label, ABBREV_SOURCE, norm))
     fixed = [_scale_edges(text, c) if c.label == "SCALE" else c for c in extra]
     return cands + [c for c in fixed if c is not None]
+
+
+def _inside_stop(c: _Cand, stops: list[tuple[int, int]]) -> bool:
+    """A candidate inside a stoplist term, or crossing its edge (containing one is fine:
+    ``bone marrow MSCs`` contains the stop term ``bone marrow``)."""
+    for s, e in stops:
+        if c.start < e and s < c.end and not (c.start <= s and e <= c.end):
+            return True
+    return False
 
 
 def annotate_text(text: str, *, lexicon: Lexicon | None = None) -> tuple[Span, ...]:
@@ -487,7 +496,8 @@ def annotate_text(text: str, *, lexicon: Lexicon | None = None) -> tuple[Span, .
     lex = lexicon if lexicon is not None else load_lexicon()
     lex_cells: list[_Cand] = []
     lex_scales: list[_Cand] = []
-    for m in lex.match(text):
+    matches, stops = lex.scan(text)
+    for m in matches:
         if fold_name(text[m.start : m.end]) in _NEVER:
             continue
         cand = _Cand(m.start, m.end, m.label, LEXICON_SOURCE, {"id": m.concept_id})
@@ -503,6 +513,8 @@ def annotate_text(text: str, *, lexicon: Lexicon | None = None) -> tuple[Span, .
         if fold_name(text[c.start : c.end]) not in _NEVER
         and not lex.is_stopped(text[c.start : c.end])
     ]
+    if stops:
+        trimmed = [c for c in trimmed if not _inside_stop(c, stops)]
     cells = _select(trimmed)
     cell_starts = {c.start for c in cells if c.label == "CELL_TYPE"}
     doses = [
