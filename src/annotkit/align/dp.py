@@ -57,12 +57,15 @@ _CHUNKS = 200
 
 @dataclass(frozen=True, slots=True)
 class AlignOptions:
-    """Weights of the bead cost (defaults tuned on MAC-Dev; see docs/benchmarks.md).
+    """Weights of the bead cost (defaults chosen on MAC-Dev and Bible; docs/benchmarks.md).
 
     ``max_bead``: longest side of a bead (4 allows 1-4/4-1, 2-3, 3-2); ``lex``: weight of
-    lexical dissimilarity; ``length``: weight of the length cost; ``skip``: cost of a 1-0/0-1
-    bead; ``merge``: penalty per extra sentence in a bead; ``band``: half-width of the
-    second-pass band; ``bootstrap``: learn pairs from the first pass and realign.
+    lexical dissimilarity (per sentence); ``length``: weight of the Gale-Church length cost;
+    ``skip``: cost of a 1-0/0-1 bead; ``merge``: penalty growing with the sentences in a bead;
+    ``band``: half-width of the second-pass band; ``bootstrap``/``rounds``/``min_dice``: learn
+    translation pairs (Dice >= ``min_dice``) from the previous pass and realign, ``rounds``
+    times; ``noise``: share of each sentence's mean match with its neighbours subtracted as
+    chance; ``idf``: how much frequent words are damped (0 = not at all).
     """
 
     max_bead: int = 4
@@ -74,6 +77,8 @@ class AlignOptions:
     bootstrap: bool = True
     min_dice: float = 0.4
     noise: float = 0.5
+    idf: float = 0.8
+    rounds: int = 1
 
 
 # --------------------------------------------------------------------------- features
@@ -94,8 +99,19 @@ class _Interner(dict[str, int]):
         return frozenset(self.setdefault(c, len(self)) for c in concepts)
 
 
-def _side(tokens: list[list[Token]], texts: Sequence[str], interner: _Interner) -> _Side:
-    toks = [[(interner.ids(t.concepts), t.weight, t.form) for t in sent] for sent in tokens]
+def _side(
+    tokens: list[list[Token]], texts: Sequence[str], interner: _Interner, idf: float = 0.0
+) -> _Side:
+    df = Counter(f for sent in tokens for f in {t.form for t in sent})
+    n = max(len(tokens), 1)
+
+    def weight_of(t: Token) -> float:
+        # frequent forms (said, patients, cancer) are weak evidence: damp them by their IDF
+        if idf <= 0.0 or n < 20:
+            return t.weight
+        return t.weight * ((1.0 - idf) + idf * min(1.0, math.log(n / df[t.form]) / math.log(n / 2)))
+
+    toks = [[(interner.ids(t.concepts), weight_of(t), t.form) for t in sent] for sent in tokens]
     union = [frozenset().union(*(c for c, _, _ in sent)) for sent in toks]
     weight = np.array([sum(w for _, w, _ in sent) for sent in toks], dtype=np.float64)
     length = np.array([len("".join(t.split())) for t in texts], dtype=np.float64)
@@ -266,6 +282,7 @@ def _dp(
     n, m = src.n, tgt.n
     types = _bead_types(opts.max_bead)
     plo, prefix = _pair_prefix(src, tgt, lo, hi, opts.max_bead, extra, opts.noise)
+    lex = opts.lex
     ratio = float(tgt.length.sum() + m) / float(src.length.sum() + n)
     cw_s = np.concatenate(([0.0], np.cumsum(src.weight)))
     cw_t = np.concatenate(([0.0], np.cumsum(tgt.weight)))
@@ -311,7 +328,7 @@ def _dp(
                 continue
             sim, lcost = terms(i, j0, width, a, b)
             cand = prev + (
-                ((a + b) / 2.0) * opts.lex * (1.0 - sim)
+                ((a + b) / 2.0) * lex * (1.0 - sim)
                 + opts.length * lcost
                 + opts.merge * (a + b - 2) ** 1.3
             )
@@ -471,14 +488,16 @@ def align_sentences(
     d_src, d_tgt = _dictionaries(src_lang, tgt_lang)
     interner = _Interner()
     s_side = _side(
-        [sentence_tokens(s, src_lang, dictionary=d_src) for s in src],
+        [sentence_tokens(s, src_lang, dictionary=d_src) for s in src],  # type: ignore[arg-type]
         src,
-        interner,  # type: ignore[arg-type]
+        interner,
+        opts.idf,
     )
     t_side = _side(
-        [sentence_tokens(t, tgt_lang, dictionary=d_tgt) for t in tgt],
+        [sentence_tokens(t, tgt_lang, dictionary=d_tgt) for t in tgt],  # type: ignore[arg-type]
         tgt,
-        interner,  # type: ignore[arg-type]
+        interner,
+        opts.idf,
     )
     extra = None
     if scorer is not None:
@@ -494,8 +513,12 @@ def align_sentences(
     first = _dp(s_side, t_side, lo, hi, opts, extra)
     if not opts.bootstrap or min(n, m) < 8:
         return first.beads
-    learned = _learn_pairs(s_side, t_side, first.beads, opts.min_dice)
-    log.debug("bootstrap learned %d source forms", len(learned))
-    s_side = _augment(s_side, learned, interner)
-    lo, hi = _path_band(first.path, n, m, opts.band)
-    return _dp(s_side, t_side, lo, hi, opts, extra).beads
+    result = first
+    base = s_side
+    for _ in range(max(1, opts.rounds)):
+        learned = _learn_pairs(base, t_side, result.beads, opts.min_dice)
+        log.debug("bootstrap learned %d source forms", len(learned))
+        s_side = _augment(base, learned, interner)
+        lo, hi = _path_band(result.path, n, m, opts.band)
+        result = _dp(s_side, t_side, lo, hi, opts, extra)
+    return result.beads

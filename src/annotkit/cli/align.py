@@ -29,7 +29,11 @@ def _sentences(path: str) -> list[str]:
         raise InputError(
             f"cannot read {path!r} ({err.strerror}); give a file with one sentence per line"
         ) from None
-    return decode_bytes(data, source=path)[0].splitlines() if data else []
+    if not data:
+        return []
+    # newline only: U+2028 and other separators stay inside a sentence, as vecalign reads it
+    lines = [x.removesuffix("\r") for x in decode_bytes(data, source=path)[0].split("\n")]
+    return lines[:-1] if lines[-1] == "" else lines
 
 
 def _lang(lang: str | None, sentences: list[str]) -> str:
