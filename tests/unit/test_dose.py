@@ -65,6 +65,9 @@ def test_dose_parse_number(text: str, value: float, has_mag: bool) -> None:
         ("1-2 mL", {"value": 1.0, "unit": "mL", "value_max": 2.0}),
         ("10–20 million cells", {"value": 1e7, "unit": "cells", "value_max": 2e7}),
         ("5 to 10 mg", {"value": 5.0, "unit": "mg", "value_max": 10.0}),
+        ("2 mM", {"value": 2.0, "unit": "mM"}),
+        ("10 μM", {"value": 0.01, "unit": "mM"}),
+        ("10 mg/m2", {"value": 10.0, "unit": "mg/m2"}),
     ],
 )
 def test_dose_normalisation(text: str, norm: dict[str, object]) -> None:
@@ -99,8 +102,23 @@ def test_dose_injected_concentrate_is_a_dose() -> None:
     assert [text[d.start : d.end] for d in find_doses(text)] == ["5 mL"]
 
 
-@pytest.mark.parametrize("text", ["35 g/L", "ALT 40 U/L", "4.5 ×10⁹/L", "Hb 12 g/dL", "5 mg/dL"])
-def test_dose_lab_values_are_not_doses(text: str) -> None:
+@pytest.mark.parametrize(
+    "text",
+    [
+        "35 g/L",
+        "ALT 40 U/L",
+        "4.5 ×10⁹/L",
+        "Hb 12 g/dL",
+        "5 mg/dL",
+        "density 1 g cm−3",
+        "2000 g mol−1",
+        "1.20 g/m3",
+        "Figures 3K and 3L",
+        "a 5 mm incision",
+        "lost 5 kg",
+    ],
+)
+def test_dose_lab_values_and_physical_units_are_not_doses(text: str) -> None:
     assert find_doses(text) == []
 
 

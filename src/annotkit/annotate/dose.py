@@ -130,10 +130,25 @@ _IU = {
     "国际单位": "IU",
     "单位": "U",
 }
+_MOLAR = {
+    "mm": ("mM", 1.0),
+    "µm": ("mM", 1e-3),
+    "μm": ("mM", 1e-3),
+    "um": ("mM", 1e-3),
+    "nm": ("mM", 1e-6),
+    "pm": ("mM", 1e-9),
+    "mmol": ("mmol", 1.0),
+    "mol": ("mmol", 1e3),
+    "µmol": ("mmol", 1e-3),
+    "μmol": ("mmol", 1e-3),
+    "umol": ("mmol", 1e-3),
+    "nmol": ("mmol", 1e-6),
+}
 _CELLS = {"cell": "cells", "cells": "cells", "个细胞": "cells", "细胞": "cells"}
 _UNIT_LATIN = (
     r"mLs?|ml|cc|[µμu][Ll]|L|(?:milli|micro)?lit(?:er|re)s?|mg|mcg|[µμu]g|ng|g"
     r"|(?:milli|micro|nano)?grams?|IU|U|units?|international\s+units?|cells?"
+    r"|[mµμunp]M|[mµμun]?mol"
 )
 _UNIT_ZH = r"毫升|微升|升|毫克|微克|纳克|克|国际单位|单位|个细胞|细胞"
 _UNIT = rf"(?:(?:{_UNIT_LATIN})(?![A-Za-z0-9])|{_UNIT_ZH})"
@@ -164,14 +179,19 @@ _PER = (
     r"(?![A-Za-z0-9])"
 )
 _LAB_PER = re.compile(
-    r"\s*/\s*(?:[mµμnp]?mol/)?(?:d?L|dl|l|升|[µμu][Ll]|mm3|mm³|HPF|hpf)(?![A-Za-z])"
+    r"\s*/\s*(?:[mµμnp]?mol/)?(?:d?L|dl|l|升|[µμu][Ll]|mm3|mm³|HPF|hpf|c?m[23²³]|mol|s)"
+    r"(?![A-Za-z])"
 )
 _DOSE_RE = re.compile(
     rf"(?<![A-Za-z0-9.,/^_])(?P<num>{_NUMBER})(?:(?P<sep>{_RANGE_SEP})(?P<num2>{_NUMBER}))?"
     rf"(?:\s?(?P<unit>{_UNIT})(?:{_PER})?)?",
     re.IGNORECASE,
 )
-_CASED_UNIT = re.compile(r"^(?:L|U|IU|g|mg|ng|mcg|[µμu]g|mLs?|ml|cc|[µμu][Ll])$")
+_CASED_UNIT = re.compile(
+    r"^(?:L|U|IU|g|mg|ng|mcg|[µμu]g|mLs?|ml|cc|[µμu][Ll]|[mµμunp]M|[mµμun]?mol)$"
+)
+# "1 g cm−3", "2000 g mol−1": the unit is part of a compound physical unit, not an amount
+_COMPOUND_UNIT = re.compile(r"\s*(?:cm|mm|m|mol|kg|g|L|l|s)\s*(?:[−\-⁻]\s*)?[0-9¹²³]")
 _HARVEST = re.compile(
     r"aspirat(?!e\s+concentrate)|harvest|drawn|withdraw|\bdrew\b|collected|sampled"
     r"|obtained from|抽取|采集|抽吸|采取",
@@ -277,6 +297,8 @@ def _norm_unit(unit: str) -> tuple[str, float]:
         return "mL", _VOLUME[low]
     if key in _MASS or low in _MASS:
         return "mg", _MASS.get(key, _MASS.get(low, 1.0))
+    if low in _MOLAR:
+        return _MOLAR[low]
     if low in _IU:
         return _IU[low], 1.0
     if key in _IU:
@@ -311,8 +333,12 @@ def find_doses(text: str, *, cell_starts: Collection[int] = ()) -> list[DoseMatc
     pending: list[tuple[int, int, dict[str, Any]]] = []  # magnitudes without a unit
     for m in _DOSE_RE.finditer(text):
         unit = m["unit"]
-        if unit is not None and not _unit_ok(unit):
-            unit = None
+        if unit is not None and (
+            not _unit_ok(unit)
+            or (unit in ("L", "U") and m.start("unit") == m.end("num2" if m["num2"] else "num"))
+            or (m["per"] is None and _COMPOUND_UNIT.match(text, m.end("unit")))
+        ):
+            unit = None  # "3L" (a label), "1 g cm−3" (a density)
         value, has_mag = parse_number(m["num"])
         value_max: float | None = None
         if m["num2"] is not None:
