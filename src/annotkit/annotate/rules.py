@@ -63,9 +63,16 @@ _EN_MOD_WORDS = (
     "nucleus pulposus annulus fibrosus notochordal articular cartilage chondral hair follicle "
     "leukemia leukemic leukaemia cancer tumor tumour derived lineage progenitor-like "
     "mesenchymal-like effector innate lymphoid marrow-derived decidual menstrual urine "
-    "spermatogonial germline hematopoietic-like"
+    "spermatogonial germline hematopoietic-like mouse murine rat porcine bovine canine equine "
+    "ovine caprine rabbit primate simian monkey chicken avian zebrafish tonsillar splenic thymic "
+    "alveolar bronchoalveolar lavage intestinal gastric pulmonary lung liver fetal-liver "
+    "mucosal cortical hippocampal retinal cochlear nasal oral gingival corneal urothelial "
+    "trophoblast trophoblastic erythroid myelomonocytic monocytic granulocytic megakaryocytic "
+    "lymphoblastoid"
 ).split()
 _MOD_SUFFIX = (
+    r"non-?(?:B|T|NK|erythroid|myeloid|lymphoid|hematopoietic|haematopoietic|adherent|"
+    r"neuronal|epithelial|endothelial|immune)|"
     r"[A-Za-z0-9'’]+(?:-[A-Za-z0-9'’]+)*-(?:derived|positive|negative|secreting|resistant|"
     r"expressing|producing|specific|enriched|selected|like|lineage|origin|sourced)"
 )
