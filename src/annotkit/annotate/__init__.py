@@ -16,7 +16,7 @@ EXAMPLE:
     >>> from annotkit.doc import Document
     >>> doc = preannotate(Document("d1", "87 million MSCs were injected."))
     >>> [(doc.text_of(s), s.label, s.source) for s in doc.spans]
-    [('87 million', 'DOSE', 'rule:dose.v1'), ('MSCs', 'CELL_TYPE', 'rule:cell.v1')]
+    [('87 million', 'DOSE', 'rule:dose.v1'), ('MSCs', 'CELL_TYPE', 'rule:lexicon.v1')]
 """
 
 from __future__ import annotations

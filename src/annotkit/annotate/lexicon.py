@@ -18,7 +18,7 @@ side); Chinese matches need none. Overlapping matches are resolved longest first
 EXAMPLE:
     >>> from annotkit.annotate.lexicon import load_lexicon
     >>> lex = load_lexicon()
-    >>> [(m.start, m.end, m.label) for m in lex.match("VAS and MSCs")]  # doctest: +SKIP
+    >>> [(m.start, m.end, m.label) for m in lex.match("VAS and MSCs")]
     [(0, 3, 'SCALE'), (8, 12, 'CELL_TYPE')]
 """
 
@@ -344,8 +344,8 @@ def load_lexicon(
     files are skipped, so the rules engine still runs on its grammar alone).
 
     EXAMPLE:
-        >>> lex = load_lexicon(["tests/data/lexicon/mini.tsv"])  # doctest: +SKIP
-        >>> lex.lookup("BM-MSCs")  # doctest: +SKIP
+        >>> lex = load_lexicon(["tests/data/lexicon/mini.tsv"])
+        >>> lex.lookup("BM-MSCs")
         ('CELL_TYPE', 'cell:bm-msc')
     """
     if paths is None:
