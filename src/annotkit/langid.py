@@ -144,11 +144,23 @@ _WORD_RE = regex.compile(r"\p{L}+")
 _FUNCTION_TOKEN_RE = regex.compile(r"\p{L}+['’]?")
 _ALNUM_RUN = regex.compile(r"[\p{L}\p{M}\p{N}]+")
 _BRACKET_RE = regex.compile(r"[()\[\]{}（）［］｛｝【】〔〕〖〗「」『』《》〈〉]")
-_URL_RE = regex.compile(r"(?:https?://|www\.)\S+|[-_.0-9A-Za-z]+@[-_.0-9A-Za-z]+")
+_URL_RE = regex.compile(
+    r"(?:https?://|www\.)\S+|[-_.0-9A-Za-z]+@[-_.0-9A-Za-z]+|\b10\.\d{4,9}/\S+"  # URL, e-mail, DOI
+)
 _OPEN = "([{（［｛【〔〖「『《〈"
 _CLOSE = ")]}）］｝】〕〗」』》〉"
 _STRONG_LATIN_WORDS = 3  # fewer real words than this is weak evidence
 _SPLIT_PURITY = 0.9
+# Latin text with fewer lower-case words than this is a name, an address or a journal
+# abbreviation (German capitalises nouns, so "Die Zellen wuchsen gut." still has two).
+_LOWER_CASE_WORDS = 2
+_DEFAULT_LATIN = "en"
+# Evidence levels of a piece of text (see _detect).
+_STRONG, _NEUTRAL = "strong", "neutral"
+_STRONG_LATIN, _SHORT_LATIN, _WEAK_LATIN = "strong-latin", "short-latin", "weak-latin"
+# Latin sentences shorter than this are scored, but their block's or document's Latin-script
+# language wins: n-gram scores of a few words are unreliable ("LinkOut - more resources").
+_LONG_LATIN_WORDS = 6
 # Latin text this short without accented letters ("RESULTS:", "Methods") is English.
 _SHORT_LATIN_WORDS = 2
 _NON_ASCII_LATIN = regex.compile(r"[[\p{Latin}&&\p{L}]--[A-Za-z]]", regex.V1)
@@ -462,12 +474,18 @@ def _detect(
     latin_langs: tuple[str, ...],
     backend: str,
     default_latin: str = "en",
-) -> tuple[str, float, bool]:
-    """(language, score, strong evidence?) for one piece of text."""
+) -> tuple[str, float, str]:
+    """(language, score, evidence) for one piece of text.
+
+    evidence: ``_STRONG`` (CJK and other scripts); ``_STRONG_LATIN`` (Latin, six or more
+    words, two or more in lower case); ``_SHORT_LATIN`` (fewer words); ``_WEAK_LATIN`` (mostly
+    capitalised words: names, addresses, journal abbreviations); ``_NEUTRAL`` (no letters, or
+    one or two Latin words). How context overrides each level: see :func:`_smooth`.
+    """
     marks, blanks = _evidence(text)
     counts = Counter(mark for mark in _outside_brackets(text, marks) if mark)
     if not counts:
-        return "und", 1.0, False
+        return "und", 1.0, _NEUTRAL
     total = sum(counts.values())
     cjk = sum(counts[s] for s in _CJK_SCRIPTS)
     # One CJK character carries about as much as a 3-4 letter word: weigh letters so that
@@ -478,28 +496,33 @@ def _detect(
     top_other = max(other, key=lambda s: (other[s], s)) if other else ""
     if cjk and cjk_weight >= other.get(top_other, 0.0):
         lang, share = _cjk_lang(counts)
-        return lang, round(share * cjk / total, 4), True
+        return lang, round(share * cjk / total, 4), _STRONG
     script = top_other
     share = counts[script] / total
     if script in _SCRIPT_LANG:
-        return _SCRIPT_LANG[script], round(share, 4), True
+        return _SCRIPT_LANG[script], round(share, 4), _STRONG
     # Which language of the script: every evidence letter counts, bracketed ones too.
     text = _masked(text, blanks)
     if script == "Latin":
         if _latin_words(text) < _SHORT_LATIN_WORDS and not _NON_ASCII_LATIN.search(text):
-            return default_latin, round(0.5 * share, 4), False
+            return default_latin, round(0.5 * share, 4), _NEUTRAL
         # Title-case runs (journal abbreviations, names, addresses) are scored but count
         # as weak evidence: in a document they take the language of their context.
-        strong = _latin_words(text, lower_only=True) >= _STRONG_LATIN_WORDS
-        return (*_score(text, latin_langs, backend, default_latin, share), strong)
+        if _latin_words(text, lower_only=True) < _LOWER_CASE_WORDS:
+            evidence = _WEAK_LATIN
+        elif _latin_words(text) < _LONG_LATIN_WORDS:
+            evidence = _SHORT_LATIN
+        else:
+            evidence = _STRONG_LATIN
+        return (*_score(text, latin_langs, backend, default_latin, share), evidence)
     if script in ("Cyrillic", "Arabic", "Devanagari"):
         langs = {
             "Cyrillic": _CYRILLIC_LANGS,
             "Arabic": _ARABIC_LANGS,
             "Devanagari": _DEVANAGARI_LANGS,
         }[script]
-        return (*_score(text, langs, "profile", langs[0], share), True)
-    return "und", round(share, 4), False
+        return (*_score(text, langs, "profile", langs[0], share), _STRONG)
+    return "und", round(share, 4), _NEUTRAL
 
 
 def _score(
@@ -554,7 +577,7 @@ class _Piece:
     end: int
     lang: str
     score: float
-    strong: bool
+    evidence: str  # _STRONG, _STRONG_LATIN, _WEAK_LATIN or _NEUTRAL
 
 
 def _bracket_depths(text: str, start: int, end: int) -> list[int]:
@@ -615,18 +638,19 @@ def _split_points(text: str, start: int, end: int) -> list[tuple[int, int]]:
     for kind, a, b in runs:
         n = sum(1 for ch in text[a:b] if _script(ch))
         weights.append(n if kind == "C" else 0.3 * n)
-    total = sum(weights)
+    total = {"C": 0.0, "L": 0.0}
+    for (kind, _, _), w in zip(runs, weights, strict=True):
+        total[kind] += w
     best: tuple[float, int] | None = None
+    left = {"C": 0.0, "L": 0.0}
     for k in range(1, len(runs)):
-        left = Counter[str]()
-        right = Counter[str]()
-        for j, (kind, _, _) in enumerate(runs):
-            (left if j < k else right)[kind] += weights[j]
-        kl = max(left, key=lambda x: (left[x], x))
-        kr = max(right, key=lambda x: (right[x], x))
+        left[runs[k - 1][0]] += weights[k - 1]  # prefix sums: runs[:k] on the left
+        right = {kind: total[kind] - left[kind] for kind in left}
+        kl = "C" if left["C"] >= left["L"] else "L"
+        kr = "C" if right["C"] >= right["L"] else "L"
         if kl == kr:
             continue
-        purity = (left[kl] + right[kr]) / total
+        purity = (left[kl] + right[kr]) / (total["C"] + total["L"])
         if purity >= _SPLIT_PURITY and (best is None or purity > best[0]):
             cut = _cut_between(text, runs[k - 1][2], runs[k][1])
             if _substantial(text, kl, start, cut) and _substantial(text, kr, cut, end):
@@ -710,8 +734,8 @@ def detect(
         pieces: list[_Piece] = []
         for sa, sb in _sentence_bounds(text, a, b, segmenter):
             for pa, pb in _split_points(text, sa, sb):
-                lang, score, strong = _detect(text[pa:pb], latin_langs=langs, backend=backend)
-                pieces.append(_Piece(pa, pb, lang, score, strong))
+                lang, score, evidence = _detect(text[pa:pb], latin_langs=langs, backend=backend)
+                pieces.append(_Piece(pa, pb, lang, score, evidence))
         pieces_by_block.append(pieces)
     pieces_by_block = _smooth(pieces_by_block, text)
     sentences = tuple(
@@ -732,30 +756,45 @@ def detect(
 
 
 def _smooth(blocks: list[list[_Piece]], text: str) -> list[list[_Piece]]:
-    """Weak pieces take their block's strong language, else the document's Latin language."""
+    """Give pieces with weak evidence the language of their context.
+
+    Neutral pieces (no letters, one or two Latin words) take the main strong language of
+    their block (``NCT03011398.`` in a Chinese line is Chinese). Title-case Latin pieces take
+    the block's main Latin-script language, else the document's, else ``en``; short Latin
+    sentences (under six words) likewise, else keep their own score.
+    """
     doc_latin: Counter[str] = Counter()
     for ps in blocks:
         for p in ps:
-            if p.strong and p.lang not in ("zh", "ja", "ko", "und"):
+            if p.evidence == _STRONG_LATIN:
                 doc_latin[p.lang] += p.end - p.start
-    fallback = doc_latin.most_common(1)[0][0] if doc_latin else None
+    doc_lang = _main(doc_latin)
     out = []
     for ps in blocks:
         block: Counter[str] = Counter()
+        block_latin: Counter[str] = Counter()
         for p in ps:
-            if p.strong:
+            if p.evidence in (_STRONG, _STRONG_LATIN):
                 block[p.lang] += p.end - p.start
-        block_lang = min(block, key=lambda k: (-block[k], k)) if block else None
+            if p.evidence == _STRONG_LATIN:
+                block_latin[p.lang] += p.end - p.start
         new = []
         for p in ps:
-            if not p.strong:
-                if block_lang is not None:
-                    p = dataclasses.replace(p, lang=block_lang)
-                elif fallback is not None and p.lang != "und":
-                    p = dataclasses.replace(p, lang=fallback)
-            new.append(p)
+            lang = p.lang
+            if p.evidence == _NEUTRAL:
+                lang = _main(block) or (doc_lang if lang != "und" else None) or lang
+            elif p.evidence == _WEAK_LATIN:
+                lang = _main(block_latin) or doc_lang or _DEFAULT_LATIN
+            elif p.evidence == _SHORT_LATIN:
+                lang = _main(block_latin) or doc_lang or lang
+            new.append(dataclasses.replace(p, lang=lang) if lang != p.lang else p)
         out.append(new)
     return out
+
+
+def _main(counts: Counter[str]) -> str | None:
+    """The most frequent key (ties: alphabetical), ``None`` for an empty counter."""
+    return min(counts, key=lambda k: (-counts[k], k)) if counts else None
 
 
 def _merge(pieces: list[_Piece], text: str) -> list[Segment]:

@@ -83,6 +83,7 @@ _ABBREV_ALWAYS = frozenset(
     Dec
     """.split()
 )
+_LOOKBACK = 200  # characters before a period that the abbreviation rules look at
 _SENTENCE_GAP = regex.compile(r"[.!?。！？；]\s+")
 _INITIAL_NEXT = regex.compile(r"\s*\p{Lu}\.")
 _WORD_BEFORE = regex.compile(r"([\p{L}.]+)\.$")
@@ -116,7 +117,8 @@ def _period_ends_sentence(text: str, line_start: int, dot: int, after: int, end:
         return True  # a URL after the period starts a new sentence
     if nxt.islower() or nxt in ",;:":
         return False
-    head = text[line_start : dot + 1]
+    # Look back a bounded window only: keeps long lines linear.
+    head = text[max(line_start, dot - _LOOKBACK) : dot + 1]
     m = _WORD_BEFORE.search(head)
     word = m.group(1) if m else ""
     if word:
@@ -136,7 +138,8 @@ def _period_ends_sentence(text: str, line_start: int, dot: int, after: int, end:
     if nxt.isdigit():
         # "J Transl Med. 2017 Sep 22" / "Spine (Phila Pa 1976). 2016-1": a title-case run
         # (journal abbreviation) before a year or volume continues the citation.
-        words = regex.split(r"\s+", text[_sentence_start(text, line_start, dot) : dot].strip())
+        begin = _sentence_start(text, max(line_start, dot - _LOOKBACK), dot)
+        words = regex.split(r"\s+", text[begin:dot].strip())
         if words and all(
             _CITATION_WORD.match(w.strip("()[],")) or not w.strip("()[],") for w in words
         ):
