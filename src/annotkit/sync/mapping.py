@@ -28,10 +28,10 @@ from annotkit.errors import OffsetError
 from annotkit.offsets import OffsetMap, grapheme_boundaries
 
 __all__ = [
+    "ExampleRecord",
     "HASH_KEY",
     "ID_KEY",
     "PRE_KEY",
-    "ExampleRecord",
     "mode_for",
     "pre_annotation",
     "spans_from_doccano",
