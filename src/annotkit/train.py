@@ -526,6 +526,10 @@ def _next_version(model_root: Path) -> str:
 def _run_stanza(argv: list[str], *, log: IO[str] | None, workdir: Path) -> None:
     cmd = [sys.executable, "-m", "stanza.models.ner_tagger", *argv]
     env = dict(os.environ, PYTHONHASHSEED="0", PYTHONUNBUFFERED="1")
+    # one BLAS/OpenMP thread: the BiLSTM is small, and spinning thread pools slow training
+    # down badly on a busy 2-core machine; set ANNOTKIT_TRAIN_THREADS to change it
+    threads = os.environ.get("ANNOTKIT_TRAIN_THREADS", "1")
+    env.update(OMP_NUM_THREADS=threads, MKL_NUM_THREADS=threads)
     logger.info("running %s", " ".join(cmd))
     tail: list[str] = []
     with subprocess.Popen(
