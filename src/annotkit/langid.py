@@ -699,7 +699,9 @@ def _blocks(text: str) -> list[tuple[int, int]]:
 def _sentence_bounds(text: str, a: int, b: int, segmenter: str) -> list[tuple[int, int]]:
     if segmenter == "rules":
         return sentence_bounds(text, a, b)
-    return [(s.start, s.end) for s in split_sentences(text, "en", a, b, segmenter="stanza")]
+    lang = detect_language(text[a:b])[0]  # the stanza model of the block's language
+    lang = lang if lang != "und" else _DEFAULT_LATIN
+    return [(s.start, s.end) for s in split_sentences(text, lang, a, b, segmenter="stanza")]
 
 
 def detect(
@@ -725,7 +727,7 @@ def detect(
     EXAMPLE:
         >>> d = detect(Document("d1", "Results: pain fell by 50%.\\n结果:疼痛减少了 50%。"))
         >>> d.lang, [(s.start, s.end, s.lang) for s in d.segments], d.meta["zh_script"]
-        ('en', [(0, 26, 'en'), (27, 41, 'zh')], 'Hans')
+        ('en', [(0, 26, 'en'), (27, 40, 'zh')], 'Hans')
     """
     text = doc.text
     langs = tuple(latin_langs)

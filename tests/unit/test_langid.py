@@ -330,3 +330,11 @@ def test_langid_seed_corpus_matches_hand_labelled_gold() -> None:
                 if not ch.isspace():
                     assert labels[offset + i] in gold, (path.name, n, line[:40])
             offset += len(line) + 1
+
+
+def test_langid_docstring_examples_run() -> None:
+    import doctest
+
+    import annotkit.langid
+
+    assert doctest.testmod(annotkit.langid).failed == 0

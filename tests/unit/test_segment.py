@@ -175,3 +175,11 @@ def test_segment_property_sentences_cover_non_whitespace(text: str) -> None:
     toks = tokenize(text)
     assert all(text[a:b].strip() == text[a:b] and a < b for a, b in toks)
     assert sorted(toks) == toks
+
+
+def test_segment_docstring_examples_run() -> None:
+    import doctest
+
+    import annotkit.segment
+
+    assert doctest.testmod(annotkit.segment).failed == 0
