@@ -294,3 +294,31 @@ def test_annotate_documents_is_lazy() -> None:
 
     it = annotate_documents(gen())  # type: ignore[arg-type]
     assert next(it).spans[0].label == "DOSE"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1×10^6个/kg", [("1×10^6个/kg", "DOSE")]),
+        ("3个月后", []),
+        ("3个/月", []),
+        ("platelet-rich fibrin", []),
+        (
+            "mesenchymal and hematopoietic stem cells",
+            [("mesenchymal and hematopoietic stem cells", "CELL_TYPE")],
+        ),
+        ("MSCs and T cells", [("MSCs", "CELL_TYPE"), ("T cells", "CELL_TYPE")]),
+        (
+            "human umbilical cord MSCs (hUC-MSCs)",
+            [("human umbilical cord MSCs", "CELL_TYPE"), ("hUC-MSCs", "CELL_TYPE")],
+        ),
+        ("人脐带间充质干细胞", [("人脐带间充质干细胞", "CELL_TYPE")]),
+        ("病人骨髓细胞", [("骨髓细胞", "CELL_TYPE")]),
+        ("Lysholm 评分", []),
+        ("采用视觉模拟评分法（VAS）评估疼痛", [("视觉模拟评分法", "SCALE"), ("VAS", "SCALE")]),
+        ("the Glasgow Coma Scale (GCS) score", [("Glasgow Coma Scale", "SCALE"), ("GCS", "SCALE")]),
+    ],
+)
+def test_annotate_grammar_cases(text: str, expected: list[tuple[str, str]], lex: Lexicon) -> None:
+    doc = preannotate(Document("g", text), lexicon=lex, project=False)
+    assert surfaces(doc) == expected

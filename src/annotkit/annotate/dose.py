@@ -144,13 +144,16 @@ _MOLAR = {
     "umol": ("mmol", 1e-3),
     "nmol": ("mmol", 1e-6),
 }
-_CELLS = {"cell": "cells", "cells": "cells", "个细胞": "cells", "细胞": "cells"}
+_CELLS = {"cell": "cells", "cells": "cells", "个细胞": "cells", "细胞": "cells", "个": "cells"}
 _UNIT_LATIN = (
     r"mLs?|ml|cc|[µμu][Ll]|L|(?:milli|micro)?lit(?:er|re)s?|mg|mcg|[µμu]g|ng|g"
     r"|(?:milli|micro|nano)?grams?|IU|U|units?|international\s+units?|cells?"
     r"|[mµμunp]M|[mµμun]?mol"
 )
-_UNIT_ZH = r"毫升|微升|升|毫克|微克|纳克|克|国际单位|单位|个细胞|细胞"
+_UNIT_ZH = (
+    r"毫升|微升|升|毫克|微克|纳克|克|国际单位|单位|个细胞|细胞"
+    r"|个(?=\s*/\s*(?:kg|千克|公斤|mL|ml|毫升))"
+)
 _UNIT = rf"(?:(?:{_UNIT_LATIN})(?![A-Za-z0-9])|{_UNIT_ZH})"
 _PER_UNIT = {
     "kg": "kg",

@@ -95,7 +95,8 @@ _EN_ACRONYM_HEAD = re.compile(
 )
 _HEAD_NEEDS_MOD = re.compile(r"(?i)cells?(?:\s+lines?)?")
 _EN_BAD_AFTER = re.compile(
-    r"(?:\s*[-‐]\s*[A-Za-z]|\s+(?:leuk[a]?emias?|lymphomas?|myelomas?|carcinomas?|sarcomas?|"
+    r"(?:\s*[-‐]\s*(?:rich|poor|depleted|free|lysates?)\b"
+    r"|\s+(?:leuk[a]?emias?|lymphomas?|myelomas?|carcinomas?|sarcomas?|"
     r"tumou?rs?|neoplasms?|cancers?|diseases?|deficiency|sedimentation|dyscrasias?|"
     r"lysates?|concentrates?|rich|poor|gel|pathways?|tracts?)\b)",
     re.IGNORECASE,
@@ -118,7 +119,7 @@ _ZH_MOD_REV = re.compile(
     "|".join(re.escape(m[::-1]) for m in sorted(_ZH_MODS, key=len, reverse=True))
 )
 _ZH_CODE_BEFORE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z][A-Za-z0-9+\-]*\s?$")
-_ZH_PREFIX = re.compile(rf"(?:{_ZH_TISSUE})(?:来源|源性|衍生|源)?的?\s?$")
+_ZH_PREFIX = re.compile(rf"(?<![病个])(?:{_ZH_TISSUE})(?:来源|源性|衍生|源)?的?\s?$")
 _ZH_BAD_AFTER = re.compile(r"减少症|增多症|白血病|瘤|癌|生成素|性贫血|无力症|血浆|裂解")
 _ZH_BAD_BEFORE = re.compile(r"[促富]$")
 
@@ -192,7 +193,6 @@ _NEVER = frozenset(
         "cells",
         "cell",
         "Glycemic Index",
-        "Charlson Comorbidity Index",
         "Apnea-Hypopnea Index",
     )
 )
@@ -259,6 +259,8 @@ def _cell_candidates(text: str, lex_cells: list[_Cand]) -> list[_Cand]:
             continue
         out.append(_Cand(s, m.end(), "CELL_TYPE", CELL_SOURCE))
     for m in _EN_ACRONYM_HEAD.finditer(text):
+        if _bad_cell_context(text, m.start(), m.end()):
+            continue
         s = _extend_cell(text, m.start(), required=False)
         out.append(_Cand(s if s is not None else m.start(), m.end(), "CELL_TYPE", CELL_SOURCE))
     for m in _ZH_CELL_ANCHOR.finditer(text):
@@ -308,7 +310,7 @@ def _bad_cell_context(text: str, start: int, end: int) -> bool:
         start >= 2
         and text[start - 1] in "-‐"
         and text[start - 2].isalpha()
-        and text[start].islower()
+        and text[start:end].islower()
     ):
         return True  # second half of a compound: "units-fibroblast", "anti-platelet"
     if _ZH_BAD_AFTER.match(text, end) or _ZH_BAD_BEFORE.search(text, max(0, start - 1), start):
