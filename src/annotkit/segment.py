@@ -69,7 +69,8 @@ _TOKEN_RE = regex.compile(
 
 # --- sentence rules -----------------------------------------------------------------------
 
-_CJK_TERMINATORS = "。！？；…‥｡︒﹒！？﹖﹗；"
+_CJK_TERMINATORS = "。！？；…‥｡︒﹒．！？﹖﹗；"
+_DECIMAL_LIKE = "．﹒｡"  # full-width points that can also be decimal points ("2．5")
 _WESTERN_TERMINATORS = ".!?"
 _CLOSERS = "\"'”’」』）】》〉〕〗〙〛］｝)]}»›"
 _NEWLINES = "\n\r\u2028\u2029\x0b\x0c\x85"
@@ -83,10 +84,11 @@ _ABBREV_ALWAYS = frozenset(
     Dec
     """.split()
 )
+_ENUMERATOR = regex.compile(r"\s*(?:\d{1,3}|[A-Za-z]|[ivxIVX]{1,5})\.")
 _LOOKBACK = 200  # characters before a period that the abbreviation rules look at
 _SENTENCE_GAP = regex.compile(r"[.!?。！？；]\s+")
 _INITIAL_NEXT = regex.compile(r"\s*\p{Lu}\.")
-_WORD_BEFORE = regex.compile(r"([\p{L}.]+)\.$")
+_DOTTED = regex.compile(r"(?:\p{L}\.)+\p{L}")
 _CITATION_WORD = regex.compile(
     r"^(?:[\p{Lu}][\p{L}\p{N}\-]*|\p{N}[\p{N}\-:;().]*|&|of|and|the|in)$"
 )
@@ -107,31 +109,36 @@ def _next_visible(text: str, i: int, end: int) -> str:
 
 def _period_ends_sentence(text: str, line_start: int, dot: int, after: int, end: int) -> bool:
     """Decide whether the period at ``dot`` (closers up to ``after``) ends a sentence."""
-    nxt = _next_visible(text, after, end)
-    if not nxt:
+    k = after
+    while k < end and text[k].isspace():
+        k += 1
+    if k >= end:
         return True
-    if text.startswith(
-        ("http://", "https://", "www."),
-        after + len(text[after:end]) - len(text[after:end].lstrip()),
-    ):
+    nxt = text[k]
+    if text.startswith(("http://", "https://", "www."), k):
         return True  # a URL after the period starts a new sentence
     if nxt.islower() or nxt in ",;:":
         return False
+    if _ENUMERATOR.fullmatch(text, max(line_start, dot - 8), dot + 1) and _only_space_before(
+        text, line_start, dot
+    ):
+        return False  # "1. Introduction", "b. Methods", "iv. Results" at the start of a line
     # Look back a bounded window only: keeps long lines linear.
-    head = text[max(line_start, dot - _LOOKBACK) : dot + 1]
-    m = _WORD_BEFORE.search(head)
-    word = m.group(1) if m else ""
-    if word:
-        core = word.rstrip(".")
+    low = max(line_start, dot - _LOOKBACK)
+    w = dot
+    while w > low and (text[w - 1].isalpha() or text[w - 1] == "."):
+        w -= 1
+    core = text[w:dot].rstrip(".")
+    if core:
         if core in _ABBREV_ALWAYS:
             return False
-        if regex.fullmatch(r"(?:\p{L}\.)+\p{L}", core) and not nxt.isupper():
+        if _DOTTED.fullmatch(core) and not nxt.isupper():
             return False  # e.g. / i.e. / U.S. before a number or bracket
-        if regex.fullmatch(r"\p{Lu}", core):
+        if len(core) == 1 and core.isupper():
             # A lone capital: an initial ("J. Smith") unless it follows a lower-case word
             # ("vitamin D. The ...").
-            prev = regex.search(r"(\S+)\s+\S+\.$", head)
-            if prev is None or not regex.fullmatch(r"\p{Ll}+", prev.group(1)):
+            prev = text[max(low, w - 40) : w].split()
+            if not prev or not (prev[-1].isalpha() and prev[-1].islower()) or w == low:
                 return False
             if _INITIAL_NEXT.match(text, after, end):
                 return False  # "and A. B. Jones"
@@ -145,6 +152,14 @@ def _period_ends_sentence(text: str, line_start: int, dot: int, after: int, end:
         ):
             return False
     return True
+
+
+def _only_space_before(text: str, line_start: int, dot: int) -> bool:
+    """True when the token ending at ``dot`` is the first thing on its line."""
+    i = dot
+    while i > line_start and not text[i - 1].isspace():
+        i -= 1
+    return not text[line_start:i].strip()
 
 
 def _sentence_start(text: str, line_start: int, dot: int) -> int:
@@ -182,7 +197,12 @@ def _line_bounds(text: str, start: int, end: int) -> list[tuple[int, int]]:
     i = start
     while i < end:
         ch = text[i]
-        if ch in _CJK_TERMINATORS:
+        if ch in _CJK_TERMINATORS and not (
+            ch in _DECIMAL_LIKE
+            and 0 < i < end - 1
+            and text[i - 1].isdigit()
+            and text[i + 1].isdigit()
+        ):
             j = i + 1
             while j < end and (text[j] in _CJK_TERMINATORS or text[j] in _CLOSERS):
                 j += 1

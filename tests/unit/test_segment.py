@@ -46,6 +46,11 @@ ENGLISH = [
     ("Line one\nLine two", ["Line one", "Line two"]),
     ("  padded sentence.  \n\n  next  ", ["padded sentence.", "next"]),
     ("Dr.\nSmith", ["Dr.", "Smith"]),
+    ("1. Introduction to it. Then more.", ["1. Introduction to it.", "Then more."]),
+    ("iv. Results were good.", ["iv. Results were good."]),
+    ("We had 1. Then two.", ["We had 1.", "Then two."]),
+    ("Cells, etc. The end.", ["Cells, etc.", "The end."]),
+    ("In St. Gallen it was p < 0.05. Next.", ["In St. Gallen it was p < 0.05.", "Next."]),
 ]
 
 CHINESE = [
@@ -55,6 +60,7 @@ CHINESE = [
     ("（完。）之后", ["（完。）", "之后"]),
     ("然后……走了！？好", ["然后……", "走了！？", "好"]),
     ("半角｡句号", ["半角｡", "句号"]),
+    ("剂量为2．5 mg．然后好转", ["剂量为2．5 mg．", "然后好转"]),
     ("背景:退行性椎间盘疾病(DDD)是常见原因。", ["背景:退行性椎间盘疾病(DDD)是常见原因。"]),
     ("MRI 显示 2.5 cm 的病变。NCT03011398。", ["MRI 显示 2.5 cm 的病变。", "NCT03011398。"]),
     ("注册号 NCT03011398. 骨科注册。", ["注册号 NCT03011398.", "骨科注册。"]),
