@@ -9,6 +9,11 @@ Engines:
 * ``"model"``: a stanza NER model (:func:`annotkit.annotate.ner.load_ner_model`);
 * ``"ensemble"``: both, merged by :func:`annotkit.annotate.merge.merge_spans`.
 
+Languages: the rules work per script (Latin matches need token boundaries, Han ones do
+not), so English, Chinese and mixed documents need no language tags; the language
+segmentation of :func:`annotkit.langid.detect` (``doc.segments``, filled by the aligner when
+missing) decides whether a document is bilingual and gets projected.
+
 Pre-annotation replaces the document's spans. Every span is sorted, non-overlapping and
 satisfies ``doc.text[span.start:span.end] == surface``.
 
@@ -61,8 +66,16 @@ def _model_spans(doc: Document, model: Any) -> tuple[Span, ...]:
     return tuple(ner.predict(doc))
 
 
+def _bilingual(doc: Document) -> bool:
+    """English and Chinese both present: from ``langid.detect`` segments when the document
+    has them, else from a script check (Han characters and a run of Latin words)."""
+    if doc.segments:
+        return {"en", "zh"} <= {s.lang for s in doc.segments}
+    return bool(_CJK.search(doc.text) and _LATIN_WORDS.search(doc.text))
+
+
 def _aligned_pairs(doc: Document) -> tuple[PassagePair, ...]:
-    if not (_CJK.search(doc.text) and _LATIN_WORDS.search(doc.text)):
+    if not _bilingual(doc):
         return ()
     try:
         from annotkit.align import align_document
