@@ -51,8 +51,9 @@ log = logging.getLogger(__name__)
 PairScorer = Callable[[Sequence[str], Sequence[str], np.ndarray], np.ndarray]
 
 _INF = float("inf")
-_FULL_CELLS = 400_000  # below this many sentence pairs the first band is the whole matrix
+_FULL_CELLS = 20_000  # below this many sentence pairs the first band is the whole matrix
 _CHUNKS = 200
+_MIN_MARGIN = 20  # first-pass band reaches at least this many sentences beyond the chunk path
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +80,7 @@ class AlignOptions:
     noise: float = 0.5
     idf: float = 0.8
     rounds: int = 1
+    fit_length: bool = True
 
 
 # --------------------------------------------------------------------------- features
@@ -165,8 +167,9 @@ def _chunk_band(src: _Side, tgt: _Side, n_chunks: int) -> tuple[np.ndarray, np.n
         c, d = (c - 1, d - 1) if k == 0 else (c - 1, d) if k == 1 else (c, d - 1)
     rows = np.arange(n + 1)
     chunk = np.minimum(rows // ks, cs - 1)
-    lo = np.maximum(0, (lo_c[chunk] - 1) * kt)
-    hi = np.minimum(m, (hi_c[chunk] + 2) * kt)
+    margin = max(kt, _MIN_MARGIN)
+    lo = np.maximum(0, lo_c[chunk] * kt - margin)
+    hi = np.minimum(m, (hi_c[chunk] + 1) * kt + margin)
     return _monotone(lo, hi, m)
 
 
@@ -376,6 +379,25 @@ def _dp(
 
 
 # --------------------------------------------------------------------------- bootstrap
+def _length_variance(src: _Side, tgt: _Side, beads: list[Bead]) -> float | None:
+    """Gale-Church variance per character fitted on the confident 1-1 beads of a pass.
+
+    ``(lt - r*ls)^2 / ((r*ls + lt) / 2)`` follows ``var * chi2(1)``; its median over the beads
+    divided by chi2(1)'s median (0.455) estimates ``var`` robustly. ``None`` below 10 beads.
+    """
+    pairs = [
+        (src.length[b.src[0]], tgt.length[b.tgt[0]])
+        for b in beads
+        if len(b.src) == 1 and len(b.tgt) == 1 and (b.score or 0.0) >= 0.1
+    ]
+    if len(pairs) < 10:
+        return None
+    ls, lt = np.array(pairs).T
+    ratio = float(tgt.length.sum() + tgt.n) / float(src.length.sum() + src.n)
+    dev = (lt - ratio * ls) ** 2 / ((ratio * ls + lt + 2.0) / 2.0)
+    return max(float(np.median(dev)) / 0.455, 0.5)
+
+
 def _learn_pairs(
     src: _Side, tgt: _Side, beads: list[Bead], min_dice: float, max_beads: int = 2000
 ) -> dict[str, set[str]]:
@@ -520,5 +542,6 @@ def align_sentences(
         log.debug("bootstrap learned %d source forms", len(learned))
         s_side = _augment(base, learned, interner)
         lo, hi = _path_band(result.path, n, m, opts.band)
-        result = _dp(s_side, t_side, lo, hi, opts, extra)
+        var = _length_variance(base, t_side, result.beads) if opts.fit_length else None
+        result = _dp(s_side, t_side, lo, hi, opts, extra, var)
     return result.beads

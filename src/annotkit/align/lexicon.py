@@ -425,6 +425,10 @@ _TOKEN_RE = re.compile(
 )
 
 
+#: words of at least this many letters also match by their first letters (derivations, cognates)
+_PREFIX = 5
+
+
 def _is_zh(lang: str | None) -> bool:
     return bool(lang) and str(lang).lower().split("-")[0] in ("zh", "cmn", "yue", "lzh")
 
@@ -466,6 +470,8 @@ def sentence_tokens(
             form = lemma if english or _is_zh(lang) else low
             # acronyms/ids (MSCs, NCT03011398) also match by their exact lower-case form
             concepts = {f"w:{form}", f"w:{low}"}
+            if len(form) >= _PREFIX:  # recur/recurrence, metastasis/metastasize, Personen
+                concepts.add(f"p:{form[:_PREFIX]}")
             tokens.append(Token(form, frozenset(concepts), 1.2 if raw[:1].isupper() else 1.0))
         else:  # CJK
             if not _is_zh(lang):
@@ -488,5 +494,6 @@ def sentence_tokens(
                         glosses = frozenset().union(*(dictionary.get(ch, ()) for ch in w))
                     if glosses:
                         concepts.update(f"w:{g}" for g in glosses)
+                        concepts.update(f"p:{g[:_PREFIX]}" for g in glosses if len(g) >= _PREFIX)
                 tokens.append(Token(w, frozenset(concepts)))
     return tokens
