@@ -115,6 +115,7 @@ def preannotate(
     engine: str = "rules",
     model: Any = None,
     project: bool = True,
+    pairs: Iterable[PassagePair] | None = None,
     lexicon: Lexicon | None = None,
 ) -> Document:
     """Pre-annotate one document; returns a new Document with its spans replaced.
@@ -123,6 +124,8 @@ def preannotate(
     model (str | Path | NerModel | None): stanza model folder, ``NAME/VERSION``, loaded
         model, or None for the promoted model (model engines only).
     project (bool): project entities across aligned EN/ZH sentences (rules and ensemble).
+    pairs (Iterable[PassagePair] | None): the document's alignment when already computed
+        (``annotkit.align.align_document``); None aligns it here when needed.
     lexicon (Lexicon): a compiled lexicon (default: the packaged one, loaded once).
     RETURNS (Document): same id/text/meta, spans sorted and non-overlapping.
 
@@ -139,7 +142,7 @@ def preannotate(
         lex = lexicon if lexicon is not None else load_lexicon()
         spans = annotate_text(doc.text, lexicon=lex)
         if project:
-            spans = project_document(doc, spans, lexicon=lex)
+            spans = project_document(doc, spans, pairs=pairs, lexicon=lex)
     if engine in ("model", "ensemble"):
         predicted = _model_spans(doc, model)
         spans = merge_spans(spans, predicted) if engine == "ensemble" else merge_spans(predicted)
