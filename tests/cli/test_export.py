@@ -46,3 +46,19 @@ def test_export_cli_help_has_examples(run_cli) -> None:
     r = run_cli("export", "--help")
     assert r.returncode == 0 and "Examples:" in r.stdout
     json.dumps(r.stdout)
+
+
+def test_export_cli_tmx_is_valid_xml(run_cli, tmp_path: Path) -> None:
+    import xml.etree.ElementTree as ET
+
+    pairs = tmp_path / "pairs.jsonl"
+    r = run_cli("align", str(REPO / "seeds"), "-o", str(pairs), "--quiet")
+    assert r.returncode == 0, r.stderr
+    out = tmp_path / "tmx"
+    r = run_cli("export", str(pairs), str(REPO / "seeds"), "--format", "tmx", "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    root = ET.parse(out / "all.tmx").getroot()
+    assert root.tag == "tmx" and root.get("version") == "1.4"
+    tus = root.findall("./body/tu")
+    assert tus and all(len(tu.findall("tuv")) == 2 for tu in tus)
+    assert (out / "README.md").is_file()
