@@ -357,6 +357,9 @@ def test_equivalent_forms_share_one_concept(terms: list[str], all_rows: list[Row
         ("ISS", "scales_ambiguous.tsv"),
         ("NPS", "scales_ambiguous.tsv"),
         ("NPC", "cell_types_ambiguous.tsv"),
+        ("NHP", "scales_ambiguous.tsv"),  # also non-human primate
+        ("LCL", "cell_types_ambiguous.tsv"),  # also lateral collateral ligament
+        ("MPP", "cell_types_ambiguous.tsv"),  # also the MPP+ neurotoxin
     ],
 )
 def test_ambiguous_forms_live_in_ambiguous_files(
