@@ -345,7 +345,9 @@ def test_langid_langdetect_adapter_maps_chinese_and_survives_no_features() -> No
 
     langs = ("zh-cn", "zh-tw", "ko", "ja")
     simplified = _score_langdetect("骨髓间充质干细胞治疗下腰痛的临床研究", langs)
-    traditional = _score_langdetect("骨髓間充質幹細胞治療下背痛的臨床研究", langs)
-    assert simplified is not None and simplified[0] == "zh"
-    assert traditional is not None and traditional[0] == "zh"
+    assert simplified is not None and simplified[0] == "zh"  # zh-cn -> zh
+    # langdetect's own trap: this Traditional Chinese comes out as Korean there; the script
+    # analysis decides CJK before any n-gram model is asked.
+    traditional = "骨髓間充質幹細胞治療下背痛的臨床研究"
+    assert detect_language(traditional, backend="langdetect")[0] == "zh"
     assert _score_langdetect("12345 67890 !!!", ("en", "de")) is None  # "No features in text"
