@@ -322,3 +322,8 @@ def test_annotate_documents_is_lazy() -> None:
 def test_annotate_grammar_cases(text: str, expected: list[tuple[str, str]], lex: Lexicon) -> None:
     doc = preannotate(Document("g", text), lexicon=lex, project=False)
     assert surfaces(doc) == expected
+
+
+def test_annotate_given_pairs_are_used_instead_of_aligning(seeds: list[Document]) -> None:
+    doc = next(d for d in seeds if d.id.startswith("004"))
+    assert preannotate(doc, pairs=()).spans == preannotate(doc, project=False).spans
