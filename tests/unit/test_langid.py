@@ -344,10 +344,11 @@ def test_langid_langdetect_adapter_maps_chinese_and_survives_no_features() -> No
     from annotkit.langid import _score_langdetect
 
     langs = ("zh-cn", "zh-tw", "ko", "ja")
-    simplified = _score_langdetect("骨髓间充质干细胞治疗下腰痛的临床研究", langs)
+    simplified = _score_langdetect("我们的研究结果表明这种方法是有效的。", langs)
     assert simplified is not None and simplified[0] == "zh"  # zh-cn -> zh
-    # langdetect's own trap: this Traditional Chinese comes out as Korean there; the script
+    # langdetect's own trap: this biomedical Chinese comes out as Korean there; the script
     # analysis decides CJK before any n-gram model is asked.
-    traditional = "骨髓間充質幹細胞治療下背痛的臨床研究"
-    assert detect_language(traditional, backend="langdetect")[0] == "zh"
+    trap = "骨髓间充质干细胞治疗下腰痛的临床研究"
+    assert _score_langdetect(trap, langs) != ("zh", pytest.approx(1.0))
+    assert detect_language(trap, backend="langdetect")[0] == "zh"
     assert _score_langdetect("12345 67890 !!!", ("en", "de")) is None  # "No features in text"
