@@ -349,6 +349,7 @@ def test_langid_langdetect_adapter_maps_chinese_and_survives_no_features() -> No
     # langdetect's own trap: this biomedical Chinese comes out as Korean there; the script
     # analysis decides CJK before any n-gram model is asked.
     trap = "骨髓间充质干细胞治疗下腰痛的临床研究"
-    assert _score_langdetect(trap, langs) != ("zh", pytest.approx(1.0))
+    found = _score_langdetect(trap, langs)
+    assert found is not None and found[0] == "ko"  # langdetect 1.0.9 (pinned), seed 0
     assert detect_language(trap, backend="langdetect")[0] == "zh"
     assert _score_langdetect("12345 67890 !!!", ("en", "de")) is None  # "No features in text"
