@@ -157,6 +157,7 @@ def error_report(
     by_id = {d.id: d for d in pred}
     lines: list[str] = []
     rules: Counter[str] = Counter()
+    n_gold = n_pred = 0
     for g in gold:
         p = by_id[g.id]
         langs = lang_of(g)
@@ -207,10 +208,16 @@ def error_report(
                     f"{_context(g.text, b.start, b.end)}\n      rule: {rule}",
                 )
             )
+        n_gold += len(g.spans)
+        n_pred += len(p.spans)
+        if not rows:
+            continue
         lines.append(
             f"== {g.id}: {len(g.spans)} gold, {len(p.spans)} predicted, {len(rows)} error(s)"
         )
         lines += [row for _, row in sorted(rows, key=lambda r: r[0])]
+    head = f"{len(gold)} documents, {n_gold} gold spans, {n_pred} predicted, {sum(rules.values())}"
+    lines.insert(0, head + " error(s) (strict; boundary = overlapping, same label)")
     summary = ["", "== errors by guideline rule"]
     summary += [f"  {n:>3}  {rule}" for rule, n in rules.most_common()]
     return "\n".join(lines + summary) + "\n", rules
@@ -542,9 +549,10 @@ def bench_measeval(root: Path) -> dict[str, Any]:
         gold_dose.append(
             _non_overlapping((s, e) for s, e, u in quantities if _DOSE_UNIT.match(u.strip()))
         )
-        for s, e in doses[:2]:
-            if len(examples) < 10:
-                examples.append(text[s:e])
+        exact = {(s, e) for s, e, _ in quantities}
+        for s, e in doses:
+            if (s, e) not in exact:
+                examples.append(_context(text, s, e))
     res = {
         "documents": len(pred),
         "quantities_with_unit": sum(map(len, gold_all)),
@@ -552,7 +560,7 @@ def bench_measeval(root: Path) -> dict[str, Any]:
         "dose_spans": sum(map(len, pred)),
         "vs_all_unit_quantities": _span_f1(texts, gold_all, pred),
         "vs_dose_unit_quantities": _span_f1(texts, gold_dose, pred),
-        "example_dose_spans": examples,
+        "dose_spans_not_matching_a_quantity": examples,
     }
     print("## (c) MeasEval Quantity (with unit) vs DOSE spans\n")
     for key in ("vs_all_unit_quantities", "vs_dose_unit_quantities"):
@@ -676,6 +684,26 @@ def bench_speed(seeds: Path, megabytes: float, models_dir: Path, model_mb: float
 
 
 # --------------------------------------------------------------------------- main
+def _append_errors(out: Path, results: dict[str, Any]) -> None:
+    """Add the guideline, JNLPBA and MeasEval failure lists to ``OUT/ner_errors.txt``."""
+    parts: list[str] = []
+    guide = out / "ner_guideline_errors.txt"
+    if "guidelines" in results and guide.exists():
+        parts += ["", "#" * 20 + " guideline worked examples", guide.read_text(encoding="utf-8")]
+    if "jnlpba" in results:
+        jn = results["jnlpba"]
+        parts += ["", "#" * 20 + " JNLPBA cell_type (lower-cased gold surface: count)"]
+        parts += ["missed:"] + [f"  {n:>3}  {t}" for t, n in jn["top_missed"]]
+        parts += ["boundary (gold -> predicted):"]
+        parts += [f"  {n:>3}  {t}" for t, n in jn["top_boundary_gold_to_pred"]]
+    if "measeval" in results:
+        parts += ["", "#" * 20 + " MeasEval: DOSE spans that are not exactly a Quantity"]
+        parts += [f"  {x}" for x in results["measeval"]["dose_spans_not_matching_a_quantity"]]
+    if parts:
+        with (out / "ner_errors.txt").open("a", encoding="utf-8") as handle:
+            handle.write("\n".join(parts) + "\n")
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] == "--_speed-child":
@@ -712,6 +740,7 @@ def main(argv: list[str] | None = None) -> int:
         results["measeval"] = bench_measeval(args.measeval)
     if args.speed_mb > 0:
         results["speed"] = bench_speed(args.seeds, args.speed_mb, args.models, args.model_mb)
+    _append_errors(args.out, results)
     (args.out / "ner.json").write_text(
         json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )
