@@ -292,8 +292,8 @@ def _dp(
     cl_s = np.concatenate(([0.0], np.cumsum(src.length)))
     cl_t = np.concatenate(([0.0], np.cumsum(tgt.length)))
     skip = opts.skip
-    if var is None:  # about a 25% length deviation for 1-1 beads of mean length
-        var = 0.06 * float(cl_s[-1] * ratio + cl_t[-1]) / (n + m)
+    if var is None:  # loose prior (about 30% deviation for 1-1 beads); fitted after pass 1
+        var = 0.1 * float(cl_s[-1] * ratio + cl_t[-1]) / (n + m)
 
     def terms(i: int, j0: int, width: int, a: int, b: int) -> tuple[np.ndarray, np.ndarray]:
         """Similarity and length cost of beads (a, b) ending at row i, columns j0.."""
