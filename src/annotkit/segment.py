@@ -134,11 +134,11 @@ def _period_ends_sentence(text: str, line_start: int, dot: int, after: int, end:
             return False
         if _DOTTED.fullmatch(core) and not nxt.isupper():
             return False  # e.g. / i.e. / U.S. before a number or bracket
-        if len(core) == 1 and core.isupper():
+        if len(core) == 1 and core.isupper() and (w == low or text[w - 1] in " \t(\u00a0"):
             # A lone capital: an initial ("J. Smith") unless it follows a lower-case word
             # ("vitamin D. The ...").
             prev = text[max(low, w - 40) : w].split()
-            if not prev or not (prev[-1].isalpha() and prev[-1].islower()) or w == low:
+            if not prev or not (prev[-1].isalpha() and prev[-1].islower()):
                 return False
             if _INITIAL_NEXT.match(text, after, end):
                 return False  # "and A. B. Jones"

@@ -49,6 +49,7 @@ ENGLISH = [
     ("1. Introduction to it. Then more.", ["1. Introduction to it.", "Then more."]),
     ("iv. Results were good.", ["iv. Results were good."]),
     ("We had 1. Then two.", ["We had 1.", "Then two."]),
+    ("Vectors pX462-A and pX462-B. Then it.", ["Vectors pX462-A and pX462-B.", "Then it."]),
     ("Cells, etc. The end.", ["Cells, etc.", "The end."]),
     ("In St. Gallen it was p < 0.05. Next.", ["In St. Gallen it was p < 0.05.", "Next."]),
 ]
