@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 __all__ = ["Definition", "find_definitions", "schwartz_hearst_start", "short_form_occurrences"]
 
@@ -199,11 +200,15 @@ def short_form_occurrences(text: str, sf: str) -> list[tuple[int, int]]:
         >>> short_form_occurrences("MSC and MSCs, not hMSCx", "MSC")
         [(0, 3), (8, 12)]
     """
+    return [(m.start(), m.end()) for m in _short_form_pattern(sf).finditer(text)]
+
+
+@lru_cache(maxsize=4096)
+def _short_form_pattern(sf: str) -> re.Pattern[str]:
     forms = {sf}
     if sf[-1:].isupper():
         forms.add(sf + "s")
     elif sf.endswith("s") and len(sf) > 2 and sf[-2].isupper():
         forms.add(sf[:-1])
     alt = "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))
-    pat = re.compile(rf"(?<![A-Za-z0-9])(?:{alt})(?![A-Za-z0-9])")
-    return [(m.start(), m.end()) for m in pat.finditer(text)]
+    return re.compile(rf"(?<![A-Za-z0-9])(?:{alt})(?![A-Za-z0-9])")

@@ -24,7 +24,7 @@ EXAMPLE:
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -200,6 +200,11 @@ _HARVEST = re.compile(
     r"|obtained from|抽取|采集|抽吸|采取",
     re.IGNORECASE,
 )
+# where a number can start: scanning these first is faster than trying _DOSE_RE everywhere
+_START = re.compile(
+    rf"(?<![A-Za-z0-9.,/^_])(?:[\d零〇一二两三四五六七八九十百千]|(?i:{_WORDNUM_TOKEN})\b)"
+)
+_MAG_HINT = re.compile(rf"[x×X*·^eE{_SUP}万亿]|illion|thousand", re.IGNORECASE)
 _CLAUSE_END = re.compile(r"[.;。；!?！？\n]")
 
 
@@ -334,7 +339,7 @@ def find_doses(text: str, *, cell_starts: Collection[int] = ()) -> list[DoseMatc
     """
     out: list[DoseMatch] = []
     pending: list[tuple[int, int, dict[str, Any]]] = []  # magnitudes without a unit
-    for m in _DOSE_RE.finditer(text):
+    for m in _iter_numbers(text):
         unit = m["unit"]
         if unit is not None and (
             not _unit_ok(unit)
@@ -342,6 +347,8 @@ def find_doses(text: str, *, cell_starts: Collection[int] = ()) -> list[DoseMatc
             or (m["per"] is None and _COMPOUND_UNIT.match(text, m.end("unit")))
         ):
             unit = None  # "3L" (a label), "1 g cm−3" (a density)
+        if unit is None and not _MAG_HINT.search(m.group()):
+            continue  # a bare number (year, count, score): not a dose, skip parsing it
         value, has_mag = parse_number(m["num"])
         value_max: float | None = None
         if m["num2"] is not None:
@@ -391,6 +398,18 @@ def find_doses(text: str, *, cell_starts: Collection[int] = ()) -> list[DoseMatc
     out.extend(DoseMatch(*pending[i]) for i in sorted(keep))
     out.sort(key=lambda d: (d.start, d.end))
     return out
+
+
+def _iter_numbers(text: str) -> Iterator[re.Match[str]]:
+    """Same matches as ``_DOSE_RE.finditer(text)``, tried only where a number starts."""
+    last = 0
+    for start in _START.finditer(text):
+        if start.start() < last:
+            continue
+        m = _DOSE_RE.match(text, start.start())
+        if m is not None:
+            last = m.end()
+            yield m
 
 
 def _skip_space(text: str, i: int) -> int:
