@@ -179,9 +179,12 @@ def test_segment_property_sentences_cover_non_whitespace(text: str) -> None:
         covered.update(range(a, b))
         last = b
     assert covered >= {i for i, ch in enumerate(text) if not ch.isspace()}
-    toks = tokenize(text)
-    assert all(text[a:b].strip() == text[a:b] and a < b for a, b in toks)
-    assert sorted(toks) == toks
+    for zh_tokens in ("char", "word"):
+        toks = tokenize(text, zh_tokens=zh_tokens)  # type: ignore[arg-type]
+        assert all(text[a:b].strip() == text[a:b] and a < b for a, b in toks)
+        assert all(b <= c for (_, b), (c, _) in zip(toks, toks[1:], strict=False))
+        tokens_cover = {i for a, b in toks for i in range(a, b)}
+        assert tokens_cover >= {i for i, ch in enumerate(text) if not ch.isspace()}
 
 
 def test_segment_docstring_examples_run() -> None:
