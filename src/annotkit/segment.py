@@ -362,9 +362,19 @@ def _stanza_tokenizer(lang: str, model_dir: str) -> Callable[[str], Any]:
         raise ModelNotFoundError(
             "stanza is not installed; pip install 'annotkit[stanza]' or use --segmenter rules"
         ) from err
-    pipeline = stanza.Pipeline(
-        lang=lang, processors="tokenize", dir=str(base), download_method=None, logging_level="WARN"
-    )
+    try:
+        pipeline = stanza.Pipeline(
+            lang=lang,
+            processors="tokenize",
+            dir=str(base),
+            download_method=None,
+            logging_level="WARN",
+        )
+    except (FileNotFoundError, ValueError, KeyError) as err:  # no resources.json, bad layout
+        raise ModelNotFoundError(
+            f"stanza could not load its tokenize model for {lang!r} from {base} ({err}); "
+            "check the folder (resources.json, <lang>/tokenize/*.pt) or use --segmenter rules"
+        ) from err
     return pipeline  # type: ignore[no-any-return]
 
 

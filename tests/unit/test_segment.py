@@ -193,3 +193,12 @@ def test_segment_docstring_examples_run() -> None:
     import annotkit.segment
 
     assert doctest.testmod(annotkit.segment).failed == 0
+
+
+def test_segment_stanza_unloadable_models_raise_model_not_found(tmp_path, monkeypatch) -> None:
+    pytest.importorskip("stanza")
+    (tmp_path / "en" / "tokenize").mkdir(parents=True)
+    (tmp_path / "en" / "tokenize" / "combined.pt").write_bytes(b"")  # no resources.json
+    monkeypatch.setenv("ANNOTKIT_STANZA_DIR", str(tmp_path))
+    with pytest.raises(ModelNotFoundError):
+        split_sentences("One. Two.", "en", segmenter="stanza")
