@@ -301,6 +301,8 @@ def test_annotate_documents_is_lazy() -> None:
     [
         ("1×10^6个/kg", [("1×10^6个/kg", "DOSE")]),
         ("3个月后", []),
+        ("bone marrow derived MSCs", [("bone marrow derived MSCs", "CELL_TYPE")]),
+        ("derived cells", []),
         ("3个/月", []),
         ("platelet-rich fibrin", []),
         (

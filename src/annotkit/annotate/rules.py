@@ -213,26 +213,24 @@ def _extend_cell_left_en(text: str, start: int, *, required: bool) -> int | None
     ``required``: the head alone is not a cell type (``cells``), so at least one modifier
     must be found (else ``None``).
     """
+    stack: list[tuple[int, str]] = []  # (start, token) of each modifier taken, right to left
     pos = start
-    taken = 0
     while True:
         m = _EN_TOKEN_BEFORE.search(text, max(0, pos - 60), pos)
         if m is None or m.end() != pos:
             break
         tok, sep = m.group(1), m.group(2)
-        if _EN_BAD_WORDS.match(tok) or not _EN_MOD.match(tok):
+        if re.fullmatch(r"(?i)cells?|and|or", tok) or not _EN_MOD.match(tok):
             break
-        if sep.strip() and (taken == 0 or not tok.islower()):
+        if sep.strip() and (not stack or not tok.islower()):
             break  # coordination only between lower-case adjectives after a first modifier
-        if sep.strip():
-            # a coordinated modifier must itself be followed by a modifier (already taken)
-            pass
         pos = m.start(1)
-        taken += 1
-    if taken == 0 and required:
-        return None
-    # never start on a bare "derived"/lineage word
-    return pos
+        stack.append((pos, tok))
+    while stack and _EN_BAD_WORDS.match(stack[-1][1]):
+        stack.pop()  # "derived"/"lineage" need a tissue word before them
+    if not stack:
+        return None if required else start
+    return stack[-1][0]
 
 
 def _zh_prefix(text: str, start: int) -> int:
