@@ -337,17 +337,26 @@ def _scale_candidates(text: str, lex_scales: list[_Cand]) -> list[_Cand]:
     return [_scale_edges(text, c) for c in out]
 
 
+_PAIN_BEFORE = re.compile(r"(?i)(?<![A-Za-z])pain[ \t]+$")
+
+
 def _scale_edges(text: str, c: _Cand) -> _Cand:
+    """``pain``/``疼痛`` before a scale *name* joins it; an acronym takes its version suffix."""
     start, end = c.start, c.end
-    before = text[max(0, start - 5) : start]
-    if re.search(r"(?i)(?<![A-Za-z])pain[ \t]+$", before) and not text[
-        start:end
-    ].lower().startswith("pain"):
-        start = start - len(re.search(r"(?i)pain[ \t]+$", before).group())  # type: ignore[union-attr]
-    elif before.endswith("疼痛") and not text[start:end].startswith("疼痛"):
+    surface = text[start:end]
+    is_name = surface != surface.upper() or not re.search(r"[A-Za-z]", surface)
+    pain = _PAIN_BEFORE.search(text, max(0, start - 6), start)
+    if is_name and pain is not None and not surface.lower().startswith("pain"):
+        start = pain.start()
+    elif is_name and text[max(0, start - 2) : start] == "疼痛" and not surface.startswith("疼痛"):
         start -= 2
     m = _ACRONYM_SUFFIX.match(text, end)
-    if m is not None and re.fullmatch(r"[A-Z][A-Za-z0-9\-]*", text[c.start : end]):
+    last = surface.split()[-1] if surface.split() else ""
+    if (
+        m is not None
+        and re.fullmatch(r"[A-Z][A-Za-z0-9\-]*", last)
+        and sum(map(str.isupper, last)) > 1
+    ):
         end = m.end()
     return _Cand(start, end, c.label, c.source, c.norm)
 
