@@ -301,6 +301,10 @@ def test_annotate_documents_is_lazy() -> None:
     [
         ("1×10^6个/kg", [("1×10^6个/kg", "DOSE")]),
         ("3个月后", []),
+        ("每次注射 1×10^7 个 MSCs", [("1×10^7 个", "DOSE"), ("MSCs", "CELL_TYPE")]),
+        ("2.5 × 10^7 autologous BM-MSCs", [("2.5 × 10^7", "DOSE"), ("BM-MSCs", "CELL_TYPE")]),
+        ("0.5 mg/kg/d", [("0.5 mg/kg/d", "DOSE")]),
+        ("87 million people with MSCs", [("MSCs", "CELL_TYPE")]),
         ("bone marrow derived MSCs", [("bone marrow derived MSCs", "CELL_TYPE")]),
         ("derived cells", []),
         ("3个/月", []),

@@ -187,7 +187,15 @@ _LAB_PER = re.compile(
 )
 _DOSE_RE = re.compile(
     rf"(?<![A-Za-z0-9.,/^_])(?P<num>{_NUMBER})(?:(?P<sep>{_RANGE_SEP})(?P<num2>{_NUMBER}))?"
-    rf"(?:\s?(?P<unit>{_UNIT})(?:{_PER})?)?",
+    rf"(?:\s?(?P<unit>{_UNIT})(?:{_PER}(?:\s*/\s*(?P<rate>d|day|hr?|hour|min|天|日|小时)"
+    r"(?![A-Za-z0-9]))?)?)?",
+    re.IGNORECASE,
+)
+# between a bare magnitude and its cell type: a classifier or donor/processing words
+_TO_CELL = re.compile(
+    r"[ \t\u00a0]*(?P<cls>个)?[ \t\u00a0]*(?:(?:autologous|allogeneic|allogenic|xenogeneic|"
+    r"cultured|culture-expanded|expanded|viable|living|fresh|cryopreserved|thawed|"
+    r"自体|同种异体|异体|培养的?|冻存的?)[ \t,，、]*){0,3}",
     re.IGNORECASE,
 )
 _CASED_UNIT = re.compile(
@@ -378,15 +386,21 @@ def find_doses(text: str, *, cell_starts: Collection[int] = ()) -> list[DoseMatc
         if m["per"] is not None:
             per = _PER_UNIT.get(m["per"].lower(), _PER_UNIT.get(m["per"], m["per"]))
             norm["unit"] = f"{unit_name}/{per}"
+            if m["rate"] is not None:
+                rate = _PER_UNIT.get(m["rate"].lower(), m["rate"])
+                norm["unit"] = f"{unit_name}/{per}/{rate}"
             if m["per_n"]:
                 norm["per"] = float(m["per_n"])
         out.append(DoseMatch(m.start(), end, norm))
     starts = set(cell_starts)
     dose_ends = {d.end for d in out}
     keep: set[int] = set()
-    for i, (s, e, _) in enumerate(pending):
+    for i, (s, e, norm) in enumerate(pending):
         nxt = _skip_space(text, e)
-        if nxt in starts:
+        gap = _TO_CELL.match(text, e)
+        if gap is not None and gap.end() in starts:
+            if gap["cls"] is not None:  # "1×10^7 个 MSCs": the classifier joins the number
+                pending[i] = (s, gap.end("cls"), norm)
             keep.add(i)
         if nxt < len(text) and text[nxt] in "(（":
             inner = _skip_space(text, nxt + 1)
