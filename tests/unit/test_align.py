@@ -173,3 +173,11 @@ def test_align_deterministic() -> None:
     a = align_sentences(src, tgt, src_lang="zh", tgt_lang="en")
     b = align_sentences(src, tgt, src_lang="zh", tgt_lang="en")
     assert a == b
+
+
+def test_align_blank_sentences_are_covered_without_warnings() -> None:
+    # filterwarnings=error: a division by a zero length variance would fail here
+    beads = align_sentences(["", ""], ["", "", ""], src_lang="de", tgt_lang="fr")
+    assert _covers(beads, 2, 3)
+    beads = align_sentences(["你好", ""], [""], src_lang="zh", tgt_lang="en")
+    assert _covers(beads, 2, 1)

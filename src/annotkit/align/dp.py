@@ -294,6 +294,7 @@ def _dp(
     skip = opts.skip
     if var is None:  # loose prior (about 30% deviation for 1-1 beads); fitted after pass 1
         var = 0.1 * float(cl_s[-1] * ratio + cl_t[-1]) / (n + m)
+    var = max(var, 0.5)  # empty sentences only: keep the division defined
 
     def terms(i: int, j0: int, width: int, a: int, b: int) -> tuple[np.ndarray, np.ndarray]:
         """Similarity and length cost of beads (a, b) ending at row i, columns j0.."""
