@@ -132,6 +132,12 @@ def test_annotate_abbreviation_short_form_labels_long_form(lex: Lexicon) -> None
     assert surfaces(doc) == [("Knee Osteo Outcomes Set", "SCALE"), ("KOOS", "SCALE")]
 
 
+def test_annotate_short_form_of_a_bigger_name_is_not_a_cell(lex: Lexicon) -> None:
+    text = "nuclear factor of activated T cells (NFAT) binds DNA; NFAT is a protein."
+    doc = preannotate(Document("a", text), lexicon=lex, project=False)
+    assert "NFAT" not in [s for s, _ in surfaces(doc)]
+
+
 def test_annotate_coordinated_definitions_share_label(lex: Lexicon) -> None:
     text = (
         "We used the Oswestry Disability Index (ODI), Global Foo Health (GFH), "

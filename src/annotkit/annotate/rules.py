@@ -469,7 +469,11 @@ def _apply_abbreviations(text: str, lex: Lexicon, cands: list[_Cand]) -> list[_C
         if not ok:
             pass
         elif ent is not None and ent.label != "DOSE" and ent.start >= d.lf_start - 60:
-            label = ent.label
+            # the entity must be the whole long form: in "nuclear factor of activated T cells
+            # (NFAT)" the short form names a protein, not the cells at its end
+            covers = d.script == "cjk" or ent.start <= d.lf_start + 1
+            hit = lex.lookup_defined(sf)
+            label = ent.label if covers else (hit[0] if hit else None)
         elif sf_ent is not None and sf_ent.label != "DOSE":
             label = sf_ent.label
         else:
