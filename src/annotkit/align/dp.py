@@ -77,8 +77,8 @@ class AlignOptions:
     band: int = 12
     bootstrap: bool = True
     min_dice: float = 0.4
-    noise: float = 0.5
-    idf: float = 0.8
+    noise: float = 0.0
+    idf: float = 0.5
     rounds: int = 1
     fit_length: bool = True
 
@@ -232,6 +232,8 @@ def _pair_prefix(
         rows.append(vals)
     # chance matches (broad glosses, frequent words): subtract each sentence's mean match with
     # the sentences around it, so merged beads do not collect noise from every pair
+    if noise_k <= 0.0:
+        return plo, [np.concatenate(([0.0], np.cumsum(vals))) for vals in rows]
     row_mean = np.array([float(v.mean()) if len(v) else 0.0 for v in rows])
     col_sum = np.zeros(m)
     col_cnt = np.zeros(m)
