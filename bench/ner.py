@@ -46,8 +46,13 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 # --------------------------------------------------------------------------- engine
-def _engine(engine: str = "rules", model: str | None = None) -> Callable[[Document], Document]:
-    """detect (language segmentation) then preannotate, as `annotkit annotate` does."""
+def _engine(
+    engine: str = "rules", model: str | None = None, cpu: dict[str, float] | None = None
+) -> Callable[[Document], Document]:
+    """detect (language segmentation) then preannotate, as `annotkit annotate` does.
+
+    ``cpu`` (optional) accumulates the CPU seconds of each stage under "detect"/"annotate".
+    """
     from annotkit.annotate import preannotate
 
     try:
@@ -56,11 +61,18 @@ def _engine(engine: str = "rules", model: str | None = None) -> Callable[[Docume
         detect = None  # type: ignore[assignment]
 
     def run(doc: Document) -> Document:
+        t0 = time.process_time()
         if detect is not None and not doc.segments:
             doc = detect(doc)
+        t1 = time.process_time()
         if engine == "rules":
-            return preannotate(doc, engine="rules")
-        return preannotate(doc, engine=engine, model=model)
+            doc = preannotate(doc, engine="rules")
+        else:
+            doc = preannotate(doc, engine=engine, model=model)
+        if cpu is not None:
+            cpu["detect"] = cpu.get("detect", 0.0) + t1 - t0
+            cpu["annotate"] = cpu.get("annotate", 0.0) + time.process_time() - t1
+        return doc
 
     return run
 
@@ -598,7 +610,8 @@ def speed_child(
     corpus: str, out_file: str, engine: str, model: str | None, limit_mb: float | None
 ) -> None:
     """Runs in a fresh process: read -> detect -> annotate -> write JSONL, timed."""
-    run = _engine(engine, model)
+    stages: dict[str, float] = {}
+    run = _engine(engine, model, stages)
     budget = None if limit_mb is None else limit_mb * 1e6
     counted = {"bytes": 0, "docs": 0, "spans": 0}
 
@@ -632,6 +645,8 @@ def speed_child(
                 "mb_per_cpu_s": round(mb / cpu, 3) if cpu else None,
                 "peak_rss_mb": round(r1.ru_maxrss / 1024, 1),
                 "output_mb": round(os.path.getsize(out_file) / 1e6, 2),
+                "stage_cpu_s": {k: round(v, 2) for k, v in stages.items()},
+                "stage_mb_per_cpu_s": {k: round(mb / v, 3) for k, v in stages.items() if v},
             }
         )
     )
