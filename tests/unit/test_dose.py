@@ -84,6 +84,20 @@ def test_dose_bare_magnitude_needs_following_cell_type() -> None:
     assert doses[0].norm == {"value": 8.7e7, "unit": "cells"}
 
 
+@pytest.mark.parametrize(
+    ("text", "spans"),
+    [
+        ("between 10 and 20 mL", ["10 and 20 mL"]),
+        ("5 and 10 mg", ["10 mg"]),
+        ("5 mL and 10 mL", ["5 mL", "10 mL"]),
+        ("one hundred and five mg", ["one hundred and five mg"]),
+        ("twenty and thirty mg", ["thirty mg"]),
+    ],
+)
+def test_dose_and_is_a_range_only_after_between(text: str, spans: list[str]) -> None:
+    assert [text[d.start : d.end] for d in find_doses(text)] == spans
+
+
 def test_dose_restated_equivalent_is_its_own_span() -> None:
     text = "5 million cells (5 × 10^6) were given"
     assert [text[d.start : d.end] for d in find_doses(text)] == ["5 million cells", "5 × 10^6"]

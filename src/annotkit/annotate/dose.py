@@ -47,7 +47,10 @@ _UNITS_EN = (
 _WORD_VALUES: dict[str, float] = {w: float(i) for i, w in enumerate(_UNITS_EN[:20])}
 _WORD_VALUES.update({w: float(10 * (i + 2)) for i, w in enumerate(_UNITS_EN[20:28])})
 _WORDNUM_TOKEN = "|".join(sorted(_WORD_VALUES, key=len, reverse=True))
-_WORDNUM = rf"(?:{_WORDNUM_TOKEN})(?:[\s-]+(?:and\s+)?(?:{_WORDNUM_TOKEN}|hundred))*"
+_WORDNUM = (
+    rf"(?:{_WORDNUM_TOKEN})(?:[\s-]+(?:{_WORDNUM_TOKEN}|hundred)"
+    rf"|(?<=hundred)\s+and\s+(?:{_WORDNUM_TOKEN}))*"
+)
 _MAG_WORDS = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
 _MAG = r"(?:thousand|million|billion|trillion)"
 _ZH_DIGITS = {
@@ -75,7 +78,8 @@ _NUMBER = (
     rf"|{_ZHNUM}{_ZHMAG}|{_ZHNUM}"
     rf"|{_DIG}|(?:{_WORDNUM})\b)"
 )
-_RANGE_SEP = r"\s*(?:-|–|—|~|～|〜|至|到)\s*|\s+to\s+"
+_RANGE_SEP = r"\s*(?:-|–|—|~|～|〜|至|到)\s*|\s+(?:to|and)\s+"
+_BETWEEN = re.compile(r"(?i)\bbetween\s+$")
 
 _VOLUME = {
     "ml": 1.0,
@@ -357,12 +361,16 @@ def find_doses(text: str, *, cell_starts: Collection[int] = ()) -> list[DoseMatc
             unit = None  # "3L" (a label), "1 g cm−3" (a density)
         if unit is None and not _MAG_HINT.search(m.group()):
             continue  # a bare number (year, count, score): not a dose, skip parsing it
-        value, has_mag = parse_number(m["num"])
+        start, num, num2 = m.start(), m["num"], m["num2"]
+        if num2 is not None and m["sep"].strip().lower() == "and":
+            if not _BETWEEN.search(text, max(0, start - 12), start):
+                start, num, num2 = m.start("num2"), num2, None  # "5 and 10 mg": two amounts
+        value, has_mag = parse_number(num)
         value_max: float | None = None
-        if m["num2"] is not None:
-            value_max, mag2 = parse_number(m["num2"])
+        if num2 is not None:
+            value_max, mag2 = parse_number(num2)
             if mag2 and not has_mag and value < value_max:
-                _, f = _magnitude_of(m["num2"])
+                _, f = _magnitude_of(num2)
                 value *= f
             has_mag = has_mag or mag2
         if unit is None:
@@ -372,13 +380,13 @@ def find_doses(text: str, *, cell_starts: Collection[int] = ()) -> list[DoseMatc
             norm: dict[str, Any] = {"value": value, "unit": "cells"}
             if value_max is not None:
                 norm["value_max"] = value_max
-            pending.append((m.start(), end, norm))
+            pending.append((start, end, norm))
             continue
         end = m.end()
         unit_name, factor = _norm_unit(unit)
         if _LAB_PER.match(text, m.end("unit")) and m["per"] is None:
             continue  # g/L, U/L, cells/µL: a measured lab value
-        if unit_name == "mL" and _harvested(text, m.start(), end):
+        if unit_name == "mL" and _harvested(text, start, end):
             continue
         norm = {"value": value * factor, "unit": unit_name}
         if value_max is not None:
@@ -391,7 +399,7 @@ def find_doses(text: str, *, cell_starts: Collection[int] = ()) -> list[DoseMatc
                 norm["unit"] = f"{unit_name}/{per}/{rate}"
             if m["per_n"]:
                 norm["per"] = float(m["per_n"])
-        out.append(DoseMatch(m.start(), end, norm))
+        out.append(DoseMatch(start, end, norm))
     starts = set(cell_starts)
     dose_ends = {d.end for d in out}
     keep: set[int] = set()
