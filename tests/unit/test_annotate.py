@@ -6,6 +6,8 @@ import pickle
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from annotkit.annotate import annotate_documents, preannotate
 from annotkit.annotate.abbrev import find_definitions, schwartz_hearst_start
@@ -339,3 +341,65 @@ def test_annotate_grammar_cases(text: str, expected: list[tuple[str, str]], lex:
 def test_annotate_given_pairs_are_used_instead_of_aligning(seeds: list[Document]) -> None:
     doc = next(d for d in seeds if d.id.startswith("004"))
     assert preannotate(doc, pairs=()).spans == preannotate(doc, project=False).spans
+
+
+def test_annotate_tricky_text_offsets(tricky_doc: Document) -> None:
+    """Emoji, astral CJK, combining marks and CRLF: offsets stay code points."""
+    bare = Document(tricky_doc.id, tricky_doc.text)
+    out = preannotate(bare)
+    assert [(s.start, s.end, s.label) for s in out.spans] == [
+        (s.start, s.end, s.label) for s in tricky_doc.spans
+    ]
+
+
+_FRAGMENTS = [
+    "5 mL",
+    "87 million",
+    "MSCs",
+    "bone marrow-derived",
+    "cells",
+    "(",
+    ")",
+    "（",
+    "）",
+    "VAS",
+    "Visual Analogue Scale",
+    "自体",
+    "骨髓来源的",
+    "间充质干细胞",
+    "1×10⁶",
+    "个细胞",
+    "-",
+    ",",
+    " ",
+    "\n",
+    "and",
+    "autologous",
+    "pain",
+    "score",
+    "ODI",
+    "/kg",
+    "mg",
+    "1-2",
+    "万",
+    "x 10^7",
+    "platelet-rich plasma",
+    "血小板",
+    "减少症",
+    "😀",
+    "𠀀",
+    "CD34-positive",
+    "L4",
+]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(_FRAGMENTS), max_size=25), st.sampled_from(["", " "]))
+def test_annotate_random_texts_keep_invariants(parts: list[str], glue: str) -> None:
+    text = glue.join(parts)
+    doc = preannotate(Document("h", text or "x"))
+    check_spans(doc.text, doc.spans, doc_id="h")
+    for s in doc.spans:
+        surface = doc.text_of(s)
+        assert surface and surface == surface.strip()
+        assert surface[0] not in "(（,;" and surface[-1] not in ")）,;"
