@@ -31,14 +31,22 @@ class Server:
         return DoccanoSync.connect(self.url, self.username, self.password)
 
 
-def _say(message: str) -> None:
-    print(f"[doccano fixture] {message}", file=sys.stderr, flush=True)
-
-
 @pytest.fixture(scope="session")
-def doccano_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def doccano_server(
+    tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config
+) -> Iterator[Server]:
+    capture = pytestconfig.pluginmanager.getplugin("capturemanager")
+
+    def say(message: str) -> None:
+        # the first run builds the server's venv (minutes): show it even under capture
+        if capture is not None:
+            with capture.global_and_fixture_disabled():
+                print(f"\n[doccano fixture] {message}", file=sys.stderr, flush=True)
+        else:
+            print(f"[doccano fixture] {message}", file=sys.stderr, flush=True)
+
     home = tmp_path_factory.mktemp("doccano-home")
-    info = start_server(home, progress=_say)
+    info = start_server(home, progress=say)
     creds = load_credentials(home)
     port = int(info.url.rsplit(":", 1)[1])
     try:

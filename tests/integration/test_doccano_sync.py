@@ -165,6 +165,13 @@ def test_doccano_round_trip_second_user_changes(
             "text": "checked 😀",
         }
     ]
+    assert got[d0.id].meta["changes"] == {
+        "kept": len(pre) - 3,
+        "removed": 1,
+        "added": 1,
+        "relabelled": 1,
+        "boundary_changed": 1,
+    }
     assert _triples(got[docs[1].id]) == _triples(docs[1])
     assert got[docs[1].id].meta["confirmed"] is True
     assert got[docs[2].id].meta["confirmed"] is False

@@ -36,7 +36,7 @@ from typing import Any
 from annotkit.doc import Document
 from annotkit.errors import ConfigError, SyncError
 from annotkit.sync.client import LabelTypeSpec, ProjectInfo, SyncClient, iter_chunks
-from annotkit.sync.diff import ChangeReport
+from annotkit.sync.diff import ChangeReport, compare_spans
 from annotkit.sync.mapping import (
     HASH_KEY,
     ID_KEY,
@@ -349,9 +349,10 @@ def pull(
     """Export every example of ``project`` as Documents with the humans' spans.
 
     ``meta`` carries ``doccano_id``, ``confirmed``, ``annotators``, ``confirmed_by``,
-    ``comments`` and ``pre_annotation`` (what push uploaded). Who annotated and confirmed is
-    looked up only for examples humans touched (confirmed, commented, or spans differing
-    from the pre-annotation). RETURNS a :class:`PullResult`.
+    ``comments``, ``pre_annotation`` (what push uploaded) and, for confirmed examples,
+    ``changes`` (counts of kept/removed/added/relabelled/boundary-changed spans). Who
+    annotated and confirmed is looked up only for examples humans touched (confirmed,
+    commented, or spans differing from the pre-annotation). RETURNS a :class:`PullResult`.
     """
     info = client.find_project(project)
     if info is None:
@@ -384,6 +385,10 @@ def pull(
             doc = rec.to_document(mode=mode)
         if rec.confirmed:
             changes.add(rec.pre(), final)
+            kinds = compare_spans(rec.pre(), final)
+            meta = dict(doc.meta)
+            meta["changes"] = {kind: len(pairs) for kind, pairs in kinds.items()}
+            doc = replace(doc, meta=meta)
         docs.append(doc)
         if i % 500 == 0:
             progress(i)

@@ -370,7 +370,7 @@ def start_server(
             "worker",
             "--loglevel=info",
             "--concurrency=1",
-            "--max-tasks-per-child=1",  # a fresh child per task: the worker slows as it ages
+            "--pool=solo",  # no fork: prefork children deadlocked after a restart here
         ],
     )
     pids = {"celery": task.pid}
