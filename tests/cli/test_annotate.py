@@ -81,3 +81,11 @@ def test_annotate_cli_help_has_examples(run_cli) -> None:
     result = run_cli("annotate", "--help")
     assert result.returncode == 0
     assert "Examples:" in result.stdout and "--no-project" in result.stdout
+
+
+def test_annotate_cli_missing_model_is_an_error(run_cli, tmp_path: Path) -> None:
+    result = run_cli(
+        "annotate", str(SEEDS), "--engine", "model", "--model", str(tmp_path / "none"), "--quiet"
+    )
+    assert result.returncode == 1
+    assert result.stdout == "" and result.stderr.startswith("error:")
