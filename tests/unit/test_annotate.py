@@ -140,6 +140,14 @@ def test_annotate_short_form_of_a_bigger_name_is_not_a_cell(lex: Lexicon) -> Non
     assert "NFAT" not in [s for s, _ in surfaces(doc)]
 
 
+def test_annotate_short_form_takes_the_defined_concept() -> None:
+    text = "numeric pain score (NPS) fell; NPS rose."
+    doc = preannotate(Document("a", text), project=False)
+    ids = {(doc.text_of(s), (s.norm or {}).get("id")) for s in doc.spans}
+    concept = {i for t, i in ids if t == "numeric pain score"}
+    assert {i for t, i in ids if t == "NPS"} == concept
+
+
 def test_annotate_coordinated_definitions_share_label(lex: Lexicon) -> None:
     text = (
         "We used the Oswestry Disability Index (ODI), Global Foo Health (GFH), "
@@ -309,6 +317,10 @@ def test_annotate_documents_is_lazy() -> None:
     [
         ("1×10^6个/kg", [("1×10^6个/kg", "DOSE")]),
         ("3个月后", []),
+        ("自體骨髓間充質幹細胞", [("骨髓間充質幹細胞", "CELL_TYPE")]),
+        ("1000萬個細胞", [("1000萬個細胞", "DOSE")]),
+        ("免疫性血小板減少症", []),
+        ("臍帶來源的 MSCs", [("臍帶來源的 MSCs", "CELL_TYPE")]),
         ("每次注射 1×10^7 个 MSCs", [("1×10^7 个", "DOSE"), ("MSCs", "CELL_TYPE")]),
         ("2.5 × 10^7 autologous BM-MSCs", [("2.5 × 10^7", "DOSE"), ("BM-MSCs", "CELL_TYPE")]),
         ("0.5 mg/kg/d", [("0.5 mg/kg/d", "DOSE")]),

@@ -59,6 +59,7 @@ _ZH_DIGITS = {
     "一": 1,
     "二": 2,
     "两": 2,
+    "兩": 2,
     "三": 3,
     "四": 4,
     "五": 5,
@@ -68,9 +69,9 @@ _ZH_DIGITS = {
     "九": 9,
 }
 _ZH_SMALL = {"十": 10, "百": 100, "千": 1000}
-_ZH_BIG = {"万": 1e4, "亿": 1e8}
-_ZHNUM = r"[零〇一二两三四五六七八九十百千]+"
-_ZHMAG = r"[万亿]+"
+_ZH_BIG = {"万": 1e4, "亿": 1e8, "萬": 1e4, "億": 1e8}
+_ZHNUM = r"[零〇一二两兩三四五六七八九十百千]+"
+_ZHMAG = r"[万亿萬億]+"
 _NUMBER = (
     rf"(?:{_SCI}"
     rf"|(?:{_DIG})\s*(?:{_MAG}\b|{_ZHMAG})"
@@ -123,6 +124,7 @@ _MASS = {
     "克": 1000.0,
     "微克": 1e-3,
     "纳克": 1e-6,
+    "納克": 1e-6,
 }
 _IU = {
     "iu": "IU",
@@ -133,6 +135,8 @@ _IU = {
     "international units": "IU",
     "国际单位": "IU",
     "单位": "U",
+    "單位": "U",
+    "國際單位": "IU",
 }
 _MOLAR = {
     "mm": ("mM", 1.0),
@@ -148,15 +152,24 @@ _MOLAR = {
     "umol": ("mmol", 1e-3),
     "nmol": ("mmol", 1e-6),
 }
-_CELLS = {"cell": "cells", "cells": "cells", "个细胞": "cells", "细胞": "cells", "个": "cells"}
+_CELLS = {
+    "cell": "cells",
+    "cells": "cells",
+    "个细胞": "cells",
+    "細胞": "cells",
+    "個細胞": "cells",
+    "细胞": "cells",
+    "个": "cells",
+    "個": "cells",
+}
 _UNIT_LATIN = (
     r"mLs?|ml|cc|[µμu][Ll]|L|(?:milli|micro)?lit(?:er|re)s?|mg|mcg|[µμu]g|ng|g"
     r"|(?:milli|micro|nano)?grams?|IU|U|units?|international\s+units?|cells?"
     r"|[mµμunp]M|[mµμun]?mol"
 )
 _UNIT_ZH = (
-    r"毫升|微升|升|毫克|微克|纳克|克|国际单位|单位|个细胞|细胞"
-    r"|个(?=\s*/\s*(?:kg|千克|公斤|mL|ml|毫升))"
+    r"毫升|微升|升|毫克|微克|纳克|納克|克|国际单位|國際單位|单位|單位|个细胞|個細胞|细胞|細胞"
+    r"|[个個](?=\s*/\s*(?:kg|千克|公斤|mL|ml|毫升))"
 )
 _UNIT = rf"(?:(?:{_UNIT_LATIN})(?![A-Za-z0-9])|{_UNIT_ZH})"
 _PER_UNIT = {
@@ -214,9 +227,9 @@ _HARVEST = re.compile(
 )
 # where a number can start: scanning these first is faster than trying _DOSE_RE everywhere
 _START = re.compile(
-    rf"(?<![A-Za-z0-9.,/^_])(?:[\d零〇一二两三四五六七八九十百千]|(?i:{_WORDNUM_TOKEN})\b)"
+    rf"(?<![A-Za-z0-9.,/^_])(?:[\d零〇一二两兩三四五六七八九十百千]|(?i:{_WORDNUM_TOKEN})\b)"
 )
-_MAG_HINT = re.compile(rf"[x×X*·^eE{_SUP}万亿]|illion|thousand", re.IGNORECASE)
+_MAG_HINT = re.compile(rf"[x×X*·^eE{_SUP}万亿萬億]|illion|thousand", re.IGNORECASE)
 _CLAUSE_END = re.compile(r"[.;。；!?！？\n]")
 
 
@@ -298,7 +311,7 @@ def parse_number(text: str) -> tuple[float, bool]:
             low = low[: -len(word)].strip(" -")
             mag, has_mag = factor, True
             break
-    while low and low[-1] in _ZH_BIG and re.search(r"\d$", low.rstrip("万亿")):
+    while low and low[-1] in _ZH_BIG and re.search(r"\d$", low.rstrip("万亿萬億")):
         mag *= _ZH_BIG[low[-1]]
         has_mag = True
         low = low[:-1].strip()

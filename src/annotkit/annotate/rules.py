@@ -102,6 +102,20 @@ _EN_BAD_AFTER = re.compile(
     re.IGNORECASE,
 )
 _EN_BAD_WORDS = re.compile(r"(?i)^(?:cells?|derived|and|or|lineage)$")
+# simplified -> traditional for the characters of the Chinese grammar words below
+_TRAD = str.maketrans(
+    "间干质细单纤维软内经脐盘树状红杀伤调节辅记忆环卫岛胶韧带来浆体诱导华顿肤减贫无评数问碱万终个",
+    "間幹質細單纖維軟內經臍盤樹狀紅殺傷調節輔記憶環衛島膠韌帶來漿體誘導華頓膚減貧無評數問鹼萬終個",
+)
+
+
+def _both_scripts(words: list[str]) -> list[str]:
+    """Words plus their traditional-script forms (deduplicated, longest first)."""
+    return sorted(
+        {w for word in words for w in (word, word.translate(_TRAD))}, key=len, reverse=True
+    )
+
+
 _ZH_MODS = (
     "诱导多能 间充质 多能 干 基质 祖 前体 单个核 单核 有核 造血 成纤维 软骨 成骨 破骨 内皮 上皮 "
     "神经 胚胎 脂肪 骨髓 脐带 脐血 胎盘 羊膜 滑膜 牙髓 外周血 成体 树突状 巨噬 淋巴 红 白 粒 "
@@ -109,18 +123,24 @@ _ZH_MODS = (
     "肌 卫星 施万 雪旺 肝 胰岛 表皮 角质形成 间质 血管 周 脊索 软骨终板 成肌 心肌 胶质 星形胶质 "
     "少突胶质 小胶质 生殖 肌腱 韧带 神经嵴 内皮祖 毛囊 真皮 华通胶 沃顿胶 人"
 ).split()
-_ZH_TISSUE = (
-    "骨髓|脐带|脐血|脂肪|胎盘|羊膜|滑膜|牙髓|外周血|华通胶|沃顿胶|肌肉|皮肤|经血|尿液|人|"
-    "人骨髓|人脐带|人脂肪"
+_ZH_MODS = _both_scripts(_ZH_MODS)
+_ZH_TISSUE = "|".join(
+    _both_scripts(
+        "骨髓 脐带 脐血 脂肪 胎盘 羊膜 滑膜 牙髓 外周血 华通胶 沃顿胶 肌肉 皮肤 经血 尿液 人 "
+        "人骨髓 人脐带 人脂肪".split()
+    )
 )
-_ZH_MOD_ALT = "|".join(sorted(_ZH_MODS, key=len, reverse=True))
-_ZH_CELL_ANCHOR = re.compile(r"细胞(?:系|株)?|血小板|神经元|红血球|白血球")
+_ZH_CELL_ANCHOR = re.compile(
+    "|".join(_both_scripts(["细胞系", "细胞株", "细胞", "血小板", "神经元", "红血球", "白血球"]))
+)
 _ZH_MOD_REV = re.compile(
     "|".join(re.escape(m[::-1]) for m in sorted(_ZH_MODS, key=len, reverse=True))
 )
 _ZH_CODE_BEFORE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z][A-Za-z0-9+\-]*\s?$")
-_ZH_PREFIX = re.compile(rf"(?<![病个])(?:{_ZH_TISSUE})(?:来源|源性|衍生|源)?的?\s?$")
-_ZH_BAD_AFTER = re.compile(r"减少症|增多症|白血病|瘤|癌|生成素|性贫血|无力症|血浆|裂解")
+_ZH_PREFIX = re.compile(rf"(?<![病个個])(?:{_ZH_TISSUE})(?:来源|來源|源性|衍生|源)?的?\s?$")
+_ZH_BAD_AFTER = re.compile(
+    "|".join(_both_scripts("减少症 增多症 白血病 瘤 癌 生成素 性贫血 无力症 血浆 裂解".split()))
+)
 _ZH_BAD_BEFORE = re.compile(r"[促富]$")
 
 # ----------------------------------------------------------------------------- SCALE
@@ -150,7 +170,11 @@ _SCALE_STRIP = re.compile(
     r"Validated|Our|Their|Using|Both|Each|Chinese|English|Version|Revised|Short)[ \t]+)+"
 )
 _BROKEN_ACRONYM = re.compile(r"(?<![A-Za-z0-9])([A-Z]{2,6})\s*\(([A-Za-z][A-Za-z \-]+)\)\s*-\s*\d+")
-_ZH_SCALE_END = re.compile(r"(?:评分|量表|指数|问卷|评估|评分法|量表评分|评分表|问卷调查)$")
+_ZH_SCALE_END = re.compile(
+    "(?:"
+    + "|".join(_both_scripts("评分 量表 指数 问卷 评估 评分法 量表评分 评分表 问卷调查".split()))
+    + ")$"
+)
 _ACRONYM_SUFFIX = re.compile(r"(?:-[0-9][0-9A-Za-z]*)+(?![A-Za-z0-9])")
 #: guideline "Not SCALE" / "Not CELL_TYPE" terms (folded), in addition to stoplist.tsv
 _NEVER = frozenset(
@@ -272,7 +296,7 @@ def _cell_candidates(text: str, lex_cells: list[_Cand]) -> list[_Cand]:
 def _zh_cell_start(text: str, head: int, word: str) -> int | None:
     """Start of a Chinese cell name ending in ``细胞`` at ``head`` (modifiers scanned right
     to left), or ``None`` when 细胞 has no modifier (个细胞, 培养的细胞)."""
-    if not word.startswith("细胞"):
+    if not word.startswith(("细胞", "細胞")):
         return head  # 血小板, 神经元: complete names
     rev = text[max(0, head - 16) : head][::-1]
     toks: list[int] = []
@@ -280,11 +304,11 @@ def _zh_cell_start(text: str, head: int, word: str) -> int | None:
     while (m := _ZH_MOD_REV.match(rev, pos)) is not None:
         toks.append(m.end() - pos)
         pos = m.end()
-    while toks and head - pos > 0 and text[head - pos - 1] in "病个的自异":
+    while toks and head - pos > 0 and text[head - pos - 1] in "病个個的自异異":
         pos -= toks.pop()  # "病人", "个", "自体": the leading character belongs elsewhere
     if pos:
         return head - pos
-    if head > 0 and text[head - 1] == "体" and (head < 2 or text[head - 2] not in "自异"):
+    if head > 0 and text[head - 1] in "体體" and (head < 2 or text[head - 2] not in "自异異"):
         return head - 1  # 体细胞 (somatic cells)
     code = _ZH_CODE_BEFORE.search(text, max(0, head - 24), head)
     return code.start() if code is not None else None
@@ -388,7 +412,7 @@ def _label_of_long_form(lf: str) -> str | None:
         return None
     if _ZH_SCALE_END.search(lf):
         return "SCALE"
-    if lf.endswith("细胞"):
+    if lf.endswith(("细胞", "細胞")):
         return "CELL_TYPE"
     return None
 
@@ -481,20 +505,30 @@ def _apply_abbreviations(text: str, lex: Lexicon, cands: list[_Cand]) -> list[_C
             label = hit[0] if hit else _label_of_long_form(lf_text)
         labels.append(label)
     _label_coordinated(text, defs, labels, usable)
+    sf_norms: dict[str, dict[str, Any] | None] = {}
     for d, label in zip(defs, labels, strict=True):
         if label is None:
             continue
-        sf_labels.setdefault(text[d.sf_start : d.sf_end], label)
+        sf = text[d.sf_start : d.sf_end]
+        sf_labels.setdefault(sf, label)
         ent = by_end.get(d.lf_end)
+        if ent is not None and ent.label == label and ent.norm and sf not in sf_norms:
+            sf_norms[sf] = dict(ent.norm)  # the concept the document itself spelled out
         if ent is None or ent.label != label:
-            extra.append(_Cand(d.lf_start, d.lf_end, label, ABBREV_SOURCE))
+            hit = lex.lookup_defined(text[d.lf_start : d.lf_end])
+            lf_norm = {"id": hit[1]} if hit and hit[0] == label else None
+            extra.append(_Cand(d.lf_start, d.lf_end, label, ABBREV_SOURCE, lf_norm))
+            if lf_norm and sf not in sf_norms:
+                sf_norms[sf] = lf_norm
     for sf, label in sorted(sf_labels.items()):
-        hit = lex.lookup_defined(sf)
-        norm = {"id": hit[1]} if hit and hit[0] == label else None
+        norm = sf_norms.get(sf)
+        if norm is None:
+            hit = lex.lookup_defined(sf)
+            norm = {"id": hit[1]} if hit and hit[0] == label else None
         for s, e in short_form_occurrences(text, sf):
             extra.append(_Cand(s, e, label, ABBREV_SOURCE, norm))
     fixed = [_scale_edges(text, c) if c.label == "SCALE" else c for c in extra]
-    return cands + [c for c in fixed if c is not None]
+    return fixed + cands  # on equal spans the definition-based reading wins
 
 
 def _inside_stop(c: _Cand, stops: list[tuple[int, int]]) -> bool:
