@@ -191,51 +191,135 @@ def _script(ch: str) -> str:
     return "Other"
 
 
-def _evidence(text: str) -> tuple[list[str], list[tuple[int, int]]]:
-    """The script of each character that is evidence of a language (``""`` elsewhere), and
-    the spans of letters that are not (to blank out before scoring).
+# Per-character script codes: analysis works on a string with one code per character of the
+# text (" " for characters without a script), so counting and run-finding are str/regex
+# operations instead of Python loops over characters.
+_CODE_NAMES = (*_SCRIPTS, "Other")
+_CODE_OF = {name: chr(ord("A") + k) for k, name in enumerate(_CODE_NAMES)}  # "A", "B", ...
+_CODE_OF[""] = " "
+_SCRIPT_OF = {code: name for name, code in _CODE_OF.items()}
+_CJK_CODES = "".join(_CODE_OF[s] for s in sorted(_CJK_SCRIPTS))
+# codes -> "C" (CJK) / "L" (any other script) / " "
+_KIND_TABLE = str.maketrans({c: ("C" if c in _CJK_CODES else "L") for c in _SCRIPT_OF if c != " "})
+# codes of other scripts -> " " (keeps CJK)
+_KEEP_CJK_TABLE = str.maketrans({c: " " for c in _SCRIPT_OF if c not in _CJK_CODES})
+# deletes " " and CJK codes (what is left: letters of other scripts)
+_OTHER_ONLY_TABLE = str.maketrans("", "", " " + _CJK_CODES)
+_DROP_CJK_TABLE = str.maketrans("", "", _CJK_CODES)
+_KIND_RUN = regex.compile(r"C(?: *C)*|L(?: *L)*")
+# Alphanumeric runs that are not plain ASCII words of two or more letters (those are always
+# Latin evidence): the only runs _evidence has to look at when the text has no URL.
+_SPECIAL_RUN = regex.compile(
+    r"(?<![\p{L}\p{M}\p{N}])(?![A-Za-z]{2,}(?![\p{L}\p{M}\p{N}]))[\p{L}\p{M}\p{N}]+"
+)
+
+
+class _CodeTable(dict[int, str]):
+    """``str.translate`` table: character -> script code (memoised)."""
+
+    def __missing__(self, code: int) -> str:
+        out = _CODE_OF[_script(chr(code))]
+        self[code] = out
+        return out
+
+
+_CODES = _CodeTable()
+
+
+def _evidence(text: str) -> tuple[str, str, list[tuple[int, int]]]:
+    """Script codes of ``text``, the codes of the characters that are evidence of a language
+    (``" "`` elsewhere), and the spans of letters that are not (to blank out before scoring).
 
     CJK characters always count; letters of other scripts count in runs of two or more
     letters without digits, outside URLs and e-mail addresses. Identifiers (letters mixed
     with digits: ``NCT03011398``, ``L4-L5``, DOIs) and URLs are blanked out; single letters
     ("a", "é") are kept for scoring but do not make text Latin on their own.
     """
-    marks = [""] * len(text)
+    codes = text.translate(_CODES)
     blanks: list[tuple[int, int]] = []
     urls = [m.span() for m in _URL_RE.finditer(text)] if ("/" in text or "@" in text) else []
-    for m in _ALNUM_RUN.finditer(text):
+    # (start, end, replacement codes) for the runs whose letters are not (all) evidence
+    cleared: list[tuple[int, int, str]] = []
+    for m in (_ALNUM_RUN if urls else _SPECIAL_RUN).finditer(text):
         a, b = m.span()
         run = m.group()
         if urls and any(u <= a < v for u, v in urls):
             blanks.append((a, b))  # URLs and e-mail addresses are not words
+            cleared.append((a, b, " " * (b - a)))
             continue
         if run.isascii():
             if run.isalpha():
-                if b - a >= 2:
-                    marks[a:b] = ["Latin"] * (b - a)
+                if b - a < 2:
+                    cleared.append((a, b, " " * (b - a)))
             elif not run.isdigit():
                 blanks.append((a, b))  # an identifier: letters mixed with digits
+                cleared.append((a, b, " " * (b - a)))
             continue
-        scripts = [_script(ch) for ch in run]
-        other = sum(1 for sc in scripts if sc and sc not in _CJK_SCRIPTS)
-        digits = any(ch.isdigit() for ch in run)
-        for k, sc in enumerate(scripts):
-            if sc in _CJK_SCRIPTS or (sc and other >= 2 and not digits):
-                marks[a + k] = sc
-            elif sc and digits:
-                blanks.append((a + k, a + k + 1))
-    return marks, blanks
+        scripts = codes[a:b]
+        other = len(scripts.translate(_OTHER_ONLY_TABLE))
+        if not other:
+            continue
+        digits = not run.isalpha() and any(ch.isdigit() for ch in run)
+        if other >= 2 and not digits:
+            continue
+        cleared.append((a, b, scripts.translate(_KEEP_CJK_TABLE)))
+        if digits:
+            blanks.extend(
+                (a + k, a + k + 1)
+                for k, sc in enumerate(scripts)
+                if sc != " " and sc not in _CJK_CODES
+            )
+    if not cleared:
+        return codes, codes, blanks
+    parts = []
+    pos = 0
+    for a, b, repl in cleared:
+        parts.append(codes[pos:a])
+        parts.append(repl)
+        pos = b
+    parts.append(codes[pos:])
+    return codes, "".join(parts), blanks
 
 
-def _outside_brackets(text: str, marks: list[str]) -> list[str]:
+def _bracketed(text: str) -> list[tuple[int, int]]:
+    """Spans ``[start, end)`` inside *matched* bracket pairs, merged (an opening bracket that
+    is never closed, as in a truncated "(P", brackets nothing)."""
+    stack: list[int] = []
+    pairs: list[tuple[int, int]] = []
+    for m in _BRACKET_RE.finditer(text):
+        i = m.start()
+        if m.group() in _OPEN:
+            stack.append(i)
+        elif stack:
+            pairs.append((stack.pop() + 1, i))  # after the opening bracket, up to the closing
+    pairs.sort()
+    merged: list[tuple[int, int]] = []
+    for a, b in pairs:
+        if merged and a <= merged[-1][1]:
+            if b > merged[-1][1]:
+                merged[-1] = (merged[-1][0], b)
+        else:
+            merged.append((a, b))
+    return merged
+
+
+def _outside_brackets(text: str, marks: str) -> str:
     """Evidence outside brackets, unless there is none: a bracketed term takes the language
     of the sentence around it."""
     if not _BRACKET_RE.search(text):
         return marks
-    depths = _bracket_depths(text, 0, len(text))
-    if any(mark and d == 0 for mark, d in zip(marks, depths, strict=True)):
-        return [mark if d == 0 else "" for mark, d in zip(marks, depths, strict=True)]
-    return marks
+    inside = _bracketed(text)
+    if not inside:
+        return marks
+    parts = []
+    pos = 0
+    for a, b in inside:
+        parts.append(marks[pos:a])
+        parts.append(" " * (b - a))
+        pos = b
+    parts.append(marks[pos:])
+    outside = "".join(parts)
+    return outside if outside.strip() else marks
 
 
 def _masked(text: str, blanks: list[tuple[int, int]]) -> str:
@@ -246,6 +330,11 @@ def _masked(text: str, blanks: list[tuple[int, int]]) -> str:
     for a, b in blanks:
         chars[a:b] = " " * (b - a)
     return "".join(chars)
+
+
+def _script_counts(marks: str) -> Counter[str]:
+    """Evidence characters per script name."""
+    return Counter({_SCRIPT_OF[c]: marks.count(c) for c in set(marks) if c != " "})
 
 
 def _cjk_lang(counts: Counter[str]) -> tuple[str, float]:
@@ -463,17 +552,24 @@ def _iso(code: str) -> str:
 # --- text-level detection -----------------------------------------------------------------
 
 
-def _latin_words(text: str, *, lower_only: bool = False) -> int:
-    """Words that carry language evidence: Latin letters only, 2+ letters, not an acronym
-    (with ``lower_only``: starting in lower case)."""
-    return sum(
-        1
-        for w in _WORD_RE.findall(_strip_urls(text))
-        if len(w) >= 2
-        and not (w.isupper() and len(w) <= 6)
-        and _script(w[0]) == "Latin"
-        and (not lower_only or w[0].islower())
-    )
+def _latin_word_counts(text: str) -> tuple[int, int]:
+    """Words that carry language evidence (Latin letters only, 2+ letters, not an acronym),
+    and how many of them start in lower case."""
+    n = lower = 0
+    for w in _WORD_RE.findall(_strip_urls(text)):
+        if len(w) < 2 or (w.isupper() and len(w) <= 6):
+            continue
+        first = w[0]
+        if first.isascii() or _script(first) == "Latin":  # letters: ASCII ones are Latin
+            n += 1
+            if first.islower():
+                lower += 1
+    return n, lower
+
+
+def _latin_words(text: str) -> int:
+    """Words that carry language evidence: Latin letters only, 2+ letters, not an acronym."""
+    return _latin_word_counts(text)[0]
 
 
 def _detect(
@@ -482,6 +578,7 @@ def _detect(
     latin_langs: tuple[str, ...],
     backend: str,
     default_latin: str = "en",
+    evidence: tuple[str, str, list[tuple[int, int]]] | None = None,
 ) -> tuple[str, float, str]:
     """(language, score, evidence) for one piece of text.
 
@@ -489,9 +586,10 @@ def _detect(
     words, two or more in lower case); ``_SHORT_LATIN`` (fewer words); ``_WEAK_LATIN`` (mostly
     capitalised words: names, addresses, journal abbreviations); ``_NEUTRAL`` (no letters, or
     one or two Latin words). How context overrides each level: see :func:`_smooth`.
+    ``evidence`` is ``_evidence(text)`` when the caller has it already.
     """
-    marks, blanks = _evidence(text)
-    counts = Counter(mark for mark in _outside_brackets(text, marks) if mark)
+    _, marks, blanks = evidence if evidence is not None else _evidence(text)
+    counts = _script_counts(_outside_brackets(text, marks))
     if not counts:
         return "und", 1.0, _NEUTRAL
     total = sum(counts.values())
@@ -512,17 +610,18 @@ def _detect(
     # Which language of the script: every evidence letter counts, bracketed ones too.
     text = _masked(text, blanks)
     if script == "Latin":
-        if _latin_words(text) < _SHORT_LATIN_WORDS and not _NON_ASCII_LATIN.search(text):
+        words, lower = _latin_word_counts(text)
+        if words < _SHORT_LATIN_WORDS and not _NON_ASCII_LATIN.search(text):
             return default_latin, round(0.5 * share, 4), _NEUTRAL
         # Title-case runs (journal abbreviations, names, addresses) are scored but count
         # as weak evidence: in a document they take the language of their context.
-        if _latin_words(text, lower_only=True) < _LOWER_CASE_WORDS:
-            evidence = _WEAK_LATIN
-        elif _latin_words(text) < _LONG_LATIN_WORDS:
-            evidence = _SHORT_LATIN
+        if lower < _LOWER_CASE_WORDS:
+            level = _WEAK_LATIN
+        elif words < _LONG_LATIN_WORDS:
+            level = _SHORT_LATIN
         else:
-            evidence = _STRONG_LATIN
-        return (*_score(text, latin_langs, backend, default_latin, share), evidence)
+            level = _STRONG_LATIN
+        return (*_score(text, latin_langs, backend, default_latin, share), level)
     if script in ("Cyrillic", "Arabic", "Devanagari"):
         langs = {
             "Cyrillic": _CYRILLIC_LANGS,
@@ -591,63 +690,48 @@ class _Piece:
     evidence: str  # _STRONG, _STRONG_LATIN, _WEAK_LATIN or _NEUTRAL
 
 
-def _bracket_depths(text: str, start: int, end: int) -> list[int]:
-    """Nesting depth of each character inside *matched* bracket pairs (an opening bracket
-    that is never closed, as in a truncated "(P", brackets nothing)."""
-    stack: list[int] = []
-    delta = [0] * (end - start + 1)
-    for i in range(start, end):
-        ch = text[i]
-        if ch in _OPEN:
-            stack.append(i)
-        elif ch in _CLOSE and stack:
-            a = stack.pop()
-            delta[a + 1 - start] += 1  # inside: after the opening bracket ...
-            delta[i - start] -= 1  # ... up to the closing one
-    out, depth = [], 0
-    for k in range(end - start):
-        depth += delta[k]
-        out.append(depth)
-    return out
+def _script_runs(
+    text: str, start: int, end: int, evidence: tuple[str, str, list[tuple[int, int]]]
+) -> list[tuple[str, int, int]]:
+    """Runs ``(kind, first, last+1)`` of CJK ("C") or other ("L") letters outside brackets
+    (``evidence`` is ``_evidence(text[start:end])``)."""
+    kinds = _outside_brackets(text[start:end], evidence[1]).translate(_KIND_TABLE)
+    return [(m.group()[0], start + m.start(), start + m.end()) for m in _KIND_RUN.finditer(kinds)]
 
 
-def _script_runs(text: str, start: int, end: int) -> list[tuple[str, int, int]]:
-    """Runs ``(kind, first, last+1)`` of CJK ("C") or other ("L") letters outside brackets."""
-    piece = text[start:end]
-    marks = _outside_brackets(piece, _evidence(piece)[0])
-    runs: list[tuple[str, int, int]] = []
-    for i in range(start, end):
-        s = marks[i - start]
-        if not s:
-            continue
-        kind = "C" if s in _CJK_SCRIPTS else "L"
-        if runs and runs[-1][0] == kind:
-            runs[-1] = (kind, runs[-1][1], i + 1)
-        else:
-            runs.append((kind, i, i + 1))
-    return runs
-
-
-def _substantial(text: str, kind: str, a: int, b: int) -> bool:
+def _substantial(text: str, kind: str, a: int, b: int, codes: str, start: int) -> bool:
     if kind == "C":
-        return sum(1 for ch in text[a:b] if _script(ch) in _CJK_SCRIPTS) >= 4
+        part = codes[a - start : b - start]
+        return len(part) - len(part.translate(_DROP_CJK_TABLE)) >= 4
     return _latin_words(text[a:b]) >= _STRONG_LATIN_WORDS + 1
 
 
-def _split_points(text: str, start: int, end: int) -> list[tuple[int, int]]:
+def _split_points(
+    text: str,
+    start: int,
+    end: int,
+    evidence: tuple[str, str, list[tuple[int, int]]] | None = None,
+) -> list[tuple[int, int]]:
     """Split a sentence in two where the script changes for good.
 
     The cut goes at the run boundary that best separates CJK from other letters; it is made
     only when each side is dominated (``_SPLIT_PURITY``) by its own kind and both sides are
     substantial (4+ words / 4+ CJK characters). Acronyms or short terms of the other script
     inside a sentence (``MSCs 用于治疗``, ``The herb 黄芪 was used``) therefore never split it.
+    ``evidence`` is ``_evidence(text[start:end])`` when the caller has it already.
     """
-    runs = _script_runs(text, start, end)
+    if evidence is None:
+        evidence = _evidence(text[start:end])
+    codes = evidence[0]
+    if len(set(evidence[1].translate(_KIND_TABLE)) - {" "}) < 2:
+        return [(start, end)]  # one kind of letters only (the common case): no cut
+    runs = _script_runs(text, start, end, evidence)
     if len({k for k, _, _ in runs}) < 2:
         return [(start, end)]
     weights = []
     for kind, a, b in runs:
-        n = sum(1 for ch in text[a:b] if _script(ch))
+        part = codes[a - start : b - start]
+        n = len(part) - part.count(" ")
         weights.append(n if kind == "C" else 0.3 * n)
     total = {"C": 0.0, "L": 0.0}
     for (kind, _, _), w in zip(runs, weights, strict=True):
@@ -664,7 +748,9 @@ def _split_points(text: str, start: int, end: int) -> list[tuple[int, int]]:
         purity = (left[kl] + right[kr]) / (total["C"] + total["L"])
         if purity >= _SPLIT_PURITY and (best is None or purity > best[0]):
             cut = _cut_between(text, runs[k - 1][2], runs[k][1])
-            if _substantial(text, kl, start, cut) and _substantial(text, kr, cut, end):
+            if _substantial(text, kl, start, cut, codes, start) and _substantial(
+                text, kr, cut, end, codes, start
+            ):
                 best = (purity, cut)
     if best is None:
         return [(start, end)]
@@ -747,8 +833,16 @@ def detect(
     for a, b in _blocks(text):
         pieces: list[_Piece] = []
         for sa, sb in _sentence_bounds(text, a, b, segmenter):
-            for pa, pb in _split_points(text, sa, sb):
-                lang, score, evidence = _detect(text[pa:pb], latin_langs=langs, backend=backend)
+            sentence = text[sa:sb]
+            found = _evidence(sentence)
+            cuts = _split_points(text, sa, sb, found)
+            for pa, pb in cuts:
+                lang, score, evidence = _detect(
+                    text[pa:pb],
+                    latin_langs=langs,
+                    backend=backend,
+                    evidence=found if (pa, pb) == (sa, sb) else None,
+                )
                 pieces.append(_Piece(pa, pb, lang, score, evidence))
         pieces_by_block.append(pieces)
     pieces_by_block = _smooth(pieces_by_block, text)
@@ -834,7 +928,8 @@ def _merge(pieces: list[_Piece], text: str) -> list[Segment]:
 def _shares(segments: Iterable[Segment], text: str) -> dict[str, float]:
     counts: Counter[str] = Counter()
     for s in segments:
-        counts[s.lang or "und"] += sum(1 for ch in text[s.start : s.end] if not ch.isspace())
+        # str.split() splits on exactly the characters str.isspace() accepts
+        counts[s.lang or "und"] += sum(map(len, text[s.start : s.end].split()))
     total = sum(counts.values())
     if not total:
         return {}
@@ -875,8 +970,9 @@ def zh_script(text: str) -> str:
         ('Hans', 'Hant')
     """
     simp, trad = _hans_hant_chars()
-    n_simp = sum(1 for ch in text if ch in simp)
-    n_trad = sum(1 for ch in text if ch in trad)
+    chars = Counter(text)
+    n_simp = sum(n for ch, n in chars.items() if ch in simp)
+    n_trad = sum(n for ch, n in chars.items() if ch in trad)
     return "Hant" if n_trad > n_simp else "Hans"
 
 
