@@ -69,7 +69,7 @@ def run_document(
 
     detected = detect(doc)
     pairs = align_document(detected)
-    annotated = preannotate(detected, engine=engine, model=model)
+    annotated = preannotate(detected, engine=engine, model=model, pairs=pairs)
     return DocumentResult(doc=annotated, pairs=tuple(pairs))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import logging
 from typing import Any
 
 import click
@@ -70,8 +71,13 @@ def cli(debug: bool) -> None:
     Examples:
       annotkit detect seeds/ -o detect.jsonl
       annotkit annotate seeds/ -o pre.jsonl
-      annotkit run seeds/ -o annotations/demo
+      annotkit run seeds/ -o annotations/pre
     """
+    # The CLI owns logging: keep third-party start-up chatter (jieba's dictionary load)
+    # off stderr unless --debug.
+    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, format="%(message)s")
+    for noisy in ("jieba",):
+        logging.getLogger(noisy).setLevel(logging.DEBUG if debug else logging.WARNING)
 
 
 def main(argv: list[str] | None = None) -> Any:
