@@ -74,10 +74,13 @@ def cli(debug: bool) -> None:
       annotkit run seeds/ -o annotations/pre
     """
     # The CLI owns logging: keep third-party start-up chatter (jieba's dictionary load)
-    # off stderr unless --debug.
-    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, format="%(message)s")
-    for noisy in ("jieba",):
-        logging.getLogger(noisy).setLevel(logging.DEBUG if debug else logging.WARNING)
+    # off stderr unless --debug. A filter, because jieba resets its level when imported.
+    if not debug:
+        logging.getLogger("jieba").addFilter(_warnings_only)
+
+
+def _warnings_only(record: logging.LogRecord) -> bool:
+    return record.levelno >= logging.WARNING
 
 
 def main(argv: list[str] | None = None) -> Any:
