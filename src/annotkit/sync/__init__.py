@@ -252,6 +252,7 @@ def push(
         batch[doc.id] = doc
     ordered = [batch[k] for k in sorted(batch)]
     report.documents = len(ordered)
+    fresh = client.find_project(project) is None
     info = _project(client, project, create=create, grapheme=grapheme, guideline=guideline)
     report.project_id = info.id
     mode = mode_for(info.grapheme_mode)
@@ -259,13 +260,13 @@ def push(
 
     records = [to_import_record(doc, mode=mode) for doc in ordered]
     manifest = _manifest(records, mode)
-    if ordered and _unchanged_since_last_push(client, info, records, manifest):
+    if ordered and not fresh and _unchanged_since_last_push(client, info, records, manifest):
         report.unchanged = len(ordered)
         progress(len(ordered))
         report.seconds = round(time.monotonic() - started, 3)
         return report
 
-    existing = client.export_examples(info.id) if ordered else []
+    existing = client.export_examples(info.id) if ordered and not fresh else []
     confirmed = client.confirmed_example_ids(info.id) if existing else set()
     groups: dict[str, list[ExampleRecord]] = {}
     for rec in existing:
