@@ -38,9 +38,11 @@ from __future__ import annotations
 import dataclasses
 import functools
 import gzip
+import itertools
 import json
 import logging
 import math
+import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -148,6 +150,20 @@ _ALPHA = 5e-5  # langdetect's smoothing weight (alpha 0.5 / BASE_FREQ 10000)
 _LINGUA_WEIGHT = 2.0
 
 _WORD_RE = regex.compile(r"\p{L}+")
+# The words of _WORD_RE that start with an ASCII lower-case letter and have 2+ letters, and
+# those that do not start with an ASCII lower-case letter.
+_LOWER_ASCII_WORD_RE = regex.compile(r"(?<!\p{L})[a-z]\p{L}+")
+_OTHER_WORD_RE = regex.compile(r"(?<!\p{L})(?![a-z])\p{L}+")
+# The same for ASCII text (where \p{L} is [A-Za-z] and \p{N} is [0-9]), with the faster re.
+_ASCII_LOWER_WORD_RE = re.compile(r"(?<![A-Za-z])[a-z][A-Za-z]+")
+_ASCII_UPPER_WORD_RE = re.compile(r"(?<![A-Za-z])[A-Z][A-Za-z]+")
+_ASCII_FUNCTION_TOKEN_RE = re.compile(r"[a-z]+'?")
+# Latin evidence in ASCII text: an alphanumeric run of 2+ letters only.
+_ASCII_EVIDENCE_RE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2,}(?![A-Za-z0-9])")
+# Identifiers in ASCII text: alphanumeric runs with letters and digits.
+_ASCII_IDENTIFIER_RE = re.compile(
+    r"(?<![A-Za-z0-9])(?=[A-Za-z0-9]*[A-Za-z])(?=[A-Za-z0-9]*[0-9])[A-Za-z0-9]+"
+)
 # Function-word tokens keep an elision apostrophe: Italian "all'", French "qu'".
 _FUNCTION_TOKEN_RE = regex.compile(r"\p{L}+['’]?")
 _ALNUM_RUN = regex.compile(r"[\p{L}\p{M}\p{N}]+")
@@ -332,15 +348,15 @@ def _masked(text: str, blanks: list[tuple[int, int]]) -> str:
     return "".join(chars)
 
 
-def _script_counts(marks: str) -> Counter[str]:
+def _script_counts(marks: str) -> dict[str, int]:
     """Evidence characters per script name."""
-    return Counter({_SCRIPT_OF[c]: marks.count(c) for c in set(marks) if c != " "})
+    return {_SCRIPT_OF[c]: marks.count(c) for c in set(marks) if c != " "}
 
 
-def _cjk_lang(counts: Counter[str]) -> tuple[str, float]:
-    han = counts["Han"]
-    kana = counts["Hiragana"] + counts["Katakana"]
-    hangul = counts["Hangul"]
+def _cjk_lang(counts: dict[str, int]) -> tuple[str, float]:
+    han = counts.get("Han", 0)
+    kana = counts.get("Hiragana", 0) + counts.get("Katakana", 0)
+    hangul = counts.get("Hangul", 0)
     total = han + kana + hangul
     if hangul > han + kana:
         return "ko", hangul / total
@@ -432,7 +448,6 @@ def _ngrams(word: str) -> list[str]:
     return out
 
 
-@functools.lru_cache(maxsize=1 << 18)
 def _word_ids(langs: tuple[str, ...], word: str) -> tuple[int, ...]:
     """Rows of the profile matrix for the n-grams of ``word``."""
     if sum(c.isupper() for c in word) >= 2 and any(
@@ -443,23 +458,53 @@ def _word_ids(langs: tuple[str, ...], word: str) -> tuple[int, ...]:
     return tuple(index[g] for g in _ngrams(word) if g in index)
 
 
-def _profile_scores(text: str, langs: tuple[str, ...]) -> np.ndarray | None:
-    """Log-likelihood per language (``None`` when the text has no usable feature)."""
+class _WordIds(dict[str, tuple[int, ...]]):
+    """word -> :func:`_word_ids` for one candidate set (memoised, bounded)."""
+
+    _LIMIT = 1 << 18
+
+    def __init__(self, langs: tuple[str, ...]) -> None:
+        super().__init__()
+        self.langs = langs
+
+    def __missing__(self, word: str) -> tuple[int, ...]:
+        if len(self) >= self._LIMIT:
+            self.clear()
+        out = self[word] = _word_ids(self.langs, word)
+        return out
+
+
+@functools.lru_cache(maxsize=16)
+def _word_cache(langs: tuple[str, ...]) -> _WordIds:
+    return _WordIds(langs)
+
+
+@functools.cache
+def _normalize_vi() -> Any:
     from langdetect.utils.ngram import NGram
 
+    return NGram.normalize_vi
+
+
+def _profile_scores(text: str, langs: tuple[str, ...]) -> np.ndarray | None:
+    """Log-likelihood per language (``None`` when the text has no usable feature)."""
     model = _profiles(langs)
-    norm = NGram.normalize_vi(_strip_urls(text)).translate(_NORM)
-    ids: list[int] = []
-    for word in norm.split():
-        ids.extend(_word_ids(langs, word))
+    ascii_text = text.isascii()
+    norm = _strip_urls(text)
+    if not ascii_text:  # Vietnamese normalisation only changes letters + combining marks
+        norm = _normalize_vi()(norm)
+    norm = norm.translate(_NORM)
+    ids = list(itertools.chain.from_iterable(map(_word_cache(langs).__getitem__, norm.split())))
     scores = model.logp[ids].sum(axis=0) if ids else np.zeros(len(langs))
-    found = False
-    for w in _FUNCTION_TOKEN_RE.findall(text.lower()):
-        j = model.words.get(w.replace("’", "'"))
-        if j is not None:
-            scores[j] += _FUNCTION_WORD_BONUS
-            found = True
-    if not ids and not found:
+    low = text.lower()
+    if ascii_text:
+        tokens = _ASCII_FUNCTION_TOKEN_RE.findall(low)
+    else:
+        tokens = _FUNCTION_TOKEN_RE.findall(low.replace("’", "'") if "’" in low else low)
+    hits = [j for j in map(model.words.get, tokens) if j is not None]
+    for j in hits:
+        scores[j] += _FUNCTION_WORD_BONUS
+    if not ids and not hits:
         return None
     return scores
 
@@ -555,8 +600,16 @@ def _iso(code: str) -> str:
 def _latin_word_counts(text: str) -> tuple[int, int]:
     """Words that carry language evidence (Latin letters only, 2+ letters, not an acronym),
     and how many of them start in lower case."""
-    n = lower = 0
-    for w in _WORD_RE.findall(_strip_urls(text)):
+    text = _strip_urls(text)
+    if text.isascii():
+        n = lower = len(_ASCII_LOWER_WORD_RE.findall(text))
+        for w in _ASCII_UPPER_WORD_RE.findall(text):
+            if not (w.isupper() and len(w) <= 6):
+                n += 1
+        return n, lower
+    # words of 2+ letters starting with an ASCII lower-case letter always count
+    n = lower = len(_LOWER_ASCII_WORD_RE.findall(text))
+    for w in _OTHER_WORD_RE.findall(text):
         if len(w) < 2 or (w.isupper() and len(w) <= 6):
             continue
         first = w[0]
@@ -588,12 +641,14 @@ def _detect(
     one or two Latin words). How context overrides each level: see :func:`_smooth`.
     ``evidence`` is ``_evidence(text)`` when the caller has it already.
     """
+    if evidence is None and _plain_ascii(text):
+        return _detect_ascii(text, latin_langs, backend, default_latin)
     _, marks, blanks = evidence if evidence is not None else _evidence(text)
     counts = _script_counts(_outside_brackets(text, marks))
     if not counts:
         return "und", 1.0, _NEUTRAL
     total = sum(counts.values())
-    cjk = sum(counts[s] for s in _CJK_SCRIPTS)
+    cjk = sum(counts.get(s, 0) for s in _CJK_SCRIPTS)
     # One CJK character carries about as much as a 3-4 letter word: weigh letters so that
     # a few acronyms in a Chinese sentence do not outvote it.
     weighted = {s: c * (1.0 if s in _CJK_SCRIPTS else 0.3) for s, c in counts.items()}
@@ -630,6 +685,35 @@ def _detect(
         }[script]
         return (*_score(text, langs, "profile", langs[0], share), _STRONG)
     return "und", round(share, 4), _NEUTRAL
+
+
+def _plain_ascii(text: str) -> bool:
+    """ASCII text without URLs or e-mail addresses (the fast path of :func:`_detect`)."""
+    return text.isascii() and "/" not in text and "@" not in text
+
+
+def _spaces(m: re.Match[str]) -> str:
+    return " " * (m.end() - m.start())
+
+
+def _detect_ascii(
+    text: str, latin_langs: tuple[str, ...], backend: str, default_latin: str
+) -> tuple[str, float, str]:
+    """:func:`_detect` for :func:`_plain_ascii` text: its only evidence is Latin letters
+    (share 1.0); identifiers are blanked out."""
+    if not _ASCII_EVIDENCE_RE.search(text):
+        return "und", 1.0, _NEUTRAL
+    text = _ASCII_IDENTIFIER_RE.sub(_spaces, text)
+    words, lower = _latin_word_counts(text)
+    if words < _SHORT_LATIN_WORDS:
+        return default_latin, 0.5, _NEUTRAL
+    if lower < _LOWER_CASE_WORDS:
+        level = _WEAK_LATIN
+    elif words < _LONG_LATIN_WORDS:
+        level = _SHORT_LATIN
+    else:
+        level = _STRONG_LATIN
+    return (*_score(text, latin_langs, backend, default_latin, 1.0), level)
 
 
 def _check_backend(backend: str) -> None:
@@ -834,6 +918,10 @@ def detect(
         pieces: list[_Piece] = []
         for sa, sb in _sentence_bounds(text, a, b, segmenter):
             sentence = text[sa:sb]
+            if _plain_ascii(sentence):  # no CJK: never cut
+                lang, score, evidence = _detect(sentence, latin_langs=langs, backend=backend)
+                pieces.append(_Piece(sa, sb, lang, score, evidence))
+                continue
             found = _evidence(sentence)
             cuts = _split_points(text, sa, sb, found)
             for pa, pb in cuts:

@@ -74,6 +74,10 @@ _DECIMAL_LIKE = "．﹒｡"  # full-width points that can also be decimal points
 _WESTERN_TERMINATORS = ".!?"
 _CLOSERS = "\"'”’」』）】》〉〕〗〙〛］｝)]}»›"
 _NEWLINES = "\n\r\u2028\u2029\x0b\x0c\x85"
+_NEWLINE_RE = regex.compile(f"[{_NEWLINES}]")
+_TERMINATOR_RE = regex.compile(
+    "[" + "".join(regex.escape(c) for c in _CJK_TERMINATORS + _WESTERN_TERMINATORS) + "]"
+)
 
 # Abbreviations after which a period never ends a sentence (compared case-sensitively).
 _ABBREV_ALWAYS = frozenset(
@@ -184,9 +188,8 @@ def sentence_bounds(text: str, start: int = 0, end: int | None = None) -> list[t
     bounds: list[tuple[int, int]] = []
     line_start = start
     while line_start < end:
-        nl = line_start
-        while nl < end and text[nl] not in _NEWLINES:
-            nl += 1
+        m = _NEWLINE_RE.search(text, line_start, end)
+        nl = m.start() if m else end
         bounds.extend(_line_bounds(text, line_start, nl))
         line_start = nl + 1
     return bounds
@@ -195,39 +198,44 @@ def sentence_bounds(text: str, start: int = 0, end: int | None = None) -> list[t
 def _line_bounds(text: str, start: int, end: int) -> list[tuple[int, int]]:
     cuts: list[int] = []
     i = start
-    while i < end:
+    while True:
+        # only terminators matter: jump from one to the next
+        m = _TERMINATOR_RE.search(text, i, end)
+        if m is None:
+            break
+        i = m.start()
         ch = text[i]
-        if ch in _CJK_TERMINATORS and not (
-            ch in _DECIMAL_LIKE
-            and 0 < i < end - 1
-            and text[i - 1].isdigit()
-            and text[i + 1].isdigit()
-        ):
+        if ch in _CJK_TERMINATORS:
+            if (
+                ch in _DECIMAL_LIKE
+                and 0 < i < end - 1
+                and text[i - 1].isdigit()
+                and text[i + 1].isdigit()
+            ):
+                i += 1
+                continue
             j = i + 1
             while j < end and (text[j] in _CJK_TERMINATORS or text[j] in _CLOSERS):
                 j += 1
             cuts.append(j)
             i = j
             continue
-        if ch in _WESTERN_TERMINATORS:
-            j = i + 1
-            while j < end and text[j] in _WESTERN_TERMINATORS:
-                j += 1
-            while j < end and text[j] in _CLOSERS:
-                j += 1
-            following = text[j] if j < end else ""
-            boundary_context = not following or following.isspace() or _is_han(following)
-            if boundary_context:
-                marks = text[i:j].rstrip(_CLOSERS)
-                if marks[-1] in "!?" or len(marks) > 1:
-                    ends = _next_visible(text, j, end)[:1].islower() is False
-                else:
-                    ends = _period_ends_sentence(text, start, i, j, end)
-                if ends:
-                    cuts.append(j)
-            i = j
-            continue
-        i += 1
+        j = i + 1
+        while j < end and text[j] in _WESTERN_TERMINATORS:
+            j += 1
+        while j < end and text[j] in _CLOSERS:
+            j += 1
+        following = text[j] if j < end else ""
+        boundary_context = not following or following.isspace() or _is_han(following)
+        if boundary_context:
+            marks = text[i:j].rstrip(_CLOSERS)
+            if marks[-1] in "!?" or len(marks) > 1:
+                ends = _next_visible(text, j, end)[:1].islower() is False
+            else:
+                ends = _period_ends_sentence(text, start, i, j, end)
+            if ends:
+                cuts.append(j)
+        i = j
     cuts.append(end)
     out: list[tuple[int, int]] = []
     s = start
