@@ -374,6 +374,7 @@ class _Profiles:
     index: dict[str, int]
     logp: np.ndarray  # (n_grams, n_langs): log(p(gram | lang) + alpha)
     words: dict[str, int]  # function word -> language index
+    padded: np.ndarray  # logp plus a last row of zeros (padding for batched sums)
 
 
 def _profile_dir() -> Path:
@@ -416,7 +417,8 @@ def _profiles(langs: tuple[str, ...]) -> _Profiles:
         for w in _FUNCTION_WORDS.get(lang, "").split()
         if counts[w] == 1
     }
-    return _Profiles(langs, index, np.log(prob + _ALPHA), words)
+    logp = np.log(prob + _ALPHA)
+    return _Profiles(langs, index, logp, words, np.vstack([logp, np.zeros((1, len(langs)))]))
 
 
 def _strip_urls(text: str) -> str:
@@ -486,8 +488,9 @@ def _normalize_vi() -> Any:
     return NGram.normalize_vi
 
 
-def _profile_scores(text: str, langs: tuple[str, ...]) -> np.ndarray | None:
-    """Log-likelihood per language (``None`` when the text has no usable feature)."""
+def _profile_features(text: str, langs: tuple[str, ...]) -> tuple[list[int], list[int]]:
+    """Rows of the profile matrix for the n-grams of ``text``, and the language index of
+    each function word in it."""
     model = _profiles(langs)
     ascii_text = text.isascii()
     norm = _strip_urls(text)
@@ -495,18 +498,68 @@ def _profile_scores(text: str, langs: tuple[str, ...]) -> np.ndarray | None:
         norm = _normalize_vi()(norm)
     norm = norm.translate(_NORM)
     ids = list(itertools.chain.from_iterable(map(_word_cache(langs).__getitem__, norm.split())))
-    scores = model.logp[ids].sum(axis=0) if ids else np.zeros(len(langs))
     low = text.lower()
     if ascii_text:
         tokens = _ASCII_FUNCTION_TOKEN_RE.findall(low)
     else:
         tokens = _FUNCTION_TOKEN_RE.findall(low.replace("’", "'") if "’" in low else low)
     hits = [j for j in map(model.words.get, tokens) if j is not None]
+    return ids, hits
+
+
+def _with_bonus(scores: np.ndarray, ids: list[int], hits: list[int]) -> np.ndarray | None:
+    """``scores`` (the n-gram sum) plus the function-word bonuses; ``None`` without
+    features."""
     for j in hits:
         scores[j] += _FUNCTION_WORD_BONUS
     if not ids and not hits:
         return None
     return scores
+
+
+def _profile_scores(text: str, langs: tuple[str, ...]) -> np.ndarray | None:
+    """Log-likelihood per language (``None`` when the text has no usable feature)."""
+    model = _profiles(langs)
+    ids, hits = _profile_features(text, langs)
+    scores = model.logp[ids].sum(axis=0) if ids else np.zeros(len(langs))
+    return _with_bonus(scores, ids, hits)
+
+
+def _profile_scores_batch(texts: Sequence[str], langs: tuple[str, ...]) -> list[np.ndarray | None]:
+    """:func:`_profile_scores` of many texts with a few numpy calls.
+
+    Texts with similar numbers of n-grams (same power of two) share one padded index matrix;
+    the padding row is zeros and numpy sums the rows of each text in order, so every result
+    is bit-for-bit the one :func:`_profile_scores` gives.
+    """
+    model = _profiles(langs)
+    feats = [_profile_features(t, langs) for t in texts]
+    out: list[np.ndarray | None] = [None] * len(texts)
+    buckets: dict[int, list[int]] = {}
+    for k, (ids, _) in enumerate(feats):
+        buckets.setdefault(len(ids).bit_length(), []).append(k)
+    pad = model.padded.shape[0] - 1
+    for size, members in buckets.items():
+        if size == 0:
+            sums = np.zeros((len(members), len(langs)))
+        else:
+            lengths = np.array([len(feats[k][0]) for k in members], dtype=np.intp)
+            idx = np.full((len(members), int(lengths.max())), pad, dtype=np.intp)
+            idx[np.arange(idx.shape[1]) < lengths[:, None]] = np.fromiter(
+                itertools.chain.from_iterable(feats[k][0] for k in members),
+                dtype=np.intp,
+                count=int(lengths.sum()),
+            )
+            sums = model.padded[idx].sum(axis=1)
+        for row, k in zip(sums, members, strict=True):
+            out[k] = _with_bonus(row, *feats[k])
+    return out
+
+
+def _pick(scores: np.ndarray, langs: tuple[str, ...]) -> tuple[str, float]:
+    best = int(scores.argmax())  # first maximum: ties go to the earlier (preferred) language
+    probs = np.exp(scores - scores[best])
+    return langs[best], float(1.0 / probs.sum())
 
 
 def _score_profiles(text: str, langs: tuple[str, ...]) -> tuple[str, float] | None:
@@ -515,13 +568,8 @@ def _score_profiles(text: str, langs: tuple[str, ...]) -> tuple[str, float] | No
     Features are langdetect's: 1-3-grams of normalised words, URLs and e-mail addresses
     removed, all-capital words skipped; plus one bonus per language-specific function word.
     """
-
     scores = _profile_scores(text, langs)
-    if scores is None:
-        return None
-    best = int(scores.argmax())  # first maximum: ties go to the earlier (preferred) language
-    probs = np.exp(scores - scores[best])
-    return langs[best], float(1.0 / probs.sum())
+    return None if scores is None else _pick(scores, langs)
 
 
 @functools.lru_cache(maxsize=16)
@@ -632,17 +680,19 @@ def _detect(
     backend: str,
     default_latin: str = "en",
     evidence: tuple[str, str, list[tuple[int, int]]] | None = None,
-) -> tuple[str, float, str]:
+    defer: bool = False,
+) -> tuple[str, float, str] | _Pending:
     """(language, score, evidence) for one piece of text.
 
     evidence: ``_STRONG`` (CJK and other scripts); ``_STRONG_LATIN`` (Latin, six or more
     words, two or more in lower case); ``_SHORT_LATIN`` (fewer words); ``_WEAK_LATIN`` (mostly
     capitalised words: names, addresses, journal abbreviations); ``_NEUTRAL`` (no letters, or
     one or two Latin words). How context overrides each level: see :func:`_smooth`.
-    ``evidence`` is ``_evidence(text)`` when the caller has it already.
+    ``evidence`` is ``_evidence(text)`` when the caller has it already. With ``defer``, text
+    for the profile scorer comes back as a :class:`_Pending` (see :func:`detect`).
     """
     if evidence is None and _plain_ascii(text):
-        return _detect_ascii(text, latin_langs, backend, default_latin)
+        return _detect_ascii(text, latin_langs, backend, default_latin, defer)
     _, marks, blanks = evidence if evidence is not None else _evidence(text)
     counts = _script_counts(_outside_brackets(text, marks))
     if not counts:
@@ -676,14 +726,14 @@ def _detect(
             level = _SHORT_LATIN
         else:
             level = _STRONG_LATIN
-        return (*_score(text, latin_langs, backend, default_latin, share), level)
+        return _scored(text, latin_langs, backend, default_latin, share, level, defer)
     if script in ("Cyrillic", "Arabic", "Devanagari"):
         langs = {
             "Cyrillic": _CYRILLIC_LANGS,
             "Arabic": _ARABIC_LANGS,
             "Devanagari": _DEVANAGARI_LANGS,
         }[script]
-        return (*_score(text, langs, "profile", langs[0], share), _STRONG)
+        return _scored(text, langs, "profile", langs[0], share, _STRONG, defer)
     return "und", round(share, 4), _NEUTRAL
 
 
@@ -697,8 +747,8 @@ def _spaces(m: re.Match[str]) -> str:
 
 
 def _detect_ascii(
-    text: str, latin_langs: tuple[str, ...], backend: str, default_latin: str
-) -> tuple[str, float, str]:
+    text: str, latin_langs: tuple[str, ...], backend: str, default_latin: str, defer: bool
+) -> tuple[str, float, str] | _Pending:
     """:func:`_detect` for :func:`_plain_ascii` text: its only evidence is Latin letters
     (share 1.0); identifiers are blanked out."""
     if not _ASCII_EVIDENCE_RE.search(text):
@@ -713,7 +763,56 @@ def _detect_ascii(
         level = _SHORT_LATIN
     else:
         level = _STRONG_LATIN
-    return (*_score(text, latin_langs, backend, default_latin, 1.0), level)
+    return _scored(text, latin_langs, backend, default_latin, 1.0, level, defer)
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """A piece of text waiting for the profile scorer (:func:`detect` scores them in
+    batches): the arguments of :func:`_score` and the evidence level."""
+
+    text: str
+    langs: tuple[str, ...]
+    default: str
+    share: float
+    evidence: str
+
+    def resolve(self, scores: np.ndarray | None) -> tuple[str, float, str]:
+        """What :func:`_detect` returns, given :func:`_profile_scores` of the text."""
+        if scores is None:
+            return self.default, round(0.5 * self.share, 4), self.evidence
+        lang, prob = _pick(scores, self.langs)
+        return lang, round(prob * self.share, 4), self.evidence
+
+
+def _scored(
+    text: str,
+    langs: tuple[str, ...],
+    backend: str,
+    default: str,
+    share: float,
+    evidence: str,
+    defer: bool,
+) -> tuple[str, float, str] | _Pending:
+    if defer and backend == "profile":
+        return _Pending(text, langs, default, share, evidence)
+    return (*_score(text, langs, backend, default, share), evidence)
+
+
+def _resolve_all(found: list[tuple[str, float, str] | _Pending]) -> list[tuple[str, float, str]]:
+    """Score the pending items of ``found`` in batches (one per candidate set)."""
+    groups: dict[tuple[str, ...], list[int]] = {}
+    for k, item in enumerate(found):
+        if isinstance(item, _Pending):
+            groups.setdefault(item.langs, []).append(k)
+    out = list(found)
+    for langs, members in groups.items():
+        pending = [found[k] for k in members]
+        texts = [p.text for p in pending if isinstance(p, _Pending)]
+        for k, p, scores in zip(members, pending, _profile_scores_batch(texts, langs), strict=True):
+            assert isinstance(p, _Pending)
+            out[k] = p.resolve(scores)
+    return out  # type: ignore[return-value]
 
 
 def _check_backend(backend: str) -> None:
@@ -758,8 +857,9 @@ def detect_language(
         ('zh', 'und')
     """
     _check_backend(backend)
-    lang, score, _ = _detect(text, latin_langs=tuple(latin_langs), backend=backend)
-    return lang, score
+    found = _detect(text, latin_langs=tuple(latin_langs), backend=backend)
+    assert not isinstance(found, _Pending)
+    return found[0], found[1]
 
 
 # --- documents ----------------------------------------------------------------------------
@@ -913,26 +1013,33 @@ def detect(
     _check_backend(backend)
     text = doc.text
     langs = tuple(latin_langs)
-    pieces_by_block: list[list[_Piece]] = []
-    for a, b in _blocks(text):
-        pieces: list[_Piece] = []
+    # Pieces (start, end, block number) and what _detect found for each; the pieces for
+    # the profile scorer are scored together at the end (a few numpy calls per document).
+    spans: list[tuple[int, int, int]] = []
+    found: list[tuple[str, float, str] | _Pending] = []
+    blocks = _blocks(text)
+    for k, (a, b) in enumerate(blocks):
         for sa, sb in _sentence_bounds(text, a, b, segmenter):
             sentence = text[sa:sb]
             if _plain_ascii(sentence):  # no CJK: never cut
-                lang, score, evidence = _detect(sentence, latin_langs=langs, backend=backend)
-                pieces.append(_Piece(sa, sb, lang, score, evidence))
+                spans.append((sa, sb, k))
+                found.append(_detect(sentence, latin_langs=langs, backend=backend, defer=True))
                 continue
-            found = _evidence(sentence)
-            cuts = _split_points(text, sa, sb, found)
-            for pa, pb in cuts:
-                lang, score, evidence = _detect(
-                    text[pa:pb],
-                    latin_langs=langs,
-                    backend=backend,
-                    evidence=found if (pa, pb) == (sa, sb) else None,
+            evidence = _evidence(sentence)
+            for pa, pb in _split_points(text, sa, sb, evidence):
+                spans.append((pa, pb, k))
+                found.append(
+                    _detect(
+                        text[pa:pb],
+                        latin_langs=langs,
+                        backend=backend,
+                        evidence=evidence if (pa, pb) == (sa, sb) else None,
+                        defer=True,
+                    )
                 )
-                pieces.append(_Piece(pa, pb, lang, score, evidence))
-        pieces_by_block.append(pieces)
+    pieces_by_block: list[list[_Piece]] = [[] for _ in blocks]
+    for (pa, pb, k), (lang, score, level) in zip(spans, _resolve_all(found), strict=True):
+        pieces_by_block[k].append(_Piece(pa, pb, lang, score, level))
     pieces_by_block = _smooth(pieces_by_block, text)
     sentences = tuple(
         Segment(p.start, p.end, p.lang, p.score) for ps in pieces_by_block for p in ps
