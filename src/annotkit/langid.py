@@ -525,23 +525,24 @@ def _profile_scores(text: str, langs: tuple[str, ...]) -> np.ndarray | None:
     return _with_bonus(scores, ids, hits)
 
 
-def _profile_scores_batch(texts: Sequence[str], langs: tuple[str, ...]) -> list[np.ndarray | None]:
-    """:func:`_profile_scores` of many texts with a few numpy calls.
+def _profile_picks(texts: Sequence[str], langs: tuple[str, ...]) -> list[tuple[str, float] | None]:
+    """:func:`_score_profiles` of many texts with a few numpy calls.
 
     Texts with similar numbers of n-grams (same power of two) share one padded index matrix;
-    the padding row is zeros and numpy sums the rows of each text in order, so every result
-    is bit-for-bit the one :func:`_profile_scores` gives.
+    the padding row is zeros, numpy sums the rows of each text in order and the function-word
+    bonuses are added in order, so every result is bit-for-bit the one
+    :func:`_score_profiles` gives.
     """
     model = _profiles(langs)
     feats = [_profile_features(t, langs) for t in texts]
-    out: list[np.ndarray | None] = [None] * len(texts)
+    out: list[tuple[str, float] | None] = [None] * len(texts)
     buckets: dict[int, list[int]] = {}
     for k, (ids, _) in enumerate(feats):
         buckets.setdefault(len(ids).bit_length(), []).append(k)
     pad = model.padded.shape[0] - 1
     for size, members in buckets.items():
         if size == 0:
-            sums = np.zeros((len(members), len(langs)))
+            scores = np.zeros((len(members), len(langs)))
         else:
             lengths = np.array([len(feats[k][0]) for k in members], dtype=np.intp)
             idx = np.full((len(members), int(lengths.max())), pad, dtype=np.intp)
@@ -550,9 +551,17 @@ def _profile_scores_batch(texts: Sequence[str], langs: tuple[str, ...]) -> list[
                 dtype=np.intp,
                 count=int(lengths.sum()),
             )
-            sums = model.padded[idx].sum(axis=1)
-        for row, k in zip(sums, members, strict=True):
-            out[k] = _with_bonus(row, *feats[k])
+            scores = model.padded[idx].sum(axis=1)
+        rows = [r for r, k in enumerate(members) for _ in feats[k][1]]
+        if rows:
+            cols = [j for k in members for j in feats[k][1]]
+            np.add.at(scores, (rows, cols), _FUNCTION_WORD_BONUS)
+        best = scores.argmax(axis=1)  # first maximum: ties go to the earlier language
+        probs = np.exp(scores - scores[np.arange(len(members)), best][:, None])
+        conf = (1.0 / probs.sum(axis=1)).tolist()
+        for r, k in enumerate(members):
+            if feats[k][0] or feats[k][1]:
+                out[k] = (langs[best[r]], conf[r])
     return out
 
 
@@ -777,12 +786,11 @@ class _Pending:
     share: float
     evidence: str
 
-    def resolve(self, scores: np.ndarray | None) -> tuple[str, float, str]:
-        """What :func:`_detect` returns, given :func:`_profile_scores` of the text."""
-        if scores is None:
+    def resolve(self, found: tuple[str, float] | None) -> tuple[str, float, str]:
+        """What :func:`_detect` returns, given :func:`_score_profiles` of the text."""
+        if found is None:
             return self.default, round(0.5 * self.share, 4), self.evidence
-        lang, prob = _pick(scores, self.langs)
-        return lang, round(prob * self.share, 4), self.evidence
+        return found[0], round(found[1] * self.share, 4), self.evidence
 
 
 def _scored(
@@ -809,9 +817,9 @@ def _resolve_all(found: list[tuple[str, float, str] | _Pending]) -> list[tuple[s
     for langs, members in groups.items():
         pending = [found[k] for k in members]
         texts = [p.text for p in pending if isinstance(p, _Pending)]
-        for k, p, scores in zip(members, pending, _profile_scores_batch(texts, langs), strict=True):
+        for k, p, picked in zip(members, pending, _profile_picks(texts, langs), strict=True):
             assert isinstance(p, _Pending)
-            out[k] = p.resolve(scores)
+            out[k] = p.resolve(picked)
     return out  # type: ignore[return-value]
 
 
