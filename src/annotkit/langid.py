@@ -48,7 +48,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 import regex
@@ -541,7 +541,7 @@ def _profile_picks(texts: Sequence[str], langs: tuple[str, ...]) -> list[tuple[s
         buckets.setdefault(len(ids).bit_length(), []).append(k)
     pad = model.padded.shape[0] - 1
     for size, members in buckets.items():
-        if size == 0:
+        if size == 0:  # no n-grams
             scores = np.zeros((len(members), len(langs)))
         else:
             lengths = np.array([len(feats[k][0]) for k in members], dtype=np.intp)
@@ -775,8 +775,7 @@ def _detect_ascii(
     return _scored(text, latin_langs, backend, default_latin, 1.0, level, defer)
 
 
-@dataclass(frozen=True)
-class _Pending:
+class _Pending(NamedTuple):
     """A piece of text waiting for the profile scorer (:func:`detect` scores them in
     batches): the arguments of :func:`_score` and the evidence level."""
 
