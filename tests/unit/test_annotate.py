@@ -217,6 +217,15 @@ def test_annotate_ensemble_merges_without_overlaps(lex: Lexicon) -> None:
     assert [s.source for s in only.spans] == ["stanza:t", "stanza:t"]
 
 
+def test_annotate_ensemble_rules_win_every_overlap(lex: Lexicon) -> None:
+    text = "5 mL of MSCs; the ABC Scale"
+    # a longer, confident model span over the rules' MSCs must not replace it
+    model = _FixedModel((Span(5, 12, "CELL_TYPE", "stanza:t", 0.99),))
+    doc = preannotate(Document("d", text), engine="ensemble", model=model, lexicon=lex)
+    rules = preannotate(Document("d", text), engine="rules", lexicon=lex)
+    assert doc.spans == rules.spans
+
+
 def test_annotate_merge_precedence() -> None:
     rules = (Span(0, 4, "DOSE", "rule:dose.v1", 1.0), Span(10, 14, "CELL_TYPE", "rule:x", 1.0))
     model = (

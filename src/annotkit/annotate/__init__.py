@@ -7,7 +7,10 @@ Engines:
   over aligned EN/ZH sentences when the document holds both languages
   (:mod:`annotkit.annotate.project`);
 * ``"model"``: a stanza NER model (:func:`annotkit.annotate.ner.load_ner_model`);
-* ``"ensemble"``: both, merged by :func:`annotkit.annotate.merge.merge_spans`.
+* ``"ensemble"``: the rules' spans, plus the model's spans that overlap none of them
+  (:func:`annotkit.annotate.merge.drop_overlapping`). Rules win every conflict because
+  their boundaries follow the guidelines by construction; the model only fills gaps the
+  rules leave (unknown cell types, unseen scale names), so recall can only grow.
 
 Languages: the rules work per script (Latin matches need token boundaries, Han ones do
 not), so English, Chinese and mixed documents need no language tags; the language
@@ -145,7 +148,10 @@ def preannotate(
             spans = project_document(doc, spans, pairs=pairs, lexicon=lex)
     if engine in ("model", "ensemble"):
         predicted = _model_spans(doc, model)
-        spans = merge_spans(spans, predicted) if engine == "ensemble" else merge_spans(predicted)
+        if engine == "ensemble":
+            spans = drop_overlapping(spans, merge_spans(predicted))
+        else:
+            spans = merge_spans(predicted)
     return dataclasses.replace(doc, spans=spans)
 
 

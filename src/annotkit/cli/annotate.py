@@ -38,6 +38,13 @@ __all__ = ["annotate_cli"]
     help="Model folder or NAME/VERSION for --engine model|ensemble (default: promoted).",
 )
 @click.option(
+    "--threads",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="torch threads for the model engine (1 is fastest per core; scale out with processes).",
+)
+@click.option(
     "--project/--no-project",
     default=True,
     show_default=True,
@@ -53,6 +60,7 @@ def annotate_cli(
     quiet: bool,
     engine: str,
     model: str | None,
+    threads: int,
     project: bool,
 ) -> None:
     """Pre-annotate CELL_TYPE, DOSE and SCALE; one doccano JSONL record per document.
@@ -64,6 +72,8 @@ def annotate_cli(
       annotkit annotate seeds/ --engine ensemble --model ner/v1 -o pre.jsonl
       cat docs.jsonl | annotkit annotate - --quiet > pre.jsonl
     """
+    if engine != "rules":
+        _limit_torch_threads(threads)
     report = ReadReport()
     docs = load_documents(
         inputs,
@@ -78,3 +88,11 @@ def annotate_cli(
     if not quiet:
         warn(f"annotated {n} document(s) with the {engine} engine")
     finish_report(report, quiet=quiet)
+
+
+def _limit_torch_threads(threads: int) -> None:
+    try:
+        import torch
+    except ImportError:  # the model engine reports the missing extra itself
+        return
+    torch.set_num_threads(threads)
