@@ -38,7 +38,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import gzip
-import itertools
 import json
 import logging
 import math
@@ -439,6 +438,7 @@ class _NormTable(dict[int, str]):
 
 
 _NORM = _NormTable()
+_INTP = np.dtype(np.intp).itemsize
 
 
 def _ngrams(word: str) -> list[str]:
@@ -460,8 +460,9 @@ def _word_ids(langs: tuple[str, ...], word: str) -> tuple[int, ...]:
     return tuple(index[g] for g in _ngrams(word) if g in index)
 
 
-class _WordIds(dict[str, tuple[int, ...]]):
-    """word -> :func:`_word_ids` for one candidate set (memoised, bounded)."""
+class _WordIds(dict[str, bytes]):
+    """word -> :func:`_word_ids` for one candidate set as packed ``np.intp`` bytes (joined
+    per text with one ``bytes.join``; memoised, bounded)."""
 
     _LIMIT = 1 << 18
 
@@ -469,10 +470,10 @@ class _WordIds(dict[str, tuple[int, ...]]):
         super().__init__()
         self.langs = langs
 
-    def __missing__(self, word: str) -> tuple[int, ...]:
+    def __missing__(self, word: str) -> bytes:
         if len(self) >= self._LIMIT:
             self.clear()
-        out = self[word] = _word_ids(self.langs, word)
+        out = self[word] = np.array(_word_ids(self.langs, word), dtype=np.intp).tobytes()
         return out
 
 
@@ -488,16 +489,16 @@ def _normalize_vi() -> Any:
     return NGram.normalize_vi
 
 
-def _profile_features(text: str, langs: tuple[str, ...]) -> tuple[list[int], list[int]]:
-    """Rows of the profile matrix for the n-grams of ``text``, and the language index of
-    each function word in it."""
+def _profile_features(text: str, langs: tuple[str, ...]) -> tuple[bytes, list[int]]:
+    """Rows of the profile matrix for the n-grams of ``text`` (packed ``np.intp``), and the
+    language index of each function word in it."""
     model = _profiles(langs)
     ascii_text = text.isascii()
     norm = _strip_urls(text)
     if not ascii_text:  # Vietnamese normalisation only changes letters + combining marks
         norm = _normalize_vi()(norm)
     norm = norm.translate(_NORM)
-    ids = list(itertools.chain.from_iterable(map(_word_cache(langs).__getitem__, norm.split())))
+    ids = b"".join(map(_word_cache(langs).__getitem__, norm.split()))
     low = text.lower()
     if ascii_text:
         tokens = _ASCII_FUNCTION_TOKEN_RE.findall(low)
@@ -507,7 +508,7 @@ def _profile_features(text: str, langs: tuple[str, ...]) -> tuple[list[int], lis
     return ids, hits
 
 
-def _with_bonus(scores: np.ndarray, ids: list[int], hits: list[int]) -> np.ndarray | None:
+def _with_bonus(scores: np.ndarray, ids: bytes, hits: list[int]) -> np.ndarray | None:
     """``scores`` (the n-gram sum) plus the function-word bonuses; ``None`` without
     features."""
     for j in hits:
@@ -521,7 +522,10 @@ def _profile_scores(text: str, langs: tuple[str, ...]) -> np.ndarray | None:
     """Log-likelihood per language (``None`` when the text has no usable feature)."""
     model = _profiles(langs)
     ids, hits = _profile_features(text, langs)
-    scores = model.logp[ids].sum(axis=0) if ids else np.zeros(len(langs))
+    if ids:
+        scores = model.logp[np.frombuffer(ids, dtype=np.intp)].sum(axis=0)
+    else:
+        scores = np.zeros(len(langs))
     return _with_bonus(scores, ids, hits)
 
 
@@ -538,19 +542,17 @@ def _profile_picks(texts: Sequence[str], langs: tuple[str, ...]) -> list[tuple[s
     out: list[tuple[str, float] | None] = [None] * len(texts)
     buckets: dict[int, list[int]] = {}
     for k, (ids, _) in enumerate(feats):
-        buckets.setdefault(len(ids).bit_length(), []).append(k)
-    pad = model.padded.shape[0] - 1
+        buckets.setdefault((len(ids) // _INTP).bit_length(), []).append(k)
+    pad = np.array([model.padded.shape[0] - 1], dtype=np.intp).tobytes()
     for size, members in buckets.items():
         if size == 0:  # no n-grams
             scores = np.zeros((len(members), len(langs)))
         else:
-            lengths = np.array([len(feats[k][0]) for k in members], dtype=np.intp)
-            idx = np.full((len(members), int(lengths.max())), pad, dtype=np.intp)
-            idx[np.arange(idx.shape[1]) < lengths[:, None]] = np.fromiter(
-                itertools.chain.from_iterable(feats[k][0] for k in members),
-                dtype=np.intp,
-                count=int(lengths.sum()),
+            width = max(len(feats[k][0]) for k in members) // _INTP
+            flat = b"".join(
+                feats[k][0] + pad * (width - len(feats[k][0]) // _INTP) for k in members
             )
+            idx = np.frombuffer(flat, dtype=np.intp).reshape(len(members), width)
             scores = model.padded[idx].sum(axis=1)
         rows = [r for r, k in enumerate(members) for _ in feats[k][1]]
         if rows:
