@@ -976,10 +976,13 @@ def _strip(text: str, a: int, b: int) -> tuple[int, int]:
     return a, b
 
 
+_LINE_RE = re.compile("[^\n\r\u2028\u2029\x0b\x0c\x85]+")
+
+
 def _blocks(text: str) -> list[tuple[int, int]]:
     """Lines with content (a line break always ends a block)."""
     out = []
-    for m in regex.finditer(r"[^\n\r\u2028\u2029\x0b\x0c\x85]+", text):
+    for m in _LINE_RE.finditer(text):
         a, b = _strip(text, m.start(), m.end())
         if a < b:
             out.append((a, b))

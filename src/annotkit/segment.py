@@ -25,6 +25,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
@@ -74,9 +75,10 @@ _DECIMAL_LIKE = "．﹒｡"  # full-width points that can also be decimal points
 _WESTERN_TERMINATORS = ".!?"
 _CLOSERS = "\"'”’」』）】》〉〕〗〙〛］｝)]}»›"
 _NEWLINES = "\n\r\u2028\u2029\x0b\x0c\x85"
-_NEWLINE_RE = regex.compile(f"[{_NEWLINES}]")
-_TERMINATOR_RE = regex.compile(
-    "[" + "".join(regex.escape(c) for c in _CJK_TERMINATORS + _WESTERN_TERMINATORS) + "]"
+# Literal character sets: the standard re module is faster for these.
+_NEWLINE_RE = re.compile(f"[{_NEWLINES}]")
+_TERMINATOR_RE = re.compile(
+    "[" + "".join(re.escape(c) for c in _CJK_TERMINATORS + _WESTERN_TERMINATORS) + "]"
 )
 
 # Abbreviations after which a period never ends a sentence (compared case-sensitively).
