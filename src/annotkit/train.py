@@ -678,7 +678,7 @@ def train_model(
     from annotkit.models import default_models_dir, validate_name
 
     validate_name(name)
-    root = Path(models_dir) if models_dir is not None else default_models_dir()
+    root = (Path(models_dir) if models_dir is not None else default_models_dir()).resolve()
     data = list(data)
     if not data:
         raise TrainingError("no training documents; pass a JSONL file with annotated documents")
