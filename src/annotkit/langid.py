@@ -167,9 +167,27 @@ _ASCII_IDENTIFIER_RE = re.compile(
 _FUNCTION_TOKEN_RE = regex.compile(r"\p{L}+['’]?")
 _ALNUM_RUN = regex.compile(r"[\p{L}\p{M}\p{N}]+")
 _BRACKET_RE = regex.compile(r"[()\[\]{}（）［］｛｝【】〔〕〖〗「」『』《》〈〉]")
-_URL_RE = regex.compile(
-    r"(?:https?://|www\.)\S+|[-_.0-9A-Za-z]+@[-_.0-9A-Za-z]+|\b10\.\d{4,9}/\S+"  # URL, e-mail, DOI
+# URL, e-mail address, DOI; each alternative with substrings it cannot match without.
+_URL_PARTS = (
+    (r"(?:https?://|www\.)\S+", ("://", "www.")),
+    (r"[-_.0-9A-Za-z]+@[-_.0-9A-Za-z]+", ("@",)),
+    (r"\b10\.\d{4,9}/\S+", ("10.",)),
 )
+_URL_RE = regex.compile("|".join(part for part, _ in _URL_PARTS))
+
+
+@functools.cache
+def _url_re_of(parts: tuple[int, ...]) -> regex.Pattern[str]:
+    return regex.compile("|".join(_URL_PARTS[k][0] for k in parts))
+
+
+def _url_re(text: str) -> regex.Pattern[str] | None:
+    """:data:`_URL_RE` without the alternatives that cannot match in ``text`` (same matches,
+    much faster: the e-mail alternative is tried at every letter), ``None`` if none can."""
+    parts = tuple(k for k, (_, needs) in enumerate(_URL_PARTS) if any(n in text for n in needs))
+    return _url_re_of(parts) if parts else None
+
+
 _OPEN = "([{（［｛【〔〖「『《〈"
 _CLOSE = ")]}）］｝】〕〗」』》〉"
 _STRONG_LATIN_WORDS = 3  # fewer real words than this is weak evidence
@@ -252,7 +270,8 @@ def _evidence(text: str) -> tuple[str, str, list[tuple[int, int]]]:
     """
     codes = text.translate(_CODES)
     blanks: list[tuple[int, int]] = []
-    urls = [m.span() for m in _URL_RE.finditer(text)] if ("/" in text or "@" in text) else []
+    url_re = _url_re(text) if ("/" in text or "@" in text) else None
+    urls = [m.span() for m in url_re.finditer(text)] if url_re is not None else []
     # (start, end, replacement codes) for the runs whose letters are not (all) evidence
     cleared: list[tuple[int, int, str]] = []
     for m in (_ALNUM_RUN if urls else _SPECIAL_RUN).finditer(text):
@@ -422,7 +441,8 @@ def _profiles(langs: tuple[str, ...]) -> _Profiles:
 
 def _strip_urls(text: str) -> str:
     if "/" in text or "@" in text or "www." in text:
-        return str(_URL_RE.sub(" ", text))
+        url_re = _url_re(text)
+        return str(url_re.sub(" ", text)) if url_re is not None else text
     return text
 
 
@@ -482,6 +502,35 @@ def _word_cache(langs: tuple[str, ...]) -> _WordIds:
     return _WordIds(langs)
 
 
+class _WordInfo(dict[str, tuple[bytes, int | None, int, int]]):
+    """ASCII word -> (n-gram ids as in :class:`_WordIds`, language index of the function
+    word, 1 if it counts as a Latin word (:func:`_latin_word_counts`), 1 if it counts and
+    starts in lower case) for one candidate set (memoised, bounded)."""
+
+    _LIMIT = 1 << 18
+
+    def __init__(self, langs: tuple[str, ...]) -> None:
+        super().__init__()
+        self.langs = langs
+
+    def __missing__(self, word: str) -> tuple[bytes, int | None, int, int]:
+        if len(self) >= self._LIMIT:
+            self.clear()
+        counts = len(word) >= 2 and not (word.isupper() and len(word) <= 6)
+        out = self[word] = (
+            _word_cache(self.langs)[word],
+            _profiles(self.langs).words.get(word.lower()),
+            int(counts),
+            int(counts and word[0].islower()),
+        )
+        return out
+
+
+@functools.lru_cache(maxsize=16)
+def _word_info(langs: tuple[str, ...]) -> _WordInfo:
+    return _WordInfo(langs)
+
+
 @functools.cache
 def _normalize_vi() -> Any:
     from langdetect.utils.ngram import NGram
@@ -529,8 +578,11 @@ def _profile_scores(text: str, langs: tuple[str, ...]) -> np.ndarray | None:
     return _with_bonus(scores, ids, hits)
 
 
-def _profile_picks(texts: Sequence[str], langs: tuple[str, ...]) -> list[tuple[str, float] | None]:
-    """:func:`_score_profiles` of many texts with a few numpy calls.
+def _profile_picks(
+    feats: Sequence[tuple[bytes, list[int]]], langs: tuple[str, ...]
+) -> list[tuple[str, float] | None]:
+    """:func:`_score_profiles` of many texts, given their :func:`_profile_features`, with a
+    few numpy calls.
 
     Texts with similar numbers of n-grams (same power of two) share one padded index matrix;
     the padding row is zeros, numpy sums the rows of each text in order and the function-word
@@ -538,8 +590,7 @@ def _profile_picks(texts: Sequence[str], langs: tuple[str, ...]) -> list[tuple[s
     :func:`_score_profiles` gives.
     """
     model = _profiles(langs)
-    feats = [_profile_features(t, langs) for t in texts]
-    out: list[tuple[str, float] | None] = [None] * len(texts)
+    out: list[tuple[str, float] | None] = [None] * len(feats)
     buckets: dict[int, list[int]] = {}
     for k, (ids, _) in enumerate(feats):
         buckets.setdefault((len(ids) // _INTP).bit_length(), []).append(k)
@@ -765,16 +816,32 @@ def _detect_ascii(
     if not _ASCII_EVIDENCE_RE.search(text):
         return "und", 1.0, _NEUTRAL
     text = _ASCII_IDENTIFIER_RE.sub(_spaces, text)
+    if defer and backend == "profile" and "'" not in text and "www." not in text:
+        # One pass over the words gives the word counts and the scorer's features: without
+        # URLs and apostrophes, the words, the n-gram words and the function-word tokens
+        # are the same letter runs.
+        entries = list(map(_word_info(latin_langs).__getitem__, text.translate(_NORM).split()))
+        words = sum([e[2] for e in entries])
+        if words < _SHORT_LATIN_WORDS:
+            return default_latin, 0.5, _NEUTRAL
+        lower = sum([e[3] for e in entries])
+        level = _latin_level(words, lower)
+        features = (b"".join([e[0] for e in entries]), [e[1] for e in entries if e[1] is not None])
+        return _Pending(text, latin_langs, default_latin, 1.0, level, features)
     words, lower = _latin_word_counts(text)
     if words < _SHORT_LATIN_WORDS:
         return default_latin, 0.5, _NEUTRAL
-    if lower < _LOWER_CASE_WORDS:
-        level = _WEAK_LATIN
-    elif words < _LONG_LATIN_WORDS:
-        level = _SHORT_LATIN
-    else:
-        level = _STRONG_LATIN
+    level = _latin_level(words, lower)
     return _scored(text, latin_langs, backend, default_latin, 1.0, level, defer)
+
+
+def _latin_level(words: int, lower: int) -> str:
+    """Evidence level of Latin text with ``words`` words, ``lower`` of them in lower case."""
+    if lower < _LOWER_CASE_WORDS:
+        return _WEAK_LATIN  # title case: names, addresses, journal abbreviations
+    if words < _LONG_LATIN_WORDS:
+        return _SHORT_LATIN
+    return _STRONG_LATIN
 
 
 class _Pending(NamedTuple):
@@ -786,6 +853,7 @@ class _Pending(NamedTuple):
     default: str
     share: float
     evidence: str
+    features: tuple[bytes, list[int]] | None = None  # _profile_features(text), if known
 
     def resolve(self, found: tuple[str, float] | None) -> tuple[str, float, str]:
         """What :func:`_detect` returns, given :func:`_score_profiles` of the text."""
@@ -817,8 +885,12 @@ def _resolve_all(found: list[tuple[str, float, str] | _Pending]) -> list[tuple[s
     out = list(found)
     for langs, members in groups.items():
         pending = [found[k] for k in members]
-        texts = [p.text for p in pending if isinstance(p, _Pending)]
-        for k, p, picked in zip(members, pending, _profile_picks(texts, langs), strict=True):
+        feats = [
+            p.features if p.features is not None else _profile_features(p.text, langs)
+            for p in pending
+            if isinstance(p, _Pending)
+        ]
+        for k, p, picked in zip(members, pending, _profile_picks(feats, langs), strict=True):
             assert isinstance(p, _Pending)
             out[k] = p.resolve(picked)
     return out  # type: ignore[return-value]

@@ -93,6 +93,7 @@ _ABBREV_ALWAYS = frozenset(
 _ENUMERATOR = regex.compile(r"\s*(?:\d{1,3}|[A-Za-z]|[ivxIVX]{1,5})\.")
 _LOOKBACK = 200  # characters before a period that the abbreviation rules look at
 _SENTENCE_GAP = regex.compile(r"[.!?。！？；]\s+")
+_WHITESPACE_RUN = regex.compile(r"\s+")
 _INITIAL_NEXT = regex.compile(r"\s*\p{Lu}\.")
 _DOTTED = regex.compile(r"(?:\p{L}\.)+\p{L}")
 _CITATION_WORD = regex.compile(
@@ -152,7 +153,7 @@ def _period_ends_sentence(text: str, line_start: int, dot: int, after: int, end:
         # "J Transl Med. 2017 Sep 22" / "Spine (Phila Pa 1976). 2016-1": a title-case run
         # (journal abbreviation) before a year or volume continues the citation.
         begin = _sentence_start(text, max(line_start, dot - _LOOKBACK), dot)
-        words = regex.split(r"\s+", text[begin:dot].strip())
+        words = _WHITESPACE_RUN.split(text[begin:dot].strip())
         if words and all(
             _CITATION_WORD.match(w.strip("()[],")) or not w.strip("()[],") for w in words
         ):
