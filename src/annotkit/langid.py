@@ -800,8 +800,14 @@ def _detect(
 
 
 def _plain_ascii(text: str) -> bool:
-    """ASCII text without URLs or e-mail addresses (the fast path of :func:`_detect`)."""
-    return text.isascii() and "/" not in text and "@" not in text
+    """ASCII text without URLs, e-mail addresses or DOIs (the fast path of :func:`_detect`;
+    "mg/kg" is plain)."""
+    if not text.isascii():
+        return False
+    if "/" not in text and "@" not in text:
+        return True
+    url_re = _url_re(text)
+    return url_re is None or url_re.search(text) is None
 
 
 def _spaces(m: re.Match[str]) -> str:

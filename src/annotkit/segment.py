@@ -229,7 +229,9 @@ def _line_bounds(text: str, start: int, end: int) -> list[tuple[int, int]]:
         while j < end and text[j] in _CLOSERS:
             j += 1
         following = text[j] if j < end else ""
-        boundary_context = not following or following.isspace() or _is_han(following)
+        boundary_context = (
+            not following or following.isspace() or (not following.isascii() and _is_han(following))
+        )
         if boundary_context:
             marks = text[i:j].rstrip(_CLOSERS)
             if marks[-1] in "!?" or len(marks) > 1:
