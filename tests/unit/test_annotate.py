@@ -217,6 +217,21 @@ def test_annotate_ensemble_merges_without_overlaps(lex: Lexicon) -> None:
     assert [s.source for s in only.spans] == ["stanza:t", "stanza:t"]
 
 
+def test_annotate_ensemble_drops_shapeless_and_stoplisted_model_spans() -> None:
+    text = "治疗用 60 份; MRI showed natural killer cells."
+    model = _FixedModel(
+        (
+            Span(0, 1, "CELL_TYPE", "stanza:t"),  # a one-character fragment
+            Span(4, 6, "CELL_TYPE", "stanza:t"),  # a number is no cell type
+            Span(10, 13, "CELL_TYPE", "stanza:t"),  # MRI is stoplisted
+            Span(21, 41, "CELL_TYPE", "stanza:t"),  # "natural killer cells": kept
+        )
+    )
+    doc = preannotate(Document("d", text), engine="ensemble", model=model)
+    assert ("natural killer cells", "CELL_TYPE") in [(doc.text_of(s), s.label) for s in doc.spans]
+    assert not {doc.text_of(s) for s in doc.spans} & {"治", "60", "MRI"}
+
+
 def test_annotate_ensemble_rules_win_every_overlap(lex: Lexicon) -> None:
     text = "5 mL of MSCs; the ABC Scale"
     # a longer, confident model span over the rules' MSCs must not replace it

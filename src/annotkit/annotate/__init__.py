@@ -10,7 +10,9 @@ Engines:
 * ``"ensemble"``: the rules' spans, plus the model's spans that overlap none of them
   (:func:`annotkit.annotate.merge.drop_overlapping`). Rules win every conflict because
   their boundaries follow the guidelines by construction; the model only fills gaps the
-  rules leave (unknown cell types, unseen scale names), so recall can only grow.
+  rules leave (unknown cell types, unseen scale names), so recall can only grow; a model
+  span must also have its label's shape and not be stoplisted
+  (:func:`annotkit.annotate.merge.plausible`).
 
 Languages: the rules work per script (Latin matches need token boundaries, Han ones do
 not), so English, Chinese and mixed documents need no language tags; the language
@@ -38,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from annotkit.annotate.lexicon import Lexicon, load_lexicon
-from annotkit.annotate.merge import drop_overlapping, merge_spans
+from annotkit.annotate.merge import drop_overlapping, merge_spans, plausible
 from annotkit.annotate.project import could_project, project_spans
 from annotkit.annotate.rules import annotate_text
 from annotkit.doc import Document, PassagePair, Span
@@ -149,7 +151,9 @@ def preannotate(
     if engine in ("model", "ensemble"):
         predicted = _model_spans(doc, model)
         if engine == "ensemble":
-            spans = drop_overlapping(spans, merge_spans(predicted))
+            lex = lexicon if lexicon is not None else load_lexicon()
+            shaped = [p for p in predicted if plausible(p, doc.text, is_stopped=lex.is_stopped)]
+            spans = drop_overlapping(spans, merge_spans(shaped))
         else:
             spans = merge_spans(predicted)
     return dataclasses.replace(doc, spans=spans)

@@ -23,11 +23,12 @@ EXAMPLE:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 
 from annotkit.doc import Span
 
-__all__ = ["drop_overlapping", "merge_spans"]
+__all__ = ["drop_overlapping", "merge_spans", "plausible"]
 
 _LABEL_ORDER = {"DOSE": 0, "CELL_TYPE": 1, "SCALE": 2}
 
@@ -66,3 +67,43 @@ def drop_overlapping(base: Sequence[Span], extra: Iterable[Span]) -> tuple[Span,
             kept.append(span)
     kept.sort(key=lambda s: (s.start, s.end))
     return tuple(kept)
+
+
+# What a span of each label must look like, whatever produced it (guideline shapes):
+# a cell type ends in a cell head noun or is an acronym; a scale is an acronym or ends in
+# an instrument word; a dose holds a number. Used to keep a statistical model's fragments
+# ("治", "60", "用") out of the ensemble.
+_ACRONYM = r"[A-Za-z0-9+\-]*[A-Z][A-Za-z0-9+\-]*[A-Z][A-Za-z0-9+\-]*(?:'?s)?"
+_SHAPES = {
+    "CELL_TYPE": re.compile(
+        rf"(?i:.*(?:cells?|cytes?|blasts?|clasts?|phages?|phils?|platelets?|neurons?|"
+        rf"(?:stem|progenitor|stromal)\s+cells?|ocytes?|glia))|{_ACRONYM}|"
+        r".*(?:细胞|細胞|血小板|神经元|神經元|胶质|膠質)"
+    ),
+    "SCALE": re.compile(
+        rf"{_ACRONYM}|(?i:.*(?:scale|index|questionnaire|score|inventory|survey|profile|"
+        r"measure|test|assessment|evaluation|rating|health))|"
+        r".*(?:量表|评分|評分|指数|指數|问卷|問卷|评分法|評分法|量表评分)"
+    ),
+    "DOSE": re.compile(r".*(?:\d|[一二三四五六七八九十百千万萬亿億]).*"),
+}
+
+
+def plausible(span: Span, text: str, *, is_stopped: object = None) -> bool:
+    """True when ``text[span]`` has the shape its label needs and is not stoplisted.
+
+    arg is_stopped (Callable[[str], bool] | None): the lexicon's stoplist check.
+
+    EXAMPLE:
+        >>> plausible(Span(0, 5, "CELL_TYPE"), "MSCs and")
+        False
+        >>> plausible(Span(0, 4, "CELL_TYPE"), "MSCs and")
+        True
+    """
+    surface = text[span.start : span.end]
+    if not surface or surface != surface.strip() or len(surface) < 2:
+        return False
+    if callable(is_stopped) and is_stopped(surface):
+        return False
+    shape = _SHAPES.get(span.label)
+    return shape is None or shape.fullmatch(surface) is not None
