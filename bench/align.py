@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import resource
 import sys
 import time
@@ -94,12 +95,24 @@ def bench_textberg(folder: Path, names: list[str]) -> dict:
     return _row(label, score_multiple(gold, test), time.perf_counter() - t0)
 
 
-def _mixed_documents(folder: Path, per_doc: int) -> list[tuple[Document, list, list]]:
+#: a line that ends like a sentence (WMT18/19 Medline lines are sometimes cut, e.g. at "(P<")
+_SENTENCE_END = re.compile(r"[.!?。！？…;；:：\"”’')）\]】]$")
+
+
+def _complete(line: str) -> bool:
+    return bool(_SENTENCE_END.search(line))
+
+
+def _mixed_documents(
+    folder: Path, per_doc: int, complete_only: bool = False
+) -> list[tuple[Document, list, list]]:
     """Mixed EN+ZH documents from line-parallel pairs: header, paragraph, translation, refs.
 
     English-original files put English first, Chinese-original files Chinese first. Returns
     (document, English line spans, Chinese line spans); line k of one side translates line k
-    of the other.
+    of the other. ``complete_only`` leaves out line pairs where a side does not end like a
+    sentence (truncated WMT lines: glued to the next line in a paragraph they are not a
+    sentence pair any more, and they also take the next pair down with them).
     """
     docs = []
     for en_path in sorted(folder.glob("*.en")):
@@ -109,6 +122,8 @@ def _mixed_documents(folder: Path, per_doc: int) -> list[tuple[Document, list, l
             for e, z in zip(_lines(en_path), _lines(zh_path), strict=True)
             if e.strip() and z.strip()
         ]
+        if complete_only:
+            pairs = [(e, z) for e, z in pairs if _complete(e) and _complete(z)]
         zh_first = ".zh-en." in en_path.name
         for k in range(0, len(pairs), per_doc):
             chunk = pairs[k : k + per_doc]
@@ -155,10 +170,10 @@ def _recovered(pair_beads: list, en_lines: list, zh_lines: list) -> int:
     )
 
 
-def bench_biomed(folder: Path, per_doc: int) -> dict:
+def bench_biomed(folder: Path, per_doc: int, complete_only: bool = False) -> dict:
     from annotkit.align import align_document
 
-    docs = _mixed_documents(folder, per_doc)
+    docs = _mixed_documents(folder, per_doc, complete_only)
     t0 = time.perf_counter()
     gold = found = paired_docs = 0
     for doc, en_lines, zh_lines in docs:
@@ -168,13 +183,15 @@ def bench_biomed(folder: Path, per_doc: int) -> dict:
         found += _recovered([(p.src_lang, p.sentences) for p in pairs], en_lines, zh_lines)
     seconds = time.perf_counter() - t0
     share = found / max(gold, 1)
+    label = "WMT biomed, complete" if complete_only else "WMT biomed mixed docs"
     print(
-        f"{'WMT biomed mixed docs':<22} pairs recovered {found}/{gold} = {share:.4f}  "
+        f"{label:<22} pairs recovered {found}/{gold} = {share:.4f}  "
         f"docs paired {paired_docs}/{len(docs)}  {seconds:6.1f}s",
         flush=True,
     )
-    return {"name": "biomed", "recovered": found, "gold": gold, "share": share, "docs": len(docs),
-            "docs_paired": paired_docs, "seconds": round(seconds, 2)}  # fmt: skip
+    return {"name": "biomed-complete" if complete_only else "biomed", "recovered": found,
+            "gold": gold, "share": share, "docs": len(docs), "docs_paired": paired_docs,
+            "seconds": round(seconds, 2)}  # fmt: skip
 
 
 def bench_seed(path: Path) -> dict:
@@ -264,6 +281,7 @@ def main(argv: list[str] | None = None) -> int:
             results.append(bench_textberg(args.textberg, [f"test{k}" for k in range(7)]))
     if args.biomed:
         results.append(bench_biomed(args.biomed, args.lines_per_doc))
+        results.append(bench_biomed(args.biomed, args.lines_per_doc, complete_only=True))
     if args.seed:
         results.append(bench_seed(args.seed))
     if args.synthetic:

@@ -185,3 +185,41 @@ def test_align_blank_sentences_are_covered_without_warnings() -> None:
     assert _covers(beads, 2, 3)
     beads = align_sentences(["你好", ""], [""], src_lang="zh", tgt_lang="en")
     assert _covers(beads, 2, 1)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "marks"),
+    [
+        ("“但愿真是个玩笑。”", "zh", {'"<', '">'}),
+        ('"It was a joke," Wang said.', "en", {'"<'}),
+        ("'The book?'", "en", {'"<', '">'}),
+        ("He said: « non ».", "fr", {'">'}),
+        ("Whiskers' heroic stand.", "en", set()),
+        ("No quotation here.", "en", set()),
+    ],
+)
+def test_align_lexicon_quotation_marks(text: str, lang: str, marks: set[str]) -> None:
+    forms = {t.form for t in sentence_tokens(text, lang)}
+    assert forms & {'"<', '">'} == marks
+
+
+def test_align_quotation_concepts_match_across_scripts() -> None:
+    zh = sentence_tokens("“走吧。”", "zh")
+    en = sentence_tokens('"Let us go."', "en")
+    shared = {c for t in zh for c in t.concepts} & {c for t in en for c in t.concepts}
+    assert shared == {'"<', '">'}
+
+
+def test_align_edge_skip_prices_only_the_named_edges() -> None:
+    src = ["Alpha 11 beta 12.", "Gamma 22 delta 23.", "Epsilon 33 zeta 34."]
+    tgt = ["Journal 2025 header.", *src]
+    expect = ["[]:[0]", "[0]:[1]", "[1]:[2]", "[2]:[3]"]
+    opts = AlignOptions(edge_skip=0.4)
+    # a cheap start edge leaves the header out instead of merging it into the first bead
+    for edges in ((True, True), (True, False)):
+        beads = align_sentences(src, tgt, src_lang="xx", tgt_lang="yy", options=opts, edges=edges)
+        assert [b.format() for b in beads] == expect
+    # the start not named free, or no edge_skip at all: the ordinary costs decide (a merge)
+    for o, edges in ((opts, (False, True)), (AlignOptions(), (True, True))):
+        beads = align_sentences(src, tgt, src_lang="xx", tgt_lang="yy", options=o, edges=edges)
+        assert beads[0].format() == "[0]:[0,1]"

@@ -66,7 +66,9 @@ class AlignOptions:
     ``band``: half-width of the second-pass band; ``bootstrap``/``rounds``/``min_dice``: learn
     translation pairs (Dice >= ``min_dice``) from the previous pass and realign, ``rounds``
     times; ``noise``: share of each sentence's mean match with its neighbours subtracted as
-    chance; ``idf``: how much frequent words are damped (0 = not at all).
+    chance; ``idf``: how much frequent words are damped (0 = not at all); ``edge_skip``: cost
+    of a 1-0/0-1 bead before the first or after the last link, at the edges named by
+    ``align_sentences(edges=...)`` (``None``: the same as ``skip``).
     """
 
     max_bead: int = 4
@@ -81,6 +83,7 @@ class AlignOptions:
     idf: float = 0.5
     rounds: int = 1
     fit_length: bool = True
+    edge_skip: float | None = None
 
 
 # --------------------------------------------------------------------------- features
@@ -283,6 +286,7 @@ def _dp(
     opts: AlignOptions,
     extra: Callable[[np.ndarray], np.ndarray] | None,
     var: float | None = None,
+    edges: tuple[bool, bool] = (True, True),
 ) -> _Pass:
     n, m = src.n, tgt.n
     types = _bead_types(opts.max_bead)
@@ -294,6 +298,7 @@ def _dp(
     cl_s = np.concatenate(([0.0], np.cumsum(src.length)))
     cl_t = np.concatenate(([0.0], np.cumsum(tgt.length)))
     skip = opts.skip
+    edge = skip if opts.edge_skip is None else opts.edge_skip
     if var is None:  # loose prior (about 30% deviation for 1-1 beads); fitted after pass 1
         var = 0.1 * float(cl_s[-1] * ratio + cl_t[-1]) / (n + m)
     var = max(var, 0.5)  # empty sentences only: keep the division defined
@@ -343,11 +348,17 @@ def _dp(
             back[better] = k
         if i > 0:  # 1-0: skip source sentence i-1
             cand = _take(rows[i - 1], j0 - int(lo[i - 1]), width, _INF, _INF) + skip
+            if edge != skip:  # source sentences before the first / after the last target one
+                if j0 == 0 and edges[0]:
+                    cand[0] += edge - skip
+                if j0 + width - 1 == m and edges[1]:
+                    cand[-1] += edge - skip
             better = cand < best
             best[better] = cand[better]
             back[better] = n_types
         # 0-1 within the row: best[j] = min(best[j], best[j-1] + skip)
-        steps = np.arange(width) * skip
+        free = (i == 0 and edges[0]) or (i == n and edges[1])
+        steps = np.arange(width) * (edge if free else skip)
         scan = np.minimum.accumulate(best - steps) + steps
         took = scan < best - 1e-12
         best[took] = scan[took]
@@ -477,6 +488,7 @@ def align_sentences(
     tgt_lang: str | None,
     options: AlignOptions | None = None,
     scorer: PairScorer | None = None,
+    edges: tuple[bool, bool] = (True, True),
 ) -> list[Bead]:
     """Align two lists of sentences monotonically; every sentence is in exactly one bead.
 
@@ -488,6 +500,8 @@ def align_sentences(
         options (AlignOptions | None): cost weights; defaults tuned on MAC-Dev.
         scorer (PairScorer | None): optional sentence-pair similarity (e.g. embeddings),
             averaged with the lexical score.
+        edges (tuple[bool, bool]): whether ``options.edge_skip`` prices unaligned sentences
+            at the start / at the end (a passage's outer edges, not a section cut inside it).
 
     RETURNS:
         list[Bead]: beads in order; ``()`` is an empty side; ``score`` in [0, 1] is the bead's
@@ -535,7 +549,7 @@ def align_sentences(
         lo, hi = np.zeros(n + 1, dtype=np.int64), np.full(n + 1, m, dtype=np.int64)
     else:
         lo, hi = _chunk_band(s_side, t_side, _CHUNKS)
-    first = _dp(s_side, t_side, lo, hi, opts, extra)
+    first = _dp(s_side, t_side, lo, hi, opts, extra, edges=edges)
     if not opts.bootstrap or min(n, m) < 8:
         return first.beads
     result = first
@@ -546,5 +560,5 @@ def align_sentences(
         s_side = _augment(base, learned, interner)
         lo, hi = _path_band(result.path, n, m, opts.band)
         var = _length_variance(base, t_side, result.beads) if opts.fit_length else None
-        result = _dp(s_side, t_side, lo, hi, opts, extra, var)
+        result = _dp(s_side, t_side, lo, hi, opts, extra, var, edges)
     return result.beads

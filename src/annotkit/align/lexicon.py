@@ -6,6 +6,8 @@ Two tokens on opposite sides *match* when their concept sets intersect. Concepts
 - ``#<value>`` numbers, normalised across scripts: ``33``, ``３３``, ``三十三``, ``thirty-three``,
   percentages keep their ``%`` (``#60%``);
 - ``?`` / ``!`` for question and exclamation marks (``？``/``！`` included);
+- ``"<`` / ``">`` for a sentence that opens / closes a quotation (``“``, ``"``, ``「``, ``«``,
+  a leading or trailing ``'`` ...), so dialogue lines pair with dialogue lines;
 - ``w:<form>`` the normalised word itself (light English lemma, lower-cased Latin words, Chinese
   words), so acronyms, ids and names written the same way match across languages;
 - for zh<->en, the English lemmas of a Chinese word's CC-CEDICT translations (``w:<lemma>``).
@@ -425,6 +427,11 @@ _TOKEN_RE = re.compile(
 )
 
 
+# a sentence that opens or closes a quotation (dialogue), in any script's quotation marks
+_QUOTE_OPEN_RE = re.compile(r"^\W{0,3}?[\"“„‟«「『'‘]")
+_QUOTE_CLOSE_RE = re.compile(r"[\"”»」』'’]\W{0,3}$")
+
+
 #: words of at least this many letters also match by their first letters (derivations, cognates)
 _PREFIX = 5
 
@@ -496,4 +503,9 @@ def sentence_tokens(
                         concepts.update(f"w:{g}" for g in glosses)
                         concepts.update(f"p:{g[:_PREFIX]}" for g in glosses if len(g) >= _PREFIX)
                 tokens.append(Token(w, frozenset(concepts)))
+    stripped = text.strip()
+    if _QUOTE_OPEN_RE.search(stripped):  # “Hello,” she said. / “你好，”她说。
+        tokens.append(Token('"<', frozenset(('"<',))))
+    if _QUOTE_CLOSE_RE.search(stripped):
+        tokens.append(Token('">', frozenset(('">',))))
     return tokens

@@ -30,10 +30,22 @@ from typing import Any
 from annotkit.align.dp import AlignOptions, PairScorer, align_sentences
 from annotkit.doc import Bead, Document, PassagePair, SentencePair
 
-__all__ = ["HEADINGS", "MIN_PAIR_SCORE", "align_document", "heading_of", "pairs_to_record"]
+__all__ = [
+    "HEADINGS",
+    "MIN_PAIR_SCORE",
+    "PASSAGE_OPTIONS",
+    "align_document",
+    "heading_of",
+    "pairs_to_record",
+]
 
 #: Minimum passage score (sentence-weighted mean bead score) for two blocks to be a pair.
 MIN_PAIR_SCORE = 0.08
+#: Aligner options for passages when none are given: passages are short, so the IDF damping
+#: (which needs 20+ sentences) is replaced by subtracting each sentence's mean chance match
+#: with its neighbours (``noise``), and sentences before the first / after the last link
+#: (headers, reference lists, affiliations) are cheap to leave out (``edge_skip``).
+PASSAGE_OPTIONS = AlignOptions(noise=0.25, edge_skip=0.6)
 #: How many blocks apart two blocks may be and still be paired.
 MAX_BLOCK_DISTANCE = 3
 
@@ -197,14 +209,16 @@ def _align_blocks(
     cuts = _matched_cuts(_sections(doc, src.sentences), _sections(doc, tgt.sentences))
     bounds = [(0, 0), *cuts, (len(src.sentences), len(tgt.sentences))]
     beads: list[Bead] = []
-    for (s0, t0), (s1, t1) in zip(bounds, bounds[1:], strict=False):
+    opts = options or PASSAGE_OPTIONS
+    for k, ((s0, t0), (s1, t1)) in enumerate(zip(bounds, bounds[1:], strict=False)):
         part = align_sentences(
             [doc.text[s:e] for s, e in src.sentences[s0:s1]],
             [doc.text[s:e] for s, e in tgt.sentences[t0:t1]],
             src_lang=src.lang,
             tgt_lang=tgt.lang,
-            options=options,
+            options=opts,
             scorer=scorer,
+            edges=(k == 0, k == len(bounds) - 2),
         )
         beads.extend(
             Bead(tuple(i + s0 for i in b.src), tuple(j + t0 for j in b.tgt), b.score) for b in part
@@ -234,7 +248,8 @@ def align_document(
     Args:
         doc (Document): any document; :func:`annotkit.langid.detect` is run when it has no
             ``segments``.
-        options (AlignOptions | None): sentence-aligner weights.
+        options (AlignOptions | None): sentence-aligner weights (``None``:
+            :data:`PASSAGE_OPTIONS`).
         scorer (PairScorer | None): optional sentence-pair similarity hook.
         min_score (float): minimum passage score for a pair.
 
