@@ -252,13 +252,20 @@ def test_doccano_repush_idempotent_and_confirmed_untouched(
     assert len(examples) == len(docs)
     first = next(e for e in examples if e["meta"]["annotkit_id"] == docs[0].id)
     rest.call("POST", f"projects/{pid}/examples/{first['id']}/states")  # confirm
+    # a person removes the last span of the second example but does not confirm it
+    second = next(e for e in examples if e["meta"]["annotkit_id"] == docs[1].id)
+    spans = rest.call("GET", f"projects/{pid}/examples/{second['id']}/spans")
+    last = max(spans, key=lambda x: x["start_offset"])
+    rest.call("DELETE", f"projects/{pid}/examples/{second['id']}/spans/{last['id']}")
     changed = [Document(d.id, d.text, spans=d.spans[:1]) for d in docs]
     third = push(changed, project_name, client=admin)
-    assert third.confirmed_kept == 1 and third.updated == len(docs) - 1 and third.created == 0
+    assert third.confirmed_kept == 1 and third.edited_kept == 1
+    assert third.updated == len(docs) - 2 and third.created == 0
     got = {d.id: d for d in pull(project_name, client=admin).documents}
     assert len(got) == len(docs)
     assert _triples(got[docs[0].id]) == _triples(docs[0])  # confirmed: never modified
-    for d in docs[1:]:
+    assert _triples(got[docs[1].id]) == _triples(docs[1])[:-1]  # the person's edit is kept
+    for d in docs[2:]:
         assert _triples(got[d.id]) == _triples(d)[:1]
     assert len(rest.examples(pid)) == len(docs)
 

@@ -6,7 +6,8 @@
   resumable: each example carries ``meta.annotkit_id`` / ``annotkit_hash`` /
   ``annotkit_pre``; a re-run imports only what is missing, repairs examples an interrupted
   import left without spans, removes duplicates, replaces unconfirmed examples whose text or
-  pre-annotation changed and never touches confirmed ones.
+  pre-annotation changed and never touches confirmed ones, nor unconfirmed ones a person
+  has edited or commented (reported as ``edited_kept``).
 - :func:`pull` exports every example with its spans (offsets back to code points), confirmed
   state, annotators and comments, and a :class:`~annotkit.sync.diff.ChangeReport` of how the
   annotators changed the pre-annotations on confirmed examples.
@@ -43,6 +44,7 @@ from annotkit.sync.mapping import (
     PRE_KEY,
     ExampleRecord,
     mode_for,
+    spans_from_doccano,
     to_import_record,
 )
 
@@ -135,6 +137,7 @@ class PushReport:
     updated: int = 0
     unchanged: int = 0
     confirmed_kept: int = 0
+    edited_kept: int = 0
     repaired: int = 0
     duplicates_removed: int = 0
     duplicate_inputs: int = 0
@@ -222,6 +225,22 @@ def _write_manifest(client: SyncClient, info: ProjectInfo, manifest: str) -> Non
     client.update_project(info, description=description)
 
 
+def _edited_by_a_person(rec: ExampleRecord, mode: str) -> bool:
+    """True when an example's spans differ from what push uploaded, or it has comments.
+
+    An example with no spans at all is taken as an interrupted import (repaired), not as
+    a person's edit.
+    """
+    if rec.comments:
+        return True
+    if not rec.label:
+        return False
+    current = sorted(
+        (s.start, s.end, s.label) for s in spans_from_doccano(rec.text, rec.label, mode=mode)
+    )
+    return current != sorted(rec.pre())
+
+
 def push(
     docs: Iterable[Document],
     project: str,
@@ -292,6 +311,8 @@ def push(
         )
         if keeper.example_id in confirmed:
             report.confirmed_kept += 1
+        elif not same and _edited_by_a_person(keeper, mode):
+            report.edited_kept += 1  # unconfirmed, but someone worked on it: keep their work
         elif not same:
             to_delete.append(keeper.example_id)
             to_import.append(record)
@@ -302,7 +323,7 @@ def push(
             report.repaired += 1
         else:
             report.unchanged += 1
-    done = report.unchanged + report.confirmed_kept
+    done = report.unchanged + report.confirmed_kept + report.edited_kept
     progress(done)
     if to_delete:
         client.delete_examples(info.id, to_delete)
