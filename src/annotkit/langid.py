@@ -883,23 +883,23 @@ def _scored(
 
 
 def _resolve_all(found: list[tuple[str, float, str] | _Pending]) -> list[tuple[str, float, str]]:
-    """Score the pending items of ``found`` in batches (one per candidate set)."""
-    groups: dict[tuple[str, ...], list[int]] = {}
+    """``found`` with its pending items scored, in batches (one per candidate set)."""
+    groups: dict[tuple[str, ...], list[tuple[int, _Pending]]] = {}
+    out: list[tuple[str, float, str]] = []
     for k, item in enumerate(found):
         if isinstance(item, _Pending):
-            groups.setdefault(item.langs, []).append(k)
-    out = list(found)
-    for langs, members in groups.items():
-        pending = [found[k] for k in members]
+            groups.setdefault(item.langs, []).append((k, item))
+            out.append((item.default, 0.0, item.evidence))  # replaced below
+        else:
+            out.append(item)
+    for langs, items in groups.items():
         feats = [
             p.features if p.features is not None else _profile_features(p.text, langs)
-            for p in pending
-            if isinstance(p, _Pending)
+            for _, p in items
         ]
-        for k, p, picked in zip(members, pending, _profile_picks(feats, langs), strict=True):
-            assert isinstance(p, _Pending)
+        for (k, p), picked in zip(items, _profile_picks(feats, langs), strict=True):
             out[k] = p.resolve(picked)
-    return out  # type: ignore[return-value]
+    return out
 
 
 def _check_backend(backend: str) -> None:
@@ -945,7 +945,8 @@ def detect_language(
     """
     _check_backend(backend)
     found = _detect(text, latin_langs=tuple(latin_langs), backend=backend)
-    assert not isinstance(found, _Pending)
+    if isinstance(found, _Pending):  # only with defer=True; kept for the type checker
+        found = _resolve_all([found])[0]
     return found[0], found[1]
 
 
