@@ -66,7 +66,10 @@ class AlignOptions:
     ``band``: half-width of the second-pass band; ``bootstrap``/``rounds``/``min_dice``: learn
     translation pairs (Dice >= ``min_dice``) from the previous pass and realign, ``rounds``
     times; ``noise``: share of each sentence's mean match with its neighbours subtracted as
-    chance; ``idf``: how much frequent words are damped (0 = not at all); ``edge_skip``: cost
+    chance; ``idf``: how much frequent words are damped (0 = not at all); ``order``: share of
+    the matched weight taken back when it sits in the wrong half of a merged bead's single
+    sentence (the first of two English sentences should match the front of their Chinese
+    sentence, the second its back; 0 = bag of words); ``edge_skip``: cost
     of a 1-0/0-1 bead before the first or after the last link, at the edges named by
     ``align_sentences(edges=...)`` (``None``: the same as ``skip``).
     """
@@ -83,6 +86,7 @@ class AlignOptions:
     idf: float = 0.5
     rounds: int = 1
     fit_length: bool = True
+    order: float = 0.5
     edge_skip: float | None = None
 
 
@@ -251,6 +255,59 @@ def _pair_prefix(
     return plo, prefix
 
 
+def _halves(side: _Side) -> list[tuple[frozenset[int], frozenset[int], list, list]]:
+    out = []
+    for sent in side.toks:
+        k = len(sent) // 2
+        front, back = sent[:k], sent[k:]
+        out.append(
+            (
+                frozenset().union(*(c for c, _, _ in front)),
+                frozenset().union(*(c for c, _, _ in back)),
+                front,
+                back,
+            )
+        )
+    return out
+
+
+def _order_rows(
+    src: _Side, tgt: _Side, plo: np.ndarray, widths: list[int]
+) -> tuple[list[np.ndarray], ...]:
+    """Matched weight that sits in the wrong half of a merged bead's single sentence.
+
+    For source ``i`` and target ``j``: ``mf_t`` is the evidence linking ``i`` to the *back*
+    half of ``j`` (misplaced when ``i`` opens a many-to-one bead on ``j``), ``mb_t`` to its
+    front half (misplaced when ``i`` closes it); ``mf_s``/``mb_s`` the same with the halves
+    taken on the source side (one-to-many beads).
+    """
+    hs, ht = _halves(src), _halves(tgt)
+    out: tuple[list[np.ndarray], ...] = ([], [], [], [])
+    for i in range(src.n):
+        a, w = int(plo[i]), widths[i]
+        arrs = [np.zeros(w) for _ in range(4)]
+        su, stoks = src.union[i], src.toks[i]
+        sf, sb, sft, sbt = hs[i]
+        for j in range(a, a + w):
+            tu = tgt.union[j]
+            if su.isdisjoint(tu):
+                continue
+            tf, tb, tft, tbt = ht[j]
+            # i's tokens found only in j's back / front half, and j's back / front tokens in i
+            in_back = sum(wt for c, wt, _ in stoks if c.isdisjoint(tf) and not c.isdisjoint(tb))
+            in_front = sum(wt for c, wt, _ in stoks if c.isdisjoint(tb) and not c.isdisjoint(tf))
+            arrs[0][j - a] = in_back + sum(wt for c, wt, _ in tbt if not c.isdisjoint(su))
+            arrs[1][j - a] = in_front + sum(wt for c, wt, _ in tft if not c.isdisjoint(su))
+            ttoks = tgt.toks[j]
+            t_back = sum(wt for c, wt, _ in ttoks if c.isdisjoint(sf) and not c.isdisjoint(sb))
+            t_front = sum(wt for c, wt, _ in ttoks if c.isdisjoint(sb) and not c.isdisjoint(sf))
+            arrs[2][j - a] = t_back + sum(wt for c, wt, _ in sbt if not c.isdisjoint(tu))
+            arrs[3][j - a] = t_front + sum(wt for c, wt, _ in sft if not c.isdisjoint(tu))
+        for k in range(4):
+            out[k].append(arrs[k])
+    return out
+
+
 # --------------------------------------------------------------------------- DP
 def _take(arr: np.ndarray, start: int, width: int, left: float, right: float) -> np.ndarray:
     """``arr[start:start+width]`` as a new array, ``left``/``right`` filling out-of-range cells."""
@@ -291,6 +348,7 @@ def _dp(
     n, m = src.n, tgt.n
     types = _bead_types(opts.max_bead)
     plo, prefix = _pair_prefix(src, tgt, lo, hi, opts.max_bead, extra, opts.noise)
+    order = _order_rows(src, tgt, plo, [len(p) - 1 for p in prefix]) if opts.order > 0 else None
     lex = opts.lex
     ratio = float(tgt.length.sum() + m) / float(src.length.sum() + n)
     cw_s = np.concatenate(([0.0], np.cumsum(src.weight)))
@@ -312,6 +370,18 @@ def _dp(
             matched += _take(pre, off, width, 0.0, pre[-1]) - _take(
                 pre, off - b, width, 0.0, pre[-1]
             )
+        if order is not None and (a > 1) != (b > 1):
+            mf_t, mb_t, mf_s, mb_s = order
+            if b == 1:  # many-to-one: the first source sentence faces the target's front
+                for s, arr in ((i - a, mf_t), (i - 1, mb_t)):
+                    off = j0 - int(plo[s])
+                    matched -= opts.order * _take(arr[s], off - 1, width, 0.0, 0.0)
+            else:
+                s = i - 1
+                off = j0 - int(plo[s])
+                matched -= opts.order * _take(mf_s[s], off - b, width, 0.0, 0.0)
+                matched -= opts.order * _take(mb_s[s], off - 1, width, 0.0, 0.0)
+            matched = np.maximum(matched, 0.0)
         w_t = cw_t[j0 : j0 + width] - _take(cw_t, j0 - b, width, 0.0, cw_t[-1])
         l_t = cl_t[j0 : j0 + width] - _take(cl_t, j0 - b, width, 0.0, cl_t[-1])
         sim = np.minimum(1.0, matched / ((cw_s[i] - cw_s[i - a]) + w_t + 2.0))

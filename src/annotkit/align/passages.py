@@ -41,11 +41,9 @@ __all__ = [
 
 #: Minimum passage score (sentence-weighted mean bead score) for two blocks to be a pair.
 MIN_PAIR_SCORE = 0.08
-#: Aligner options for passages when none are given: passages are short, so the IDF damping
-#: (which needs 20+ sentences) is replaced by subtracting each sentence's mean chance match
-#: with its neighbours (``noise``), and sentences before the first / after the last link
-#: (headers, reference lists, affiliations) are cheap to leave out (``edge_skip``).
-PASSAGE_OPTIONS = AlignOptions(noise=0.25, edge_skip=0.6)
+#: Aligner options for passages when none are given: sentences before the first / after the
+#: last link of a passage (headers, reference lists, affiliations) are cheap to leave out.
+PASSAGE_OPTIONS = AlignOptions(edge_skip=0.6)
 #: How many blocks apart two blocks may be and still be paired.
 MAX_BLOCK_DISTANCE = 3
 
