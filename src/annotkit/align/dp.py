@@ -34,7 +34,7 @@ import logging
 import math
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -285,7 +285,7 @@ def _order_rows(
     out: tuple[list[np.ndarray], ...] = ([], [], [], [])
     for i in range(src.n):
         a, w = int(plo[i]), widths[i]
-        arrs = [np.zeros(w) for _ in range(4)]
+        arrs = [np.zeros(w, dtype=np.float32) for _ in range(4)]
         su, stoks = src.union[i], src.toks[i]
         sf, sb, sft, sbt = hs[i]
         for j in range(a, a + w):
@@ -619,7 +619,10 @@ def align_sentences(
         lo, hi = np.zeros(n + 1, dtype=np.int64), np.full(n + 1, m, dtype=np.int64)
     else:
         lo, hi = _chunk_band(s_side, t_side, _CHUNKS)
-    first = _dp(s_side, t_side, lo, hi, opts, extra, edges=edges)
+    # the order-aware match (4 more arrays per row) waits for the narrow second-pass band
+    wide = n * m > _FULL_CELLS and opts.bootstrap and min(n, m) >= 8
+    first_opts = replace(opts, order=0.0) if wide else opts
+    first = _dp(s_side, t_side, lo, hi, first_opts, extra, edges=edges)
     if not opts.bootstrap or min(n, m) < 8:
         return first.beads
     result = first
