@@ -1114,7 +1114,7 @@ def detect(
             sentence = text[sa:sb]
             if _plain_ascii(sentence):  # no CJK: never cut
                 spans.append((sa, sb, k))
-                found.append(_detect(sentence, latin_langs=langs, backend=backend, defer=True))
+                found.append(_detect_ascii(sentence, langs, backend, _DEFAULT_LATIN, True))
                 continue
             evidence = _evidence(sentence)
             for pa, pb in _split_points(text, sa, sb, evidence):
