@@ -32,6 +32,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from annotkit.numerals import chinese_number
+
 __all__ = [
     "Token",
     "cedict_zh_en",
@@ -253,49 +255,7 @@ def english_lemma(word: str) -> str:
 
 
 # --------------------------------------------------------------------------- numbers
-_ZH_DIGITS: Mapping[str, int] = {
-    "零": 0,
-    "〇": 0,
-    "一": 1,
-    "二": 2,
-    "两": 2,
-    "兩": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
-_ZH_UNITS: Mapping[str, int] = {"十": 10, "百": 100, "千": 1000, "万": 10000, "萬": 10000}
-_ZH_NUM_RE = re.compile(r"[零〇一二两兩三四五六七八九十百千万萬]+")
-
-
-def chinese_number(text: str) -> int | None:
-    """Value of a Chinese numeral (``"三十三"`` -> 33, ``"二〇一七"`` -> 2017), else ``None``.
-
-    EXAMPLE:
-        >>> chinese_number("一百零五"), chinese_number("十二"), chinese_number("二〇一七")
-        (105, 12, 2017)
-    """
-    if not text or any(c not in _ZH_DIGITS and c not in _ZH_UNITS for c in text):
-        return None
-    if all(c in _ZH_DIGITS for c in text):  # digit by digit: 二〇一七
-        return int("".join(str(_ZH_DIGITS[c]) for c in text)) if len(text) > 1 else _ZH_DIGITS[text]
-    total, section, digit = 0, 0, 0
-    for c in text:
-        if c in _ZH_DIGITS:
-            digit = _ZH_DIGITS[c]
-        else:
-            unit = _ZH_UNITS[c]
-            if unit == 10000:
-                total += (section + digit) * unit
-                section, digit = 0, 0
-            else:
-                section += (digit or 1) * unit
-                digit = 0
-    return total + section + digit
+_ZH_NUM_RE = re.compile(r"[零〇一二两兩三四五六七八九十百千万萬亿億]+")
 
 
 def _number_concept(raw: str) -> str:

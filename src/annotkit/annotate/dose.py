@@ -28,6 +28,8 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from annotkit.numerals import ZH_MAGNITUDES, chinese_number
+
 __all__ = ["DoseMatch", "find_doses", "parse_number"]
 
 SOURCE = "rule:dose.v1"
@@ -53,23 +55,7 @@ _WORDNUM = (
 )
 _MAG_WORDS = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
 _MAG = r"(?:thousand|million|billion|trillion)"
-_ZH_DIGITS = {
-    "零": 0,
-    "〇": 0,
-    "一": 1,
-    "二": 2,
-    "两": 2,
-    "兩": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
-_ZH_SMALL = {"十": 10, "百": 100, "千": 1000}
-_ZH_BIG = {"万": 1e4, "亿": 1e8, "萬": 1e4, "億": 1e8}
+_ZH_BIG = ZH_MAGNITUDES
 _ZHNUM = r"[零〇一二两兩三四五六七八九十百千]+"
 _ZHMAG = r"[万亿萬億]+"
 _NUMBER = (
@@ -256,19 +242,10 @@ def _parse_words(text: str) -> float:
 
 
 def _parse_zh(text: str) -> float:
-    total = 0.0
-    section = 0.0
-    digit = 0.0
-    for ch in text:
-        if ch in _ZH_DIGITS:
-            digit = float(_ZH_DIGITS[ch])
-        elif ch in _ZH_SMALL:
-            section += (digit or 1.0) * _ZH_SMALL[ch]
-            digit = 0.0
-        elif ch in _ZH_BIG:
-            total = (total + section + digit) * _ZH_BIG[ch]
-            section = digit = 0.0
-    return total + section + digit
+    value = chinese_number(text)
+    if value is None:  # the grammar only hands over numerals; keep the old total order
+        raise ValueError(f"not a Chinese numeral: {text!r}")
+    return float(value)
 
 
 _SCI_PARTS = re.compile(
