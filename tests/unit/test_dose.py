@@ -88,10 +88,10 @@ def test_dose_bare_magnitude_needs_following_cell_type() -> None:
     ("text", "spans"),
     [
         ("between 10 and 20 mL", ["10 and 20 mL"]),
-        ("5 and 10 mg", ["10 mg"]),
+        ("5 and 10 mg", ["5", "10 mg"]),
         ("5 mL and 10 mL", ["5 mL", "10 mL"]),
         ("one hundred and five mg", ["one hundred and five mg"]),
-        ("twenty and thirty mg", ["thirty mg"]),
+        ("twenty and thirty mg", ["twenty", "thirty mg"]),
     ],
 )
 def test_dose_and_is_a_range_only_after_between(text: str, spans: list[str]) -> None:
@@ -108,6 +108,49 @@ def test_dose_restated_equivalent_is_its_own_span() -> None:
     ["60 mL of bone marrow was aspirated", "we harvested 60 mL of marrow", "抽取骨髓 60 毫升"],
 )
 def test_dose_harvested_volumes_are_not_doses(text: str) -> None:
+    assert find_doses(text) == []
+
+
+def test_dose_harvest_rule_is_scoped_to_its_own_amount() -> None:
+    text = "Forty milliliters of marrow was aspirated and 8 mL of the concentrate was injected."
+    assert [text[d.start : d.end] for d in find_doses(text)] == ["8 mL"]
+    text = "Blood (30 mL) was drawn before 4 mL of PRP was injected; 50 mL was then harvested."
+    assert [text[d.start : d.end] for d in find_doses(text)] == ["4 mL"]
+
+
+@pytest.mark.parametrize(
+    ("text", "spans", "values"),
+    [
+        ("each knee got 3 or 6 mL of gel", ["3", "6 mL"], [3.0, 6.0]),
+        ("doses of 25, 50 or 100 mg daily", ["25", "50", "100 mg"], [25.0, 50.0, 100.0]),
+        ("2 and 4 million cells", ["2", "4 million cells"], [2e6, 4e6]),
+        ("给予2或4毫升", ["2", "4毫升"], [2.0, 4.0]),
+        ("between 2 and 4 mL", ["2 and 4 mL"], [2.0]),
+        ("p < 0.01 and 20 mg", ["20 mg"], [20.0]),
+        ("on days 7 and 14 mL", ["14 mL"], [14.0]),
+    ],
+)
+def test_dose_coordinated_amounts_get_one_span_each(
+    text: str, spans: list[str], values: list[float]
+) -> None:
+    doses = find_doses(text)
+    assert [text[d.start : d.end] for d in doses] == spans
+    assert [d.norm["value"] for d in doses] == values
+    assert len({d.norm["unit"] for d in doses}) == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [("3.5 x 107 were infused", "3.5 x 107"), ("a total of 2 × 10^6.", "2 × 10^6")],
+)
+def test_dose_standalone_scientific_number_is_a_dose(text: str, span: str) -> None:
+    assert [text[d.start : d.end] for d in find_doses(text)] == [span]
+
+
+@pytest.mark.parametrize(
+    "text", ["counts of 2.5 x 109/L", "3 x 105 copies", "p = 4 x 10^-3.", "in 3 x 10 wells"]
+)
+def test_dose_scientific_number_with_other_unit_is_not_a_dose(text: str) -> None:
     assert find_doses(text) == []
 
 

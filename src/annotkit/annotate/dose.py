@@ -217,6 +217,27 @@ _START = re.compile(
 )
 _MAG_HINT = re.compile(rf"[x×X*·^eE{_SUP}万亿萬億]|illion|thousand", re.IGNORECASE)
 _CLAUSE_END = re.compile(r"[.;。；!?！？\n]")
+# words that start a new clause between a harvest verb and an amount
+_JOINER = re.compile(
+    r"(?i)\b(?:and|then|before|after|while|whereas|but|prior to|followed by|which)\b|[,，]"
+)
+_JOINER_AFTER = re.compile(r"(?i)\b(?:and|before|after|while|whereas|but|followed by)\b")
+# a standalone scientific number ("1.0 x 108", "2 × 10^6"): mantissa times a power of ten
+_SCI_MANT = re.compile(rf"(?:{_DIG}){_TIMES}10")
+_SCI_FOLLOW = re.compile(
+    r"\s*(?:$|[.,;:)）。，；：]|(?i:was|were|is|are|of|and|or|in|into|to|at|by|with|for|each"
+    r"|per|was|given|injected|infused|administered|transplanted|delivered)\b)"
+)
+# "1, 2 or 4 mL", "5 and 10 mg", "5或10毫克": numbers coordinated with an amount share its unit
+_COORD_NUM = re.compile(
+    rf"(?<![A-Za-z0-9.,/^_<>=≤≥±])({_NUMBER})(?:\s*,\s*(?:(?:and|or)\s+)?|\s+(?:and|or)\s+"
+    r"|\s*(?:或|和|及|与|、)\s*)$",
+    re.IGNORECASE,
+)
+_COORD_NOT_AFTER = re.compile(
+    r"(?i)(?:\b(?:days?|weeks?|months?|years?|groups?|cohorts?|arms?|levels?|grades?|visits?"
+    r"|steps?|figures?|fig|tables?|between|from|and|or|no|n|p)|[<>=≤≥±:])\s*$"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -318,15 +339,26 @@ def _norm_unit(unit: str) -> tuple[str, float]:
     return key, 1.0
 
 
-def _harvested(text: str, start: int, end: int) -> bool:
-    """A volume that was aspirated/harvested/drawn rather than administered."""
-    after = text[end : end + 60]
+def _harvested(text: str, start: int, end: int, prev_end: int, next_start: int) -> bool:
+    """A volume that was aspirated/harvested/drawn rather than administered.
+
+    The harvest verb must belong to *this* amount: the context after it stops at the next
+    amount (``prev_end``/``next_start`` are the neighbouring amounts' edges), and a verb
+    before it counts only when no clause joiner (and, then, before, a comma …) separates the
+    two: in "60 mL of marrow was aspirated and 10 mL was injected" only ``60 mL`` is harvested.
+    """
+    stop = min(end + 60, next_start)
+    after = text[end:stop]
     cut = _CLAUSE_END.search(after)
     after = after[: cut.start()] if cut else after
-    before = text[max(0, start - 40) : start]
+    m = _HARVEST.search(after)
+    if m is not None and not _JOINER_AFTER.search(after, 0, m.start()):
+        return True
+    before = text[max(0, start - 40, prev_end) : start]
     cut_b = list(_CLAUSE_END.finditer(before))
     before = before[cut_b[-1].end() :] if cut_b else before
-    return bool(_HARVEST.search(after) or _HARVEST.search(before))
+    hits = list(_HARVEST.finditer(before))
+    return bool(hits) and not _JOINER.search(before, hits[-1].end())
 
 
 def find_doses(text: str, *, cell_starts: Collection[int] = ()) -> list[DoseMatch]:
@@ -340,6 +372,7 @@ def find_doses(text: str, *, cell_starts: Collection[int] = ()) -> list[DoseMatc
         ['10–20 million cells']
     """
     out: list[DoseMatch] = []
+    volumes: list[int] = []  # indexes into ``out`` of volumes (harvest check below)
     pending: list[tuple[int, int, dict[str, Any]]] = []  # magnitudes without a unit
     for m in _iter_numbers(text):
         unit = m["unit"]
@@ -352,9 +385,11 @@ def find_doses(text: str, *, cell_starts: Collection[int] = ()) -> list[DoseMatc
         if unit is None and not _MAG_HINT.search(m.group()):
             continue  # a bare number (year, count, score): not a dose, skip parsing it
         start, num, num2 = m.start(), m["num"], m["num2"]
+        first: tuple[int, int] | None = None  # "5 and 10 mg": the first of two amounts
         if num2 is not None and m["sep"].strip().lower() == "and":
             if not _BETWEEN.search(text, max(0, start - 12), start):
-                start, num, num2 = m.start("num2"), num2, None  # "5 and 10 mg": two amounts
+                first = (start, m.end("num"))
+                start, num, num2 = m.start("num2"), num2, None
         value, has_mag = parse_number(num)
         value_max: float | None = None
         if num2 is not None:
@@ -376,8 +411,6 @@ def find_doses(text: str, *, cell_starts: Collection[int] = ()) -> list[DoseMatc
         unit_name, factor = _norm_unit(unit)
         if _LAB_PER.match(text, m.end("unit")) and m["per"] is None:
             continue  # g/L, U/L, cells/µL: a measured lab value
-        if unit_name == "mL" and _harvested(text, start, end):
-            continue
         norm = {"value": value * factor, "unit": unit_name}
         if value_max is not None:
             norm["value_max"] = value_max * factor
@@ -389,7 +422,32 @@ def find_doses(text: str, *, cell_starts: Collection[int] = ()) -> list[DoseMatc
                 norm["unit"] = f"{unit_name}/{per}/{rate}"
             if m["per_n"]:
                 norm["per"] = float(m["per_n"])
+        for s, e in _coordinated(text, start, first):
+            v, mag = parse_number(text[s:e])
+            if not mag and has_mag and v < value:
+                v *= _magnitude_of(num)[1]  # "5 and 10 million cells"
+            c_norm = {**norm, "value": v * factor}
+            c_norm.pop("value_max", None)
+            if unit_name == "mL":
+                volumes.append(len(out))
+            out.append(DoseMatch(s, e, c_norm))
+        if unit_name == "mL":
+            volumes.append(len(out))
         out.append(DoseMatch(start, end, norm))
+    if volumes:
+        edges = [(d.start, d.end) for d in out]
+        drop = {
+            i
+            for i in volumes
+            if _harvested(
+                text,
+                out[i].start,
+                out[i].end,
+                edges[i - 1][1] if i > 0 else 0,
+                edges[i + 1][0] if i + 1 < len(edges) else len(text),
+            )
+        }
+        out = [d for i, d in enumerate(out) if i not in drop]
     starts = set(cell_starts)
     dose_ends = {d.end for d in out}
     keep: set[int] = set()
@@ -407,9 +465,45 @@ def find_doses(text: str, *, cell_starts: Collection[int] = ()) -> list[DoseMatc
         before = text[:s].rstrip(" \u00a0")
         if before.endswith(("(", "（")) and len(before[:-1].rstrip(" \u00a0")) in dose_ends:
             keep.add(i)  # "5 million cells (5 × 10^6)"
+        if _standalone_sci(text, s, e):
+            keep.add(i)  # "1.0 x 108 were injected"
     out.extend(DoseMatch(*pending[i]) for i in sorted(keep))
     out.sort(key=lambda d: (d.start, d.end))
     return out
+
+
+def _coordinated(text: str, start: int, first: tuple[int, int] | None) -> list[tuple[int, int]]:
+    """Bare numbers coordinated with the amount at ``start`` ("1, 2 or 4 mL" -> ``1``, ``2``).
+
+    Not after a noun that makes the list something else (days, groups, levels), an operator
+    (p < 0.05 and 10 mg) or "between" (a range).
+    """
+    found: list[tuple[int, int]] = []
+    pos = start
+    if first is not None:
+        found.append(first)
+        pos = first[0]
+    while True:
+        m = _COORD_NUM.search(text, max(0, pos - 40), pos)
+        if m is None or m.end() != pos:
+            break
+        found.append((m.start(1), m.end(1)))
+        pos = m.start(1)
+    while found and _COORD_NOT_AFTER.search(text, max(0, found[-1][0] - 12), found[-1][0]):
+        found.pop()  # "days 1 and 5 mL"? the list is not a list of amounts
+    return sorted(found)
+
+
+def _standalone_sci(text: str, start: int, end: int) -> bool:
+    """A mantissa times a power of ten that stands alone as an amount ("1.0 x 108 were
+    given"), not followed by a lab denominator (``/L``) or a unit-like word."""
+    exp = parse_number(text[start:end])[0]
+    return (
+        _SCI_MANT.match(text, start) is not None
+        and exp >= 1e3
+        and _LAB_PER.match(text, end) is None
+        and _SCI_FOLLOW.match(text, end) is not None
+    )
 
 
 def _iter_numbers(text: str) -> Iterator[re.Match[str]]:
