@@ -374,6 +374,42 @@ def test_annotate_grammar_cases(text: str, expected: list[tuple[str, str]], lex:
     assert surfaces(doc) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a cell name followed by the generic head keeps the head
+        ("eosinophil cell counts rose", [("eosinophil cell", "CELL_TYPE")]),
+        ("human neutrophil cells", [("human neutrophil cells", "CELL_TYPE")]),
+        ("B cell lymphoma", []),
+        # slash-coordinated cell names share a following head; without a head they stay apart
+        ("lymphocyte/monocyte type cells", [("lymphocyte/monocyte type cells", "CELL_TYPE")]),
+        ("macrophage/monocyte ratio", [("macrophage", "CELL_TYPE"), ("monocyte", "CELL_TYPE")]),
+        # tissues coordinated before a shared head are not cell modifiers: the span is cut
+        (
+            "synovial fluid and peripheral blood mononuclear cells",
+            [("peripheral blood mononuclear cells", "CELL_TYPE")],
+        ),
+        ("fetal and adult liver cells", [("fetal and adult liver cells", "CELL_TYPE")]),
+        # guideline: parentheses around an acronym are in neither span, so the long form of
+        # "natural killer (NK) cells" is `natural killer` and the head cannot join it
+        (
+            "lymphokine-activated natural killer (NK) cells",
+            [("natural killer", "CELL_TYPE"), ("NK", "CELL_TYPE")],
+        ),
+        # 周细胞 (pericytes) never right after a count of weeks
+        ("培养2周细胞数量增加", []),
+        ("治疗三周细胞活性下降", []),
+        ("血管周细胞", [("血管周细胞", "CELL_TYPE")]),
+        ("周细胞与内皮细胞", [("周细胞", "CELL_TYPE"), ("内皮细胞", "CELL_TYPE")]),
+    ],
+)
+def test_annotate_cell_boundaries_with_packaged_lexicon(
+    text: str, expected: list[tuple[str, str]]
+) -> None:
+    doc = preannotate(Document("c", text), project=False)
+    assert surfaces(doc) == expected
+
+
 def test_annotate_given_pairs_are_used_instead_of_aligning(seeds: list[Document]) -> None:
     doc = next(d for d in seeds if d.id.startswith("004"))
     assert preannotate(doc, pairs=()).spans == preannotate(doc, project=False).spans

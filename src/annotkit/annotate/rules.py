@@ -102,6 +102,19 @@ _EN_BAD_AFTER = re.compile(
     re.IGNORECASE,
 )
 _EN_BAD_WORDS = re.compile(r"(?i)^(?:cells?|derived|and|or|lineage)$")
+#: tissue and body-fluid nouns: modifiers of origin, but never coordinated as cell modifiers
+_TISSUE_NOUNS = frozenset(
+    (
+        "lavage blood marrow bone cord fluid tissue jelly pulp ligament muscle skin fat "
+        "cartilage liver lung placenta amnion urine plasma serum spleen thymus tonsil tendon "
+        "synovium lymph node sputum saliva milk aspirate biopsy biopsies"
+    ).split()
+)
+# a cell name followed by the generic head: "basophil cells", "monocyte type cells"
+_CELL_TAIL = re.compile(r"(?:[ \t]+|-)(?:(?:type|like)[ \t]+)?cells?(?![A-Za-z0-9\-])", re.I)
+_ENDS_IN_CELL = re.compile(r"(?i)cells?(?:\s+lines?)?$")
+# 周细胞 (pericytes) never right after a count of weeks: "培养1周细胞", "每周细胞"
+_WEEK_COUNT = re.compile(r"[0-9０-９零〇一二两兩三四五六七八九十百千几幾数數每第]\s?$")
 # simplified -> traditional for the characters of the Chinese grammar words below
 _TRAD = str.maketrans(
     "间干质细单纤维软内经脐盘树状红杀伤调节辅记忆环卫岛胶韧带来浆体诱导华顿肤减贫无评数问碱万终个",
@@ -246,8 +259,12 @@ def _extend_cell_left_en(text: str, start: int, *, required: bool) -> int | None
         tok, sep = m.group(1), m.group(2)
         if re.fullmatch(r"(?i)cells?|and|or", tok) or not _EN_MOD.match(tok):
             break
-        if sep.strip() and (not stack or not tok.islower()):
-            break  # coordination only between lower-case adjectives after a first modifier
+        if sep.strip() and (
+            not stack or not tok.islower() or _tissue_word(tok) or _tissue_word(stack[-1][1])
+        ):
+            # coordination only between lower-case cell modifiers after a first modifier:
+            # "bronchoalveolar lavage and blood mononuclear cells" coordinates tissues
+            break
         pos = m.start(1)
         stack.append((pos, tok))
     while stack and _EN_BAD_WORDS.match(stack[-1][1]):
@@ -257,9 +274,23 @@ def _extend_cell_left_en(text: str, start: int, *, required: bool) -> int | None
     return stack[-1][0]
 
 
+def _tissue_word(tok: str) -> bool:
+    return tok.lower().rstrip("s") in _TISSUE_NOUNS or tok.lower() in _TISSUE_NOUNS
+
+
 def _zh_prefix(text: str, start: int) -> int:
     m = _ZH_PREFIX.search(text, max(0, start - 12), start)
     return m.start() if m is not None else start
+
+
+def _cell_tail(text: str, start: int, end: int) -> int:
+    """End after a generic head that follows a cell name: "basophil cell" keeps ``cell``."""
+    if _ENDS_IN_CELL.search(text, start, end) or not text[end - 1 : end].isalpha():
+        return end
+    m = _CELL_TAIL.match(text, end)
+    if m is None or _bad_cell_context(text, start, m.end()):
+        return end
+    return m.end()
 
 
 def _cell_candidates(text: str, lex_cells: list[_Cand]) -> list[_Cand]:
@@ -268,7 +299,7 @@ def _cell_candidates(text: str, lex_cells: list[_Cand]) -> list[_Cand]:
         if _bad_cell_context(text, c.start, c.end):
             continue
         s = _extend_cell(text, c.start, required=False)
-        end = c.end
+        end = _cell_tail(text, c.start, c.end)
         if text[end : end + 2] in ("'s", "’s") and text[end - 1].isupper():
             end += 2  # apostrophe plural: MSC's
         out.append(_Cand(s if s is not None else c.start, end, "CELL_TYPE", c.source, c.norm))
@@ -279,7 +310,7 @@ def _cell_candidates(text: str, lex_cells: list[_Cand]) -> list[_Cand]:
         s = _extend_cell(text, m.start(), required=needs)
         if s is None:
             continue
-        out.append(_Cand(s, m.end(), "CELL_TYPE", CELL_SOURCE))
+        out.append(_Cand(s, _cell_tail(text, m.start(), m.end()), "CELL_TYPE", CELL_SOURCE))
     for m in _EN_ACRONYM_HEAD.finditer(text):
         if _bad_cell_context(text, m.start(), m.end()):
             continue
@@ -290,6 +321,32 @@ def _cell_candidates(text: str, lex_cells: list[_Cand]) -> list[_Cand]:
         if start is None or _bad_cell_context(text, start, m.end()):
             continue
         out.append(_Cand(_zh_prefix(text, start), m.end(), "CELL_TYPE", CELL_SOURCE))
+    out = [
+        c
+        for c in out
+        if text[c.start] not in "周週" or not _WEEK_COUNT.search(text, max(0, c.start - 2), c.start)
+    ]
+    return _join_slashed_cells(text, out)
+
+
+def _join_slashed_cells(text: str, cands: list[_Cand]) -> list[_Cand]:
+    """ "macrophage/monocyte type cells": a cell name joined by a slash to a cell name with a
+    generic head shares that head (coordinated modifiers); without a head both stay apart."""
+    starts_by_end: dict[int, int] = {}
+    for c in cands:
+        if not _ENDS_IN_CELL.search(text, c.start, c.end):  # "T cell/B cell": two names
+            starts_by_end[c.end] = min(c.start, starts_by_end.get(c.end, c.start))
+    out = list(cands)
+    for c in cands:
+        if (
+            c.start < 1
+            or text[c.start - 1] != "/"
+            or not _ENDS_IN_CELL.search(text, c.start, c.end)
+        ):
+            continue
+        left = starts_by_end.get(c.start - 1)
+        if left is not None:
+            out.append(_Cand(left, c.end, "CELL_TYPE", c.source, None))
     return out
 
 
