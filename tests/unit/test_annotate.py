@@ -396,6 +396,11 @@ def test_annotate_grammar_cases(text: str, expected: list[tuple[str, str]], lex:
             "lymphokine-activated natural killer (NK) cells",
             [("natural killer", "CELL_TYPE"), ("NK", "CELL_TYPE")],
         ),
+        # marker phenotypes written without a hyphen, "-bearing"/"-containing" phenotypes
+        ("PR positive cells", [("PR positive cells", "CELL_TYPE")]),
+        ("the positive cells", []),
+        ("IgM-bearing cells", [("IgM-bearing cells", "CELL_TYPE")]),
+        ("spleen lymphocytic cells", [("spleen lymphocytic cells", "CELL_TYPE")]),
         # 周细胞 (pericytes) never right after a count of weeks
         ("培养2周细胞数量增加", []),
         ("治疗三周细胞活性下降", []),

@@ -68,13 +68,14 @@ _EN_MOD_WORDS = (
     "alveolar bronchoalveolar lavage intestinal gastric pulmonary lung liver fetal-liver "
     "mucosal cortical hippocampal retinal cochlear nasal oral gingival corneal urothelial "
     "trophoblast trophoblastic erythroid myelomonocytic monocytic granulocytic megakaryocytic "
-    "lymphoblastoid"
+    "lymphoblastoid lymphocytic spleen positive negative"
 ).split()
 _MOD_SUFFIX = (
     r"non-?(?:B|T|NK|erythroid|myeloid|lymphoid|hematopoietic|haematopoietic|adherent|"
     r"neuronal|epithelial|endothelial|immune)|"
     r"[A-Za-z0-9'’]+(?:-[A-Za-z0-9'’]+)*-(?:derived|positive|negative|secreting|resistant|"
-    r"expressing|producing|specific|enriched|selected|like|lineage|origin|sourced)"
+    r"expressing|producing|specific|enriched|selected|like|lineage|origin|sourced|containing|"
+    r"bearing)"
 )
 _CODE = r"[A-Z][A-Za-z]*[A-Z0-9][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*\+?|CD\d+[a-z]?[+\-−]?|T|B|NK"
 _EN_MOD = re.compile(
@@ -101,7 +102,8 @@ _EN_BAD_AFTER = re.compile(
     r"lysates?|concentrates?|rich|poor|gel|pathways?|tracts?)\b)",
     re.IGNORECASE,
 )
-_EN_BAD_WORDS = re.compile(r"(?i)^(?:cells?|derived|and|or|lineage)$")
+# words that need a modifier before them: "derived", "lineage", "positive" ("ER positive")
+_EN_BAD_WORDS = re.compile(r"(?i)^(?:cells?|derived|and|or|lineage|positive|negative)$")
 #: tissue and body-fluid nouns: modifiers of origin, but never coordinated as cell modifiers
 _TISSUE_NOUNS = frozenset(
     (
