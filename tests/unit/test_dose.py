@@ -148,6 +148,19 @@ def test_dose_standalone_scientific_number_is_a_dose(text: str, span: str) -> No
 
 
 @pytest.mark.parametrize(
+    ("text", "span", "value"),
+    [
+        ("4.2 x 10(6) cells were injected", "4.2 x 10(6) cells", 4.2e6),
+        ("a dose of 3 x 10(-2) mg", "3 x 10(-2) mg", 0.03),
+    ],
+)
+def test_dose_exponent_written_in_parentheses(text: str, span: str, value: float) -> None:
+    doses = find_doses(text)
+    assert [text[d.start : d.end] for d in doses] == [span]
+    assert doses[0].norm["value"] == pytest.approx(value)
+
+
+@pytest.mark.parametrize(
     "text", ["counts of 2.5 x 109/L", "3 x 105 copies", "p = 4 x 10^-3.", "in 3 x 10 wells"]
 )
 def test_dose_scientific_number_with_other_unit_is_not_a_dose(text: str) -> None:

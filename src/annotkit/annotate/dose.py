@@ -38,7 +38,10 @@ _SUP = "⁰¹²³⁴⁵⁶⁷⁸⁹"
 _SUP_MAP = str.maketrans(_SUP + "⁻", "0123456789-")
 _DIG = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _TIMES = r"\s*[x×X*·]\s*"
-_EXP = rf"10\s*(?:\^\s*[-−]?\s*\d{{1,2}}|⁻?[{_SUP}]{{1,2}}|(?:[3-9]|1\d)(?!\d))"
+_EXP = (
+    rf"10\s*(?:\^\s*[-−]?\s*\d{{1,2}}|⁻?[{_SUP}]{{1,2}}|(?:[3-9]|1\d)(?!\d)"
+    r"|\(\s*[-−]?\d{1,2}\s*\))"  # "10(6)": a superscript written in parentheses
+)
 _EXP_BARE = rf"10\s*(?:\^\s*[-−]?\s*\d{{1,2}}|⁻?[{_SUP}]{{1,2}})"
 _SCI = rf"(?:{_DIG}){_TIMES}{_EXP}|{_EXP_BARE}|\d+(?:\.\d+)?[eE][-+]?\d{{1,2}}(?![\w.])"
 _UNITS_EN = (
@@ -271,7 +274,7 @@ def _parse_zh(text: str) -> float:
 
 _SCI_PARTS = re.compile(
     rf"^(?:(?P<m>{_DIG}){_TIMES})?10\s*(?:\^\s*(?P<e1>[-−]?\s*\d{{1,2}})|(?P<e2>⁻?[{_SUP}]{{1,2}})"
-    rf"|(?P<e3>[3-9]|1\d))$"
+    rf"|(?P<e3>[3-9]|1\d)|\(\s*(?P<e4>[-−]?\d{{1,2}})\s*\))$"
 )
 _E_NOTATION = re.compile(r"^(\d+(?:\.\d+)?)[eE]([-+]?\d{1,2})$")
 _DIGMAG = re.compile(rf"^({_DIG})\s*(.+)$")
@@ -295,7 +298,7 @@ def parse_number(text: str) -> tuple[float, bool]:
     m = _SCI_PARTS.match(t)
     if m and not (m["e3"] and not m["m"]):
         mant = float(m["m"].replace(",", "")) if m["m"] else 1.0
-        exp_s = m["e1"] or m["e3"] or (m["e2"] or "").translate(_SUP_MAP)
+        exp_s = m["e1"] or m["e3"] or m["e4"] or (m["e2"] or "").translate(_SUP_MAP)
         exp = int(exp_s.replace("−", "-").replace(" ", ""))
         return mant * 10.0**exp, True
     m = _E_NOTATION.match(t)
