@@ -22,6 +22,7 @@ __all__ = [
     "finish_report",
     "handle_errors",
     "input_options",
+    "limit_torch_threads",
     "load_documents",
     "output_option",
     "progress",
@@ -124,3 +125,12 @@ def finish_report(report: ReadReport, *, quiet: bool) -> None:
             warn(f"skipped: {line}")
         warn(f"{report.skipped} input(s) skipped, {report.read} processed.")
         sys.exit(EXIT_SKIPPED)
+
+
+def limit_torch_threads(threads: int) -> None:
+    """Cap torch's intra-op threads for the model engine (one per process scales best here)."""
+    try:
+        import torch
+    except ImportError:  # the model engine reports the missing extra itself
+        return
+    torch.set_num_threads(threads)

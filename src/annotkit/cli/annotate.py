@@ -9,6 +9,7 @@ from annotkit.cli._common import (
     finish_report,
     handle_errors,
     input_options,
+    limit_torch_threads,
     load_documents,
     output_option,
     progress,
@@ -73,7 +74,7 @@ def annotate_cli(
       cat docs.jsonl | annotkit annotate - --quiet > pre.jsonl
     """
     if engine != "rules":
-        _limit_torch_threads(threads)
+        limit_torch_threads(threads)
     report = ReadReport()
     docs = load_documents(
         inputs,
@@ -88,11 +89,3 @@ def annotate_cli(
     if not quiet:
         warn(f"annotated {n} document(s) with the {engine} engine")
     finish_report(report, quiet=quiet)
-
-
-def _limit_torch_threads(threads: int) -> None:
-    try:
-        import torch
-    except ImportError:  # the model engine reports the missing extra itself
-        return
-    torch.set_num_threads(threads)
