@@ -8,6 +8,7 @@ from annotkit.cli._common import (
     finish_report,
     handle_errors,
     input_options,
+    limit_torch_threads,
     load_documents,
     progress,
     quiet_option,
@@ -56,6 +57,8 @@ def run_cli(
       annotkit run seeds -o annotations/pre
       annotkit run corpus/*.txt -o out/ --skip-errors --quiet
     """
+    if engine != "rules":
+        limit_torch_threads(1)
     report = ReadReport()
     docs = load_documents(
         inputs, text_column=text_column, id_column=id_column, skip_errors=skip_errors, report=report
