@@ -401,6 +401,12 @@ def test_annotate_grammar_cases(text: str, expected: list[tuple[str, str]], lex:
         ("the positive cells", []),
         ("IgM-bearing cells", [("IgM-bearing cells", "CELL_TYPE")]),
         ("spleen lymphocytic cells", [("spleen lymphocytic cells", "CELL_TYPE")]),
+        # marker combinations and slash-joined markers or modifiers before one head
+        ("CD4+CD25+ cells", [("CD4+CD25+ cells", "CELL_TYPE")]),
+        ("CD133+/CD45- cells", [("CD133+/CD45- cells", "CELL_TYPE")]),
+        ("marrow/blood cells", [("blood cells", "CELL_TYPE")]),
+        ("lymph node cells", [("lymph node cells", "CELL_TYPE")]),
+        ("node cells", []),
         # 周细胞 (pericytes) never right after a count of weeks
         ("培养2周细胞数量增加", []),
         ("治疗三周细胞活性下降", []),

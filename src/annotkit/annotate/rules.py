@@ -68,7 +68,7 @@ _EN_MOD_WORDS = (
     "alveolar bronchoalveolar lavage intestinal gastric pulmonary lung liver fetal-liver "
     "mucosal cortical hippocampal retinal cochlear nasal oral gingival corneal urothelial "
     "trophoblast trophoblastic erythroid myelomonocytic monocytic granulocytic megakaryocytic "
-    "lymphoblastoid lymphocytic spleen positive negative"
+    "lymphoblastoid lymphocytic spleen thymus lymph node positive negative"
 ).split()
 _MOD_SUFFIX = (
     r"non-?(?:B|T|NK|erythroid|myeloid|lymphoid|hematopoietic|haematopoietic|adherent|"
@@ -77,12 +77,16 @@ _MOD_SUFFIX = (
     r"expressing|producing|specific|enriched|selected|like|lineage|origin|sourced|containing|"
     r"bearing)"
 )
-_CODE = r"[A-Z][A-Za-z]*[A-Z0-9][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*\+?|CD\d+[a-z]?[+\-−]?|T|B|NK"
+_CODE = (
+    r"[A-Z][A-Za-z]*[A-Z0-9][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*\+?|CD\d+[a-z]?[+\-−]?|T|B|NK"
+    r"|(?:[A-Z][A-Za-z]*\d+[a-z]?(?:[+\-−]|hi|lo|high|low|bright|dim)){2,}"  # CD3+CD56+
+)
 _EN_MOD = re.compile(
     rf"(?:{_MOD_SUFFIX}|{_CODE}|(?i:{'|'.join(re.escape(w) for w in _EN_MOD_WORDS)}))$"
 )
 _EN_TOKEN_BEFORE = re.compile(
-    r"(?<![A-Za-z0-9'’+\-−])([A-Za-z0-9'’+\-−]+)(\s+|\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+)$"
+    r"(?<![A-Za-z0-9'’+\-−])([A-Za-z0-9'’+\-−]+)"
+    r"(\s+|\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+|/)$"
 )
 _EN_GENERIC_HEAD = re.compile(
     r"(?<![A-Za-z0-9\-])(?:cells?(?:\s+lines?)?|"
@@ -103,7 +107,7 @@ _EN_BAD_AFTER = re.compile(
     re.IGNORECASE,
 )
 # words that need a modifier before them: "derived", "lineage", "positive" ("ER positive")
-_EN_BAD_WORDS = re.compile(r"(?i)^(?:cells?|derived|and|or|lineage|positive|negative)$")
+_EN_BAD_WORDS = re.compile(r"(?i)^(?:cells?|derived|and|or|lineage|positive|negative|node)$")
 #: tissue and body-fluid nouns: modifiers of origin, but never coordinated as cell modifiers
 _TISSUE_NOUNS = frozenset(
     (
@@ -261,7 +265,10 @@ def _extend_cell_left_en(text: str, start: int, *, required: bool) -> int | None
         tok, sep = m.group(1), m.group(2)
         if re.fullmatch(r"(?i)cells?|and|or", tok) or not _EN_MOD.match(tok):
             break
-        if sep.strip() and (
+        if sep == "/":  # "CD34+/CD38- cells", "stromal/stem cells": like with like
+            if not stack or tok.islower() != stack[-1][1].islower() or _tissue_word(tok):
+                break
+        elif sep.strip() and (
             not stack or not tok.islower() or _tissue_word(tok) or _tissue_word(stack[-1][1])
         ):
             # coordination only between lower-case cell modifiers after a first modifier:
