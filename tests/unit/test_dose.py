@@ -116,6 +116,10 @@ def test_dose_harvest_rule_is_scoped_to_its_own_amount() -> None:
     assert [text[d.start : d.end] for d in find_doses(text)] == ["8 mL"]
     text = "Blood (30 mL) was drawn before 4 mL of PRP was injected; 50 mL was then harvested."
     assert [text[d.start : d.end] for d in find_doses(text)] == ["4 mL"]
+    text = "抽取骨髓并离心浓缩，注射2毫升"
+    assert [text[d.start : d.end] for d in find_doses(text)] == ["2毫升"]
+    text = "抽取外周血后注射3毫升"
+    assert [text[d.start : d.end] for d in find_doses(text)] == ["3毫升"]
 
 
 @pytest.mark.parametrize(

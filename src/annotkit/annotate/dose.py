@@ -222,7 +222,8 @@ _MAG_HINT = re.compile(rf"[x×X*·^eE{_SUP}万亿萬億]|illion|thousand", re.IG
 _CLAUSE_END = re.compile(r"[.;。；!?！？\n]")
 # words that start a new clause between a harvest verb and an amount
 _JOINER = re.compile(
-    r"(?i)\b(?:and|then|before|after|while|whereas|but|prior to|followed by|which)\b|[,，]"
+    r"(?i)\b(?:and|then|before|after|while|whereas|but|prior to|followed by|which)\b"
+    r"|[,，、]|后|後|并|並|然后|再"
 )
 _JOINER_AFTER = re.compile(r"(?i)\b(?:and|before|after|while|whereas|but|followed by)\b")
 # a standalone scientific number ("1.0 x 108", "2 × 10^6"): mantissa times a power of ten
