@@ -223,3 +223,62 @@ def test_align_edge_skip_prices_only_the_named_edges() -> None:
     for o, edges in ((opts, (False, True)), (AlignOptions(), (True, True))):
         beads = align_sentences(src, tgt, src_lang="xx", tgt_lang="yy", options=o, edges=edges)
         assert beads[0].format() == "[0]:[0,1]"
+
+
+def test_align_position_rows_locate_matches_inside_the_other_sentence() -> None:
+    from annotkit.align.dp import _Interner, _position_rows, _side
+    from annotkit.align.lexicon import sentence_tokens
+
+    interner = _Interner()
+    texts_s, texts_t = ["Alpha 11 beta."], ["Gamma delta epsilon zeta 11."]
+    src = _side([sentence_tokens(x, "xx") for x in texts_s], texts_s, interner)
+    tgt = _side([sentence_tokens(x, "yy") for x in texts_t], texts_t, interner)
+    w_t, p_t, w_s, p_s = _position_rows(src, tgt, np.array([0]), [1])
+    # "11" is the last target token (position 1.0) and the middle source token (0.5)
+    assert float(p_t[0][0] / w_t[0][0]) == pytest.approx(1.0)
+    assert float(p_s[0][0] / w_s[0][0]) == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize(
+    ("text", "weak"),
+    [("一是A；", 1.0), ("first; ", 1.0), ("as follows:", 1.0), ("它说，”", 1.0), ("完。", 0.0),
+     ("Done.", 0.0), ("(P<0.05)", 0.0), ("", 0.0)],
+)  # fmt: skip
+def test_align_weak_end_marks_clause_boundaries(text: str, weak: float) -> None:
+    from annotkit.align.dp import _weak_end
+
+    assert _weak_end(text) == weak
+
+
+def test_align_passage_options_keep_a_four_to_one_bead_together() -> None:
+    from annotkit.align.passages import PASSAGE_OPTIONS
+
+    en = [
+        "Obesity is a growing public health problem in many countries.",
+        "We built a mouse model of obesity with a high-fat diet for 12 weeks.",
+        "Body weight and blood glucose were measured every week.",
+        "Liver sections were stained with oil red O to show lipid droplets.",
+        "The expression of PPARγ in liver tissue was detected by Western blot.",
+        "The high-fat diet raised body weight by 35% and blood glucose by 20%.",
+        "These results show that PPARγ may be a target for treating obesity.",
+    ]
+    zh = [
+        "肥胖是许多国家日益严重的公共卫生问题。",
+        "采用高脂饮食喂养小鼠12周建立肥胖模型，每周测量体重和血糖，肝脏切片用油红O染色"
+        "显示脂滴，蛋白质印迹法检测肝组织中PPARγ的表达。",
+        "高脂饮食使体重增加35%，血糖升高20%。",
+        "这些结果表明PPARγ可能是治疗肥胖的靶点。",
+    ]
+    beads = align_sentences(en, zh, src_lang="en", tgt_lang="zh", options=PASSAGE_OPTIONS)
+    assert [b.format() for b in beads] == ["[0]:[0]", "[1,2,3,4]:[1]", "[5]:[2]", "[6]:[3]"]
+
+
+def test_align_weak_end_option_prices_a_bead_closing_at_a_semicolon_on_one_side() -> None:
+    # the Chinese side splits at "；" where English has one sentence: with ``weak_end`` the
+    # 1-2 bead (closing at "。" on both sides) must win over ending a bead after the "；"
+    src = ["Alpha 11 beta gamma delta epsilon zeta eta theta.", "Iota 13 kappa."]
+    tgt = ["Alpha 11 beta gamma delta；", "epsilon zeta eta theta。", "Iota 13 kappa。"]
+    beads = align_sentences(
+        src, tgt, src_lang="xx", tgt_lang="yy", options=AlignOptions(weak_end=0.8)
+    )
+    assert [b.format() for b in beads] == ["[0]:[0,1]", "[1]:[2]"]

@@ -71,7 +71,13 @@ class AlignOptions:
     sentence (the first of two English sentences should match the front of their Chinese
     sentence, the second its back; 0 = bag of words); ``edge_skip``: cost
     of a 1-0/0-1 bead before the first or after the last link, at the edges named by
-    ``align_sentences(edges=...)`` (``None``: the same as ``skip``).
+    ``align_sentences(edges=...)`` (``None``: the same as ``skip``); ``merge_power_one``:
+    exponent of the merge penalty for one-to-many/many-to-one beads (1.3 favours spreading
+    extra sentences over two beads, 1.0 is neutral; beads with two or more sentences on both
+    sides keep 1.3); ``position``/``position_tol``: weight of the position check inside a
+    one-to-many/many-to-one bead (each sentence of the merge should match its own stretch of
+    the single sentence, in order; 0 = off); ``weak_end``: cost of a bead that ends at a
+    clause boundary (``;`` ``；`` ``:`` ``，``) on one side and not on the other (0 = off).
     """
 
     max_bead: int = 4
@@ -88,6 +94,10 @@ class AlignOptions:
     fit_length: bool = True
     order: float = 0.5
     edge_skip: float | None = None
+    merge_power_one: float = 1.3
+    position: float = 0.0
+    position_tol: float = 0.15
+    weak_end: float = 0.0
 
 
 # --------------------------------------------------------------------------- features
@@ -97,6 +107,7 @@ class _Side:
     union: list[frozenset[int]]
     weight: np.ndarray  # token weight per sentence
     length: np.ndarray  # characters per sentence (no whitespace)
+    weak: np.ndarray  # 1.0 where a sentence ends at a clause boundary (; : ,), not a full stop
 
     @property
     def n(self) -> int:
@@ -124,7 +135,18 @@ def _side(
     union = [frozenset().union(*(c for c, _, _ in sent)) for sent in toks]
     weight = np.array([sum(w for _, w, _ in sent) for sent in toks], dtype=np.float64)
     length = np.array([len("".join(t.split())) for t in texts], dtype=np.float64)
-    return _Side(toks, union, weight, length)
+    weak = np.array([_weak_end(t) for t in texts], dtype=np.float64)
+    return _Side(toks, union, weight, length, weak)
+
+
+_CLOSERS = "\"'”’)）]】」』 \t\r\n"
+_WEAK = frozenset(";；:：,，、")
+
+
+def _weak_end(text: str) -> float:
+    """1.0 when ``text`` ends at a clause boundary (``；`` ``;`` ``：`` ``，``), else 0.0."""
+    t = text.rstrip(_CLOSERS)
+    return 1.0 if t and t[-1] in _WEAK else 0.0
 
 
 def _lang_base(lang: str | None) -> str:
@@ -308,6 +330,40 @@ def _order_rows(
     return out
 
 
+def _position_rows(
+    src: _Side, tgt: _Side, plo: np.ndarray, widths: list[int]
+) -> tuple[list[np.ndarray], ...]:
+    """Where in the other sentence a pair's matches sit (weight and weight x position).
+
+    For source ``i`` and target ``j``: ``(w_t, p_t)`` are the matched weight of ``j``'s tokens
+    and its sum of relative token positions in ``j`` (0 = first token, 1 = last);
+    ``(w_s, p_s)`` the same for ``i``'s tokens inside ``i``.
+    """
+    out: tuple[list[np.ndarray], ...] = ([], [], [], [])
+    for i in range(src.n):
+        a, w = int(plo[i]), widths[i]
+        arrs = [np.zeros(w, dtype=np.float32) for _ in range(4)]
+        su, stoks = src.union[i], src.toks[i]
+        ns = max(len(stoks) - 1, 1)
+        for j in range(a, a + w):
+            tu = tgt.union[j]
+            if su.isdisjoint(tu):
+                continue
+            ttoks = tgt.toks[j]
+            nt = max(len(ttoks) - 1, 1)
+            for k, (c, wt, _) in enumerate(ttoks):
+                if not c.isdisjoint(su):
+                    arrs[0][j - a] += wt
+                    arrs[1][j - a] += wt * k / nt
+            for k, (c, wt, _) in enumerate(stoks):
+                if not c.isdisjoint(tu):
+                    arrs[2][j - a] += wt
+                    arrs[3][j - a] += wt * k / ns
+        for k in range(4):
+            out[k].append(arrs[k])
+    return out
+
+
 # --------------------------------------------------------------------------- DP
 def _take(arr: np.ndarray, start: int, width: int, left: float, right: float) -> np.ndarray:
     """``arr[start:start+width]`` as a new array, ``left``/``right`` filling out-of-range cells."""
@@ -349,6 +405,9 @@ def _dp(
     types = _bead_types(opts.max_bead)
     plo, prefix = _pair_prefix(src, tgt, lo, hi, opts.max_bead, extra, opts.noise)
     order = _order_rows(src, tgt, plo, [len(p) - 1 for p in prefix]) if opts.order > 0 else None
+    where = (
+        _position_rows(src, tgt, plo, [len(p) - 1 for p in prefix]) if opts.position > 0 else None
+    )
     lex = opts.lex
     ratio = float(tgt.length.sum() + m) / float(src.length.sum() + n)
     cw_s = np.concatenate(([0.0], np.cumsum(src.weight)))
@@ -382,6 +441,8 @@ def _dp(
                 matched -= opts.order * _take(mf_s[s], off - b, width, 0.0, 0.0)
                 matched -= opts.order * _take(mb_s[s], off - 1, width, 0.0, 0.0)
             matched = np.maximum(matched, 0.0)
+        if where is not None and (a > 1) != (b > 1):
+            matched = np.maximum(matched - _misplaced(where, i, j0, width, a, b), 0.0)
         w_t = cw_t[j0 : j0 + width] - _take(cw_t, j0 - b, width, 0.0, cw_t[-1])
         l_t = cl_t[j0 : j0 + width] - _take(cl_t, j0 - b, width, 0.0, cl_t[-1])
         sim = np.minimum(1.0, matched / ((cw_s[i] - cw_s[i - a]) + w_t + 2.0))
@@ -389,6 +450,41 @@ def _dp(
         # Gale-Church: deviation from the input's length ratio, variance grows with length
         delta2 = (l_t - ratio * ls) ** 2 / (var * (ratio * ls + l_t + 2.0) / 2.0)
         return sim, np.minimum(delta2 / 2.0, 8.0)
+
+    def _misplaced(
+        where: tuple[list[np.ndarray], ...], i: int, j0: int, width: int, a: int, b: int
+    ) -> np.ndarray:
+        """Matched weight far from where each sentence of a merge should sit in the single one.
+
+        The sentences of a many-to-one bead translate consecutive stretches of the single
+        sentence, in order and roughly in proportion to their lengths: evidence whose mean
+        position in the single sentence is more than ``position_tol`` away from the middle of
+        the sentence's expected stretch is taken back (``position`` x weight x distance).
+        """
+        w_t, p_t, w_s, p_s = where
+        out = np.zeros(width)
+        tol, k = opts.position_tol, opts.position
+        if b == 1:  # sentences i-a..i-1 cover consecutive stretches of target j-1
+            total = cl_s[i] - cl_s[i - a] + 1e-9
+            for s in range(i - a, i):
+                mid = (cl_s[s] - cl_s[i - a] + src.length[s] / 2.0) / total
+                off = j0 - int(plo[s]) - 1
+                w = _take(w_t[s], off, width, 0.0, 0.0)
+                pos = _take(p_t[s], off, width, 0.0, 0.0) / np.maximum(w, 1e-9)
+                out += k * w * np.maximum(0.0, np.abs(pos - mid) - tol)
+        else:  # target sentences j-b..j-1 cover consecutive stretches of source i-1
+            s = i - 1
+            off = j0 - int(plo[s])
+            w_t_all = _take(cl_t, j0, width, 0.0, cl_t[-1]) - _take(cl_t, j0 - b, width, 0.0, 0.0)
+            total = w_t_all + 1e-9
+            for d in range(b, 0, -1):  # target j-d
+                start = _take(cl_t, j0 - d, width, 0.0, 0.0) - _take(cl_t, j0 - b, width, 0.0, 0.0)
+                ln = _take(tgt.length, j0 - d, width, 0.0, 0.0)
+                mid = (start + ln / 2.0) / total
+                w = _take(w_s[s], off - d, width, 0.0, 0.0)
+                pos = _take(p_s[s], off - d, width, 0.0, 0.0) / np.maximum(w, 1e-9)
+                out += k * w * np.maximum(0.0, np.abs(pos - mid) - tol)
+        return out
 
     rows: list[np.ndarray] = []
     backs: list[np.ndarray] = []
@@ -411,8 +507,12 @@ def _dp(
             cand = prev + (
                 ((a + b) / 2.0) * lex * (1.0 - sim)
                 + opts.length * lcost
-                + opts.merge * (a + b - 2) ** 1.3
+                + opts.merge * (a + b - 2) ** (1.3 if min(a, b) > 1 else opts.merge_power_one)
             )
+            if opts.weak_end > 0.0:
+                # a bead that closes at a clause boundary on one side only cuts a sentence
+                t_weak = _take(tgt.weak, j0 - 1, width, 0.0, 0.0)
+                cand += opts.weak_end * np.abs(src.weak[i - 1] - t_weak)
             better = cand < best
             best[better] = cand[better]
             back[better] = k
@@ -524,7 +624,7 @@ def _augment(side: _Side, learned: dict[str, set[str]], interner: _Interner) -> 
             new.append((c, w, f))
         toks.append(new)
     union = [frozenset().union(*(c for c, _, _ in sent)) for sent in toks]
-    return _Side(toks, union, side.weight, side.length)
+    return _Side(toks, union, side.weight, side.length, side.weak)
 
 
 # --------------------------------------------------------------------------- public

@@ -42,8 +42,13 @@ __all__ = [
 #: Minimum passage score (sentence-weighted mean bead score) for two blocks to be a pair.
 MIN_PAIR_SCORE = 0.08
 #: Aligner options for passages when none are given: sentences before the first / after the
-#: last link of a passage (headers, reference lists, affiliations) are cheap to leave out.
-PASSAGE_OPTIONS = AlignOptions(edge_skip=0.6)
+#: last link of a passage (headers, reference lists, affiliations) are cheap to leave out;
+#: abstracts translate long sentences by two to four shorter ones, so a many-to-one bead is
+#: not dearer than two smaller merges (``merge_power_one``), each sentence of a merge must
+#: match its own stretch of the long sentence (``position``), and a bead may not close at a
+#: ``；`` on one side only (``weak_end``). Chosen on the WMT biomedical documents
+#: (docs/benchmarks.md); MAC-Dev keeps the plain defaults.
+PASSAGE_OPTIONS = AlignOptions(edge_skip=0.6, merge_power_one=1.0, position=1.0, weak_end=0.8)
 #: How many blocks apart two blocks may be and still be paired.
 MAX_BLOCK_DISTANCE = 3
 
