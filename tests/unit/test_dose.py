@@ -132,6 +132,7 @@ def test_dose_harvest_rule_is_scoped_to_its_own_amount() -> None:
         ("between 2 and 4 mL", ["2 and 4 mL"], [2.0]),
         ("p < 0.01 and 20 mg", ["20 mg"], [20.0]),
         ("on days 7 and 14 mL", ["14 mL"], [14.0]),
+        ("In 2019, 5 mL was given", ["5 mL"], [5.0]),
     ],
 )
 def test_dose_coordinated_amounts_get_one_span_each(

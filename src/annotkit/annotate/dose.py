@@ -234,7 +234,7 @@ _SCI_FOLLOW = re.compile(
 )
 # "1, 2 or 4 mL", "5 and 10 mg", "5或10毫克": numbers coordinated with an amount share its unit
 _COORD_NUM = re.compile(
-    rf"(?<![A-Za-z0-9.,/^_<>=≤≥±])({_NUMBER})(?:\s*,\s*(?:(?:and|or)\s+)?|\s+(?:and|or)\s+"
+    rf"(?<![A-Za-z0-9.,/^_<>=≤≥±])({_NUMBER})(?P<sep>\s*,\s*(?:(?:and|or)\s+)?|\s+(?:and|or)\s+"
     r"|\s*(?:或|和|及|与|、)\s*)$",
     re.IGNORECASE,
 )
@@ -491,6 +491,8 @@ def _coordinated(text: str, start: int, first: tuple[int, int] | None) -> list[t
         m = _COORD_NUM.search(text, max(0, pos - 40), pos)
         if m is None or m.end() != pos:
             break
+        if not found and m["sep"].strip() in (",", "，"):
+            break  # "In 2019, 5 mL": a list needs "and"/"or" before its last amount
         found.append((m.start(1), m.end(1)))
         pos = m.start(1)
     while found and _COORD_NOT_AFTER.search(text, max(0, found[-1][0] - 12), found[-1][0]):
