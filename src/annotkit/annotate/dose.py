@@ -9,7 +9,12 @@ or when restated in parentheses next to another dose.
 Negative rules (see docs/annotation-guidelines.md): no unit -> no dose (durations, ages,
 patient counts, scores, percentages, levels such as L4, p-values); lab values (``g/L``,
 ``U/L``, ``×10⁹/L``) and harvested/sampled volumes ("60 mL of bone marrow aspirated") are
-rejected; radiation (cGy) and tablets (片) are not units.
+rejected (the harvest verb is scoped to its own amount: in "60 mL was aspirated and 10 mL
+was injected" ``10 mL`` stays); radiation (cGy) and tablets (片) are not units.
+
+Coordinated amounts get one span each: "5 and 10 mg", "1, 2 or 4 mL" give a span per number
+(the bare ones share the unit in ``norm``); "between 1 and 2 mL" is one range span. A
+mantissa times a power of ten ("1.0 x 108", "2 × 10(6)") standing alone is a cell count.
 
 Normalisation: volumes in mL, masses in mg, ``IU``/``U``, ``cells``; a qualifier extends the
 unit (``cells/kg``, ``mg/d``); ranges add ``value_max``.
