@@ -282,3 +282,21 @@ def test_align_weak_end_option_prices_a_bead_closing_at_a_semicolon_on_one_side(
         src, tgt, src_lang="xx", tgt_lang="yy", options=AlignOptions(weak_end=0.8)
     )
     assert [b.format() for b in beads] == ["[0]:[0,1]", "[1]:[2]"]
+
+
+def test_align_position_mn_stops_a_crossed_many_to_many_bead() -> None:
+    src = ["Alpha 11 beta.", "Gamma 33 delta."]
+    crossed = ["Gamma 33 delta.", "Omega psi.", "Alpha 11 beta."]
+    in_order = ["Alpha 11 beta.", "Omega psi.", "Gamma 33 delta."]
+    opts = AlignOptions(position=1.0, position_mn=8.0)
+
+    def fmt(tgt: list[str], o: AlignOptions) -> list[str]:
+        return [
+            b.format() for b in align_sentences(src, tgt, src_lang="x", tgt_lang="y", options=o)
+        ]
+
+    # without the check the crossed translation is glued into one 2-3 bead
+    assert fmt(crossed, AlignOptions()) == ["[0,1]:[0,1,2]"]
+    assert "[0,1]:[0,1,2]" not in fmt(crossed, opts)
+    # sentences in the same order are not affected
+    assert fmt(in_order, opts) == fmt(in_order, AlignOptions()) == ["[0]:[0]", "[1]:[1,2]"]

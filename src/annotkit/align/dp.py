@@ -76,7 +76,10 @@ class AlignOptions:
     extra sentences over two beads, 1.0 is neutral; beads with two or more sentences on both
     sides keep 1.3); ``position``/``position_tol``: weight of the position check inside a
     one-to-many/many-to-one bead (each sentence of the merge should match its own stretch of
-    the single sentence, in order; 0 = off); ``weak_end``: cost of a bead that ends at a
+    the single sentence, in order; 0 = off); ``position_mn``: the same for many-to-many
+    beads (matched weight between a source and a target sentence whose stretches of the bead
+    lie more than ``position_tol / 2`` apart is taken back, times this weight; 0 = off;
+    needs ``position`` > 0); ``weak_end``: cost of a bead that ends at a
     clause boundary (``;`` ``；`` ``:`` ``，``) on one side and not on the other (0 = off).
     """
 
@@ -97,6 +100,7 @@ class AlignOptions:
     merge_power_one: float = 1.3
     position: float = 0.0
     position_tol: float = 0.15
+    position_mn: float = 0.0
     weak_end: float = 0.0
 
 
@@ -443,6 +447,8 @@ def _dp(
             matched = np.maximum(matched, 0.0)
         if where is not None and (a > 1) != (b > 1):
             matched = np.maximum(matched - _misplaced(where, i, j0, width, a, b), 0.0)
+        elif where is not None and a > 1 and b > 1 and opts.position_mn > 0:
+            matched = np.maximum(matched - _crossed(i, j0, width, a, b), 0.0)
         w_t = cw_t[j0 : j0 + width] - _take(cw_t, j0 - b, width, 0.0, cw_t[-1])
         l_t = cl_t[j0 : j0 + width] - _take(cl_t, j0 - b, width, 0.0, cl_t[-1])
         sim = np.minimum(1.0, matched / ((cw_s[i] - cw_s[i - a]) + w_t + 2.0))
@@ -484,6 +490,26 @@ def _dp(
                 w = _take(w_s[s], off - d, width, 0.0, 0.0)
                 pos = _take(p_s[s], off - d, width, 0.0, 0.0) / np.maximum(w, 1e-9)
                 out += k * w * np.maximum(0.0, np.abs(pos - mid) - tol)
+        return out
+
+    def _crossed(i: int, j0: int, width: int, a: int, b: int) -> np.ndarray:
+        """Matched weight between sentences of a many-to-many bead whose stretches are apart."""
+        out = np.zeros(width)
+        ls = cl_s[i] - cl_s[i - a] + 1e-9
+        lt = _take(cl_t, j0, width, 0.0, cl_t[-1]) - _take(cl_t, j0 - b, width, 0.0, 0.0) + 1e-9
+        t_base = _take(cl_t, j0 - b, width, 0.0, 0.0)
+        for s in range(i - a, i):
+            s0, s1 = (cl_s[s] - cl_s[i - a]) / ls, (cl_s[s + 1] - cl_s[i - a]) / ls
+            pre = prefix[s]
+            off = j0 - int(plo[s])
+            for d in range(b, 0, -1):  # target j-d
+                w = _take(pre, off - d + 1, width, 0.0, pre[-1]) - _take(
+                    pre, off - d, width, 0.0, pre[-1]
+                )
+                t0 = (_take(cl_t, j0 - d, width, 0.0, 0.0) - t_base) / lt
+                t1 = (_take(cl_t, j0 - d + 1, width, 0.0, 0.0) - t_base) / lt
+                gap = np.maximum(0.0, np.maximum(s0, t0) - np.minimum(s1, t1))
+                out += opts.position_mn * w * np.maximum(0.0, gap - opts.position_tol / 2)
         return out
 
     rows: list[np.ndarray] = []

@@ -45,10 +45,13 @@ MIN_PAIR_SCORE = 0.08
 #: last link of a passage (headers, reference lists, affiliations) are cheap to leave out;
 #: abstracts translate long sentences by two to four shorter ones, so a many-to-one bead is
 #: not dearer than two smaller merges (``merge_power_one``), each sentence of a merge must
-#: match its own stretch of the long sentence (``position``), and a bead may not close at a
-#: ``；`` on one side only (``weak_end``). Chosen on the WMT biomedical documents
+#: match its own stretch of the long sentence (``position``; in a many-to-many bead, sentences
+#: whose stretches lie apart must not be what links them: ``position_mn``), and a bead may not
+#: close at a ``；`` on one side only (``weak_end``). Chosen on the WMT biomedical documents
 #: (docs/benchmarks.md); MAC-Dev keeps the plain defaults.
-PASSAGE_OPTIONS = AlignOptions(edge_skip=0.6, merge_power_one=1.0, position=1.0, weak_end=0.8)
+PASSAGE_OPTIONS = AlignOptions(
+    edge_skip=0.6, merge_power_one=1.0, position=1.0, position_mn=8.0, weak_end=0.8
+)
 #: How many blocks apart two blocks may be and still be paired.
 MAX_BLOCK_DISTANCE = 3
 
