@@ -133,6 +133,7 @@ def test_dose_harvest_rule_is_scoped_to_its_own_amount() -> None:
         ("p < 0.01 and 20 mg", ["20 mg"], [20.0]),
         ("on days 7 and 14 mL", ["14 mL"], [14.0]),
         ("In 2019, 5 mL was given", ["5 mL"], [5.0]),
+        ("TNF-8 and 4 mg", ["4 mg"], [4.0]),
     ],
 )
 def test_dose_coordinated_amounts_get_one_span_each(
@@ -163,6 +164,33 @@ def test_dose_exponent_written_in_parentheses(text: str, span: str, value: float
     doses = find_doses(text)
     assert [text[d.start : d.end] for d in doses] == [span]
     assert doses[0].norm["value"] == pytest.approx(value)
+
+
+def test_dose_coordinated_bare_magnitudes_before_a_cell_type() -> None:
+    text = "2 x 10^6 and 4 x 10^6 MSCs"
+    doses = find_doses(text, cell_starts={text.index("MSCs")})
+    assert [(text[d.start : d.end], d.norm["value"]) for d in doses] == [
+        ("2 x 10^6", 2e6),
+        ("4 x 10^6", 4e6),
+    ]
+    text = "3 and 6 million MSCs"
+    doses = find_doses(text, cell_starts={text.index("MSCs")})
+    assert [(text[d.start : d.end], d.norm["value"]) for d in doses] == [
+        ("3", 3e6),
+        ("6 million", 6e6),
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the platelet count was 2.4 x 10^5.",
+        "cells were plated at 5 x 10^3 per well",
+        "a mean of 4.5 x 10^7 were harvested from each donor.",
+    ],
+)
+def test_dose_measured_or_harvested_scientific_number_is_not_a_dose(text: str) -> None:
+    assert find_doses(text) == []
 
 
 @pytest.mark.parametrize(

@@ -235,7 +235,13 @@ _JOINER_AFTER = re.compile(r"(?i)\b(?:and|before|after|while|whereas|but|followe
 _SCI_MANT = re.compile(rf"(?:{_DIG}){_TIMES}10")
 _SCI_FOLLOW = re.compile(
     r"\s*(?:$|[.,;:)）。，；：]|(?i:was|were|is|are|of|and|or|in|into|to|at|by|with|for|each"
-    r"|per|was|given|injected|infused|administered|transplanted|delivered)\b)"
+    r"|given|injected|infused|administered|transplanted|delivered)\b)"
+)
+# a measured or harvested count before a standalone scientific number: not administered
+_MEASURED_BEFORE = re.compile(
+    r"(?i)\b(?:counts?|levels?|loads?|tit(?:er|re)s?|concentrations?|values?|yields?|densit(?:y|ies)"
+    r"|seeded|seeding|plated|plating|obtained|harvested|recovered|isolated|collected)\b"
+    r"[^.;。；]{0,30}$"
 )
 # "1, 2 or 4 mL", "5 and 10 mg", "5或10毫克": numbers coordinated with an amount share its unit
 _COORD_NUM = re.compile(
@@ -245,7 +251,7 @@ _COORD_NUM = re.compile(
 )
 _COORD_NOT_AFTER = re.compile(
     r"(?i)(?:\b(?:days?|weeks?|months?|years?|groups?|cohorts?|arms?|levels?|grades?|visits?"
-    r"|steps?|figures?|fig|tables?|between|from|and|or|no|n|p)|[<>=≤≥±:])\s*$"
+    r"|steps?|figures?|fig|tables?|between|from|and|or|no|n|p)|[<>=≤≥±:]|[A-Za-z0-9][-‐])\s*$"
 )
 
 
@@ -383,6 +389,7 @@ def find_doses(text: str, *, cell_starts: Collection[int] = ()) -> list[DoseMatc
     out: list[DoseMatch] = []
     volumes: list[int] = []  # indexes into ``out`` of volumes (harvest check below)
     pending: list[tuple[int, int, dict[str, Any]]] = []  # magnitudes without a unit
+    pending_first: dict[int, tuple[int, int]] = {}  # "1 x 10^6 and 5 x 10^6 MSCs"
     for m in _iter_numbers(text):
         unit = m["unit"]
         if unit is not None and (
@@ -414,6 +421,8 @@ def find_doses(text: str, *, cell_starts: Collection[int] = ()) -> list[DoseMatc
             norm: dict[str, Any] = {"value": value, "unit": "cells"}
             if value_max is not None:
                 norm["value_max"] = value_max
+            if first is not None and _coordinated(text, start, first):
+                pending_first[len(pending)] = first
             pending.append((start, end, norm))
             continue
         end = m.end()
@@ -477,6 +486,12 @@ def find_doses(text: str, *, cell_starts: Collection[int] = ()) -> list[DoseMatc
         if _standalone_sci(text, s, e):
             keep.add(i)  # "1.0 x 108 were injected"
     out.extend(DoseMatch(*pending[i]) for i in sorted(keep))
+    for i in sorted(keep & pending_first.keys()):
+        fs, fe = pending_first[i]
+        value, mag = parse_number(text[fs:fe])
+        if not mag:  # "2 and 5 million MSCs"
+            value *= _magnitude_of(text[pending[i][0] : pending[i][1]])[1]
+        out.append(DoseMatch(fs, fe, {"value": value, "unit": "cells"}))
     out.sort(key=lambda d: (d.start, d.end))
     return out
 
@@ -507,13 +522,15 @@ def _coordinated(text: str, start: int, first: tuple[int, int] | None) -> list[t
 
 def _standalone_sci(text: str, start: int, end: int) -> bool:
     """A mantissa times a power of ten that stands alone as an amount ("1.0 x 108 were
-    given"), not followed by a lab denominator (``/L``) or a unit-like word."""
-    exp = parse_number(text[start:end])[0]
-    return (
-        _SCI_MANT.match(text, start) is not None
-        and exp >= 1e3
-        and _LAB_PER.match(text, end) is None
-        and _SCI_FOLLOW.match(text, end) is not None
+    given"), not followed by a lab denominator (``/L``) or a unit-like word, not a measured
+    count ("platelet count was 2 x 10^5") and not harvested cells."""
+    if _SCI_MANT.match(text, start) is None or parse_number(text[start:end])[0] < 1e3:
+        return False
+    if _LAB_PER.match(text, end) is not None or _SCI_FOLLOW.match(text, end) is None:
+        return False
+    before = text[max(0, start - 40) : start]
+    return _MEASURED_BEFORE.search(before) is None and not _harvested(
+        text, start, end, 0, len(text)
     )
 
 
