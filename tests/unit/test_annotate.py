@@ -407,6 +407,20 @@ def test_annotate_grammar_cases(text: str, expected: list[tuple[str, str]], lex:
         ("marrow/blood cells", [("blood cells", "CELL_TYPE")]),
         ("lymph node cells", [("lymph node cells", "CELL_TYPE")]),
         ("node cells", []),
+        # a treatment or transient state in a hyphen compound is not a modifier
+        ("LPS-stimulated monocytes", [("monocytes", "CELL_TYPE")]),
+        ("ConA-activated T cells", [("T cells", "CELL_TYPE")]),
+        ("receptor-mediated cell death", []),
+        # an ambiguous short form is a cell type only when its definition names one
+        ("tamoxifen (TAM) was given; TAM levels fell", []),
+        (
+            "tumour-associated macrophages (TAM); TAM density",
+            [
+                ("tumour-associated macrophages", "CELL_TYPE"),
+                ("TAM", "CELL_TYPE"),
+                ("TAM", "CELL_TYPE"),
+            ],
+        ),
         # 周细胞 (pericytes) never right after a count of weeks
         ("培养2周细胞数量增加", []),
         ("治疗三周细胞活性下降", []),

@@ -106,6 +106,11 @@ _EN_BAD_AFTER = re.compile(
     r"lysates?|concentrates?|rich|poor|gel|pathways?|tracts?)\b)",
     re.IGNORECASE,
 )
+# hyphen compounds naming a transient state or a treatment (guideline: not modifiers)
+_EN_TRANSIENT = re.compile(
+    r"(?i)-(?:mediated|induced|treated|stimulated|activated|exposed|transfected|infected"
+    r"|transduced|pulsed|loaded|primed|conditioned|challenged|dependent)$"
+)
 # words that need a modifier before them: "derived", "lineage", "positive" ("ER positive")
 _EN_BAD_WORDS = re.compile(r"(?i)^(?:cells?|derived|and|or|lineage|positive|negative|node)$")
 #: tissue and body-fluid nouns: modifiers of origin, but never coordinated as cell modifiers
@@ -265,6 +270,8 @@ def _extend_cell_left_en(text: str, start: int, *, required: bool) -> int | None
         tok, sep = m.group(1), m.group(2)
         if re.fullmatch(r"(?i)cells?|and|or", tok) or not _EN_MOD.match(tok):
             break
+        if _EN_TRANSIENT.search(tok):
+            break  # "GC-mediated cell", "LPS-stimulated cells": a state, not a cell type
         if sep == "/":  # "CD34+/CD38- cells", "stromal/stem cells": like with like
             if not stack or tok.islower() != stack[-1][1].islower() or _tissue_word(tok):
                 break
@@ -567,7 +574,9 @@ def _apply_abbreviations(text: str, lex: Lexicon, cands: list[_Cand]) -> list[_C
         elif sf_ent is not None and sf_ent.label != "DOSE":
             label = sf_ent.label
         else:
-            hit = lex.lookup_defined(sf) or lex.lookup_defined(lf_text)
+            # the long form decides: an ambiguous short form ("TAM") is a cell type only
+            # when its definition names one ("tamoxifen (TAM)" does not)
+            hit = lex.lookup_defined(lf_text)
             label = hit[0] if hit else _label_of_long_form(lf_text)
         labels.append(label)
     _label_coordinated(text, defs, labels, usable)
