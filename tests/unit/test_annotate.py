@@ -500,3 +500,21 @@ def test_annotate_random_texts_keep_invariants(parts: list[str], glue: str) -> N
         surface = doc.text_of(s)
         assert surface and surface == surface.strip()
         assert surface[0] not in "(（,;" and surface[-1] not in ")）,;"
+
+
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        (
+            "We compared adipose and bone marrow-derived MSCs.",
+            "adipose and bone marrow-derived MSCs",
+        ),
+        (
+            "Samples of bronchoalveolar lavage and blood mononuclear cells.",
+            "blood mononuclear cells",
+        ),
+    ],
+)
+def test_annotate_tissue_coordination_needs_a_shared_derivation(text: str, span: str) -> None:
+    doc = preannotate(Document("d", text))
+    assert [doc.text_of(s) for s in doc.spans if s.label == "CELL_TYPE"] == [span]

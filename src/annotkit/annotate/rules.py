@@ -276,10 +276,16 @@ def _extend_cell_left_en(text: str, start: int, *, required: bool) -> int | None
             if not stack or tok.islower() != stack[-1][1].islower() or _tissue_word(tok):
                 break
         elif sep.strip() and (
-            not stack or not tok.islower() or _tissue_word(tok) or _tissue_word(stack[-1][1])
+            not stack
+            or not tok.islower()
+            or (
+                (_tissue_word(tok) or _tissue_word(stack[-1][1]))
+                and not any(_DERIVED.search(t) for _, t in stack)
+            )
         ):
             # coordination only between lower-case cell modifiers after a first modifier:
-            # "bronchoalveolar lavage and blood mononuclear cells" coordinates tissues
+            # "bronchoalveolar lavage and blood mononuclear cells" coordinates tissues, but
+            # "adipose and bone marrow-derived MSCs" shares "-derived": one span
             break
         pos = m.start(1)
         stack.append((pos, tok))
@@ -288,6 +294,9 @@ def _extend_cell_left_en(text: str, start: int, *, required: bool) -> int | None
     if not stack:
         return None if required else start
     return stack[-1][0]
+
+
+_DERIVED = re.compile(r"(?i)derived|origin")
 
 
 def _tissue_word(tok: str) -> bool:
