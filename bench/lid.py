@@ -380,7 +380,7 @@ def main(argv: list[str] | None = None) -> int:
         _, _, rec2, _ = char_accuracy(docs, detect)
         determinism.append(rec1 == rec2)
         t0 = time.perf_counter()
-        n_hant = sum(1 for d, _ in docs if detect(d).meta.get("zh_script") == "Hant")
+        n_hant = sum(1 for d, _ in docs if detect(d).zh_script == "Hant")
         t_docs = time.perf_counter() - t0
         n_chars = sum(len(d.text) for d, _ in docs)
         print(f"### Mixed EN/ZH documents ({len(docs)} built from `wmt-biomed-pairs`)\n")

@@ -36,7 +36,8 @@ from annotkit.doc import Document
 from annotkit.evaluate import evaluate
 from annotkit.io import read_documents
 from annotkit.segment import tokenize
-from annotkit.train import split_documents, train_model
+from annotkit.split import split_documents
+from annotkit.train import train_model
 
 
 def _lines_docs(path: Path, per_doc: int) -> list[list[str]]:

@@ -84,7 +84,7 @@ __all__ = [
 _LAZY: dict[str, str] = {
     "detect": "annotkit.langid",
     "detect_language": "annotkit.langid",
-    "split_sentences": "annotkit.segment",
+    "split_sentences": "annotkit.langid",
     "tokenize": "annotkit.segment",
     "align_sentences": "annotkit.align",
     "align_document": "annotkit.align",

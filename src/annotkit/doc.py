@@ -17,9 +17,12 @@ from annotkit.errors import OffsetError
 
 __all__ = [
     "LABELS",
+    "REVIEW_STATES",
+    "SPAN_STATUSES",
     "Bead",
     "Document",
     "PassagePair",
+    "Review",
     "Segment",
     "SentencePair",
     "Span",
@@ -30,6 +33,14 @@ __all__ = [
 
 #: The entity labels the project annotates (see docs/annotation-guidelines.md).
 LABELS: tuple[str, ...] = ("CELL_TYPE", "DOSE", "SCALE")
+
+#: Span ``status`` values (docs/record.md): machine output nobody reviewed, a suggestion a
+#: person kept, a suggestion a person changed, a person's own span.
+SPAN_STATUSES: tuple[str, ...] = ("suggested", "kept", "changed", "added")
+
+#: Review states of a pulled doccano example (docs/record.md); a record without a review
+#: counts as reviewed (gold files, hand-made data).
+REVIEW_STATES: tuple[str, ...] = ("imported", "touched", "confirmed")
 
 
 def text_hash(text: str) -> str:
@@ -46,28 +57,53 @@ def content_id(text: str) -> str:
 class Span:
     """A labelled character span ``[start, end)`` in code points.
 
-    ``source`` says who produced it (``"rule:dose.v1"``, ``"stanza:ner"``, ``"projection"``,
-    ``"doccano"``, ``"gold"``); ``norm`` holds a normalised value (DOSE:
-    ``{"value": 8.7e7, "unit": "cells"}``; lexicon matches: ``{"id": "scale:odi"}``).
+    The span itself is ``start``, ``end`` and ``label``; the rest are its details
+    (docs/record.md): ``source`` says what produced it (``"rule:dose.v1"``,
+    ``"model:ner/v1"``, ``"projection"``, ``"person"``; ``None`` when unknown, as in
+    hand-made data), ``score`` a confidence in (0, 1], ``norm`` a normalised value (DOSE:
+    ``{"value": 8.7e7, "unit": "cells"}``; lexicon matches: ``{"id": "scale:odi"}``),
+    ``status`` its review status (:data:`SPAN_STATUSES`) and ``by`` the person behind it.
     """
 
     start: int
     end: int
     label: str
-    source: str = "manual"
+    source: str | None = None
     score: float | None = None
     norm: Mapping[str, Any] | None = field(default=None, hash=False)
+    status: str | None = None
+    by: str | None = None
 
     def __post_init__(self) -> None:
-        if not (isinstance(self.start, int) and isinstance(self.end, int)):
+        if not (_is_int(self.start) and _is_int(self.end)):
             raise OffsetError(f"span offsets must be integers, got {self.start!r}, {self.end!r}")
         if self.start < 0 or self.end <= self.start:
             raise OffsetError(
                 f"span [{self.start}, {self.end}) {self.label!r} is empty or negative; "
                 "spans need 0 <= start < end"
             )
-        if not self.label:
-            raise OffsetError(f"span [{self.start}, {self.end}) has an empty label")
+        if not isinstance(self.label, str) or not self.label:
+            raise OffsetError(
+                f"span [{self.start}, {self.end}) has label {self.label!r}; labels are "
+                "non-empty strings such as CELL_TYPE"
+            )
+        if self.status is not None and self.status not in SPAN_STATUSES:
+            raise OffsetError(
+                f"span [{self.start}, {self.end}) {self.label} has status {self.status!r}; "
+                f"use one of {', '.join(SPAN_STATUSES)}"
+            )
+
+    @property
+    def key(self) -> tuple[int, int, str]:
+        """``(start, end, label)``: the span without its details."""
+        return (self.start, self.end, self.label)
+
+    @property
+    def has_details(self) -> bool:
+        """True when any detail (source, score, norm, status, by) is set."""
+        return any(
+            v is not None for v in (self.source, self.score, self.norm, self.status, self.by)
+        )
 
     def overlaps(self, other: Span) -> bool:
         return self.start < other.end and other.start < self.end
@@ -125,6 +161,40 @@ class PassagePair:
     sentences: tuple[SentencePair, ...] = ()
 
 
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+@dataclass(frozen=True, slots=True)
+class Review:
+    """The review state of a document that went through doccano (docs/record.md).
+
+    ``state`` is one of :data:`REVIEW_STATES`; ``annotators`` lists people only (never the
+    account that owns machine suggestions).
+    """
+
+    state: str
+    project: str | None = None
+    example: int | None = None
+    annotators: tuple[str, ...] = ()
+    confirmed_by: tuple[str, ...] = ()
+    comments: tuple[Mapping[str, Any], ...] = ()
+    changes: Mapping[str, int] | None = field(default=None, hash=False)
+
+    def __post_init__(self) -> None:
+        if self.state not in REVIEW_STATES:
+            raise OffsetError(
+                f"review state {self.state!r} is unknown; use one of {', '.join(REVIEW_STATES)}"
+            )
+        object.__setattr__(self, "annotators", tuple(self.annotators))
+        object.__setattr__(self, "confirmed_by", tuple(self.confirmed_by))
+        object.__setattr__(self, "comments", tuple(self.comments))
+
+    @property
+    def confirmed(self) -> bool:
+        return self.state == "confirmed"
+
+
 def check_spans(text: str, spans: Sequence[Span], *, doc_id: str = "?") -> None:
     """Raise :class:`OffsetError` unless spans are in range, sorted and non-overlapping."""
     last_end = 0
@@ -151,10 +221,15 @@ def check_spans(text: str, spans: Sequence[Span], *, doc_id: str = "?") -> None:
 
 @dataclass(frozen=True, slots=True)
 class Document:
-    """A text with a stable id, its annotations and metadata.
+    """A text with a stable id, its annotations, stage outputs and metadata.
 
-    ``spans`` are sorted and non-overlapping (checked on construction); ``segments`` are
-    language runs and ``sentences`` sentence boundaries, both from :mod:`annotkit.langid`.
+    One :class:`Document` is one record of docs/record.md. ``spans`` are sorted and
+    non-overlapping (checked on construction). Stage outputs: ``lang``, ``langs``,
+    ``zh_script``, ``segments`` (language runs) and ``sentences`` from
+    :func:`annotkit.langid.detect` (``lang is None``: not detected yet); ``pairs`` from
+    :func:`annotkit.align.align_document` (``None``: not aligned yet, ``()``: no parallel
+    passages); ``review`` from doccano pull. ``meta`` is free metadata and ``extra`` holds
+    record fields annotkit does not own, passed through untouched.
     """
 
     id: str
@@ -164,6 +239,11 @@ class Document:
     segments: tuple[Segment, ...] = ()
     sentences: tuple[Segment, ...] = ()
     meta: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    langs: Mapping[str, float] = field(default_factory=dict, compare=False, hash=False)
+    zh_script: str | None = None
+    pairs: tuple[PassagePair, ...] | None = None
+    review: Review | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.id, str) or not self.id:
@@ -173,8 +253,12 @@ class Document:
         object.__setattr__(self, "spans", tuple(self.spans))
         object.__setattr__(self, "segments", tuple(self.segments))
         object.__setattr__(self, "sentences", tuple(self.sentences))
-        if not isinstance(self.meta, MappingProxyType):
-            object.__setattr__(self, "meta", MappingProxyType(dict(self.meta)))
+        if self.pairs is not None:
+            object.__setattr__(self, "pairs", tuple(self.pairs))
+        for name in ("meta", "langs", "extra"):
+            value = getattr(self, name)
+            if not isinstance(value, MappingProxyType):
+                object.__setattr__(self, name, MappingProxyType(dict(value)))
         check_spans(self.text, self.spans, doc_id=self.id)
 
     def text_of(self, span: Span | Segment | tuple[int, int]) -> str:
@@ -188,8 +272,22 @@ class Document:
         """SHA-1 of the text (what doccano sync calls ``annotkit_hash``)."""
         return text_hash(self.text)
 
+    @property
+    def detected(self) -> bool:
+        """True once :func:`annotkit.langid.detect` has run (``lang`` is set)."""
+        return self.lang is not None
+
+    @property
+    def reviewed(self) -> bool:
+        """True unless the document was pulled from doccano without being confirmed.
+
+        Records that never went through doccano (gold files, hand-made data) count as
+        reviewed.
+        """
+        return self.review is None or self.review.confirmed
+
     def __reduce__(self) -> tuple[Any, ...]:
-        # MappingProxyType cannot be pickled; rebuild from a plain dict.
+        # MappingProxyType cannot be pickled; rebuild from plain dicts.
         return (
             _rebuild_document,
             (
@@ -200,6 +298,11 @@ class Document:
                 self.segments,
                 self.sentences,
                 dict(self.meta),
+                dict(self.langs),
+                self.zh_script,
+                self.pairs,
+                self.review,
+                dict(self.extra),
             ),
         )
 

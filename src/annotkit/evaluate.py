@@ -32,13 +32,13 @@ from __future__ import annotations
 
 import bisect
 import logging
-import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from annotkit.doc import LABELS, Document, Span
 from annotkit.errors import InputError
+from annotkit.langid import detect, script_lang
 
 __all__ = [
     "MATCHING",
@@ -141,32 +141,18 @@ def _strict_tp(gold: Sequence[Span], pred: Sequence[Span]) -> int:
 
 # --------------------------------------------------------------------------- languages
 def _script_lang(text: str, start: int) -> str:
-    """Fallback: the dominant script (Han vs Latin letters) of the line holding ``start``."""
+    """Fallback without detection: the script language of the line holding ``start``."""
     lo = text.rfind("\n", 0, start) + 1
     hi = text.find("\n", start)
-    line = text[lo : hi if hi >= 0 else len(text)]
-    han = latin = 0
-    for ch in line:
-        if "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" or ch >= "\U00020000":
-            han += 1
-        elif ch.isalpha() and unicodedata.name(ch, "").startswith("LATIN"):
-            latin += 1
-    if han == 0 and latin == 0:
-        return "und"
-    return "zh" if han >= latin / 4 else "en"
+    return script_lang(text[lo : hi if hi >= 0 else len(text)], mixed=False)
 
 
 def _language_lookup(doc: Document) -> Callable[[int], str]:
     """A function offset -> language for ``doc`` (sentences first, then language runs)."""
     regions = doc.sentences or doc.segments
-    if not regions:
-        try:
-            from annotkit.langid import detect
-        except ImportError:
-            detect = None  # type: ignore[assignment]
-        if detect is not None:
-            detected = detect(doc)
-            regions = detected.sentences or detected.segments
+    if not regions:  # not detected yet: detect it (langid owns languages)
+        detected = detect(doc)
+        regions = detected.sentences or detected.segments
     if not regions:
         return lambda pos: _script_lang(doc.text, pos)
     ordered = sorted(regions, key=lambda r: (r.start, r.end))

@@ -16,23 +16,29 @@ from __future__ import annotations
 import glob
 import json
 import os
+import stat
 import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import IO, Any
 
-from annotkit.doc import Document, Span, content_id
+from annotkit.doc import Document
 from annotkit.errors import AnnotkitError, InputError
+from annotkit.record import document_from_record, document_to_record
 
 __all__ = [
+    "DUPLICATE_POLICIES",
     "ReadReport",
+    "atomic_output",
     "atomic_writer",
     "decode_bytes",
     "document_from_record",
     "document_to_record",
+    "dumps_record",
     "iter_input_files",
     "read_documents",
     "read_jsonl_records",
@@ -50,6 +56,8 @@ _BOMS = (
 )
 # Legacy CJK encodings tried after UTF-8, in order of preference when both decode.
 _CJK_CANDIDATES = ("gb18030", "big5", "utf-16-le", "utf-16-be")
+#: What :func:`read_documents` does with a document id it has seen before.
+DUPLICATE_POLICIES: tuple[str, ...] = ("error", "keep-first")
 
 
 @dataclass(slots=True)
@@ -58,6 +66,7 @@ class ReadReport:
 
     read: int = 0
     skipped: int = 0
+    duplicates: int = 0
     errors: list[str] | None = None
 
     def skip(self, err: InputError) -> None:
@@ -172,153 +181,97 @@ def read_text_file(path: str | os.PathLike[str], *, doc_id: str | None = None) -
     )
 
 
-# --------------------------------------------------------------------------- records
-def _spans_from_record(rec: Mapping[str, Any], text: str, where: str) -> tuple[Span, ...]:
-    spans: list[Span] = []
-    meta = rec.get("meta") if isinstance(rec.get("meta"), Mapping) else {}
-    entities = meta.get("entities") if isinstance(meta, Mapping) else None
+# --------------------------------------------------------------------------- JSONL
+# Characters ``str.splitlines`` (and some JSON readers) take for line ends although JSON
+# allows them raw inside strings: written escaped, so one line is always one record.
+_LINE_SEPARATORS = {"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\u0085"}
+_SEPARATOR_TABLE = str.maketrans(_LINE_SEPARATORS)
+
+
+def dumps_record(rec: Mapping[str, Any]) -> str:
+    """One JSON line (no newline): UTF-8 characters kept, line separators escaped."""
+    line = json.dumps(rec, ensure_ascii=False)
+    if "\u2028" in line or "\u2029" in line or "\x85" in line:
+        line = line.translate(_SEPARATOR_TABLE)
+    return line
+
+
+def _loads(line: str, where: str) -> Any:
     try:
-        if isinstance(entities, list) and entities:
-            for ent in entities:
-                spans.append(
-                    Span(
-                        int(ent["start"]),
-                        int(ent["end"]),
-                        str(ent["label"]),
-                        source=str(ent.get("source") or "file"),
-                        score=ent.get("score"),
-                        norm=ent.get("norm"),
-                    )
-                )
-        else:
-            raw = rec.get("label", rec.get("labels", rec.get("entities", [])))
-            if raw is None:
-                raw = []
-            if not isinstance(raw, list):
-                raise InputError(
-                    "'label' must be a list of [start, end, LABEL]; text classification "
-                    "labels are not supported here",
-                    source=where,
-                )
-            for item in raw:
-                if isinstance(item, Mapping):
-                    start = item.get("start_offset", item.get("start"))
-                    end = item.get("end_offset", item.get("end"))
-                    label = item.get("label")
-                    spans.append(Span(int(start), int(end), str(label), source="file"))
-                elif isinstance(item, (list, tuple)) and len(item) >= 3:
-                    spans.append(Span(int(item[0]), int(item[1]), str(item[2]), source="file"))
-                else:
-                    raise InputError(
-                        f"label entry {item!r} is not [start, end, LABEL]", source=where
-                    )
-    except (KeyError, TypeError, ValueError) as err:
+        return json.loads(line)
+    except json.JSONDecodeError as err:
         raise InputError(
-            f"malformed span ({err}); spans are [start, end, LABEL] with integer offsets",
+            f"malformed JSON ({err.msg} at column {err.colno}); fix or remove the line",
             source=where,
         ) from None
-    spans.sort(key=lambda s: (s.start, s.end, s.label))
-    for s in spans:
-        if s.end > len(text):
-            raise InputError(
-                f"span [{s.start}, {s.end}) {s.label} is out of range (text length {len(text)});"
-                " offsets must be code points into 'text'",
-                source=where,
-            )
-    for a, b in zip(spans, spans[1:], strict=False):
-        if b.start < a.end:
-            raise InputError(
-                f"spans [{a.start}, {a.end}) {a.label} and [{b.start}, {b.end}) {b.label} "
-                "overlap; annotkit needs non-overlapping spans: remove one",
-                source=where,
-            )
-    return tuple(spans)
-
-
-def document_from_record(
-    rec: Any, *, where: str, text_field: str = "text", id_field: str = "id"
-) -> Document:
-    """Build a Document from a JSON object (doccano-style or plain ``{"id", "text"}``)."""
-    if not isinstance(rec, Mapping):
-        raise InputError("expected a JSON object per line", source=where)
-    text = rec.get(text_field)
-    if text is None and text_field == "text":
-        text = rec.get("data")  # doccano exports of some versions
-    if not isinstance(text, str):
+    except RecursionError:
         raise InputError(
-            f"missing or non-string {text_field!r} field; each record needs the document text",
+            "JSON is nested too deeply to read; a record is one flat object per line",
             source=where,
-        )
-    if not text.strip():
-        raise InputError(f"{text_field!r} is empty; remove the record or add text", source=where)
-    raw_id = rec.get(id_field)
-    meta = dict(rec["meta"]) if isinstance(rec.get("meta"), Mapping) else {}
-    if raw_id is None and isinstance(meta.get("annotkit_id"), str):
-        raw_id = meta["annotkit_id"]
-    doc_id = str(raw_id) if raw_id not in (None, "") else content_id(text)
-    for key, value in rec.items():
-        if key not in {text_field, id_field, "label", "labels", "entities", "meta", "data"}:
-            meta.setdefault(key, value)
-    meta.pop("entities", None)
-    spans = _spans_from_record(rec, text, where)
-    return Document(id=doc_id, text=text, spans=spans, meta=meta)
+        ) from None
 
 
-def document_to_record(doc: Document, *, with_entities: bool = True) -> dict[str, Any]:
-    """doccano-style JSON record: ``{"id", "text", "label", "meta": {..., "entities"}}``."""
-    meta: dict[str, Any] = dict(doc.meta)
-    if with_entities:
-        meta["entities"] = [
-            {
-                "start": s.start,
-                "end": s.end,
-                "label": s.label,
-                "text": doc.text[s.start : s.end],
-                "source": s.source,
-                "score": s.score,
-                "norm": dict(s.norm) if s.norm is not None else None,
-            }
-            for s in doc.spans
-        ]
-    return {
-        "id": doc.id,
-        "text": doc.text,
-        "label": [[s.start, s.end, s.label] for s in doc.spans],
-        "meta": meta,
-    }
+def _byte_lines(path: str | os.PathLike[str]) -> Iterator[bytes]:
+    """Raw lines split at ``\n`` only (U+2028 and friends stay inside their line)."""
+    if str(path) == "-":
+        buffer = getattr(sys.stdin, "buffer", None)
+        if buffer is not None:
+            yield from buffer
+        else:  # a text stream (tests, embedding applications)
+            for line in sys.stdin:
+                yield line.encode("utf-8", "surrogateescape")
+        return
+    try:
+        handle = open(path, "rb")  # noqa: SIM115 - closed below, generator-friendly
+    except OSError as err:
+        raise InputError(f"cannot read file: {err.strerror}", source=str(path)) from None
+    with handle:
+        head = handle.read(2)
+        handle.seek(0)
+        if head in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 JSONL: decode whole, re-encode
+            text, _ = decode_bytes(handle.read(), source=str(path))
+            for line in text.split("\n"):
+                yield line.encode("utf-8") + b"\n"
+            return
+        yield from handle
 
 
 def read_jsonl_records(
     path: str | os.PathLike[str], *, skip_errors: bool = False, report: ReadReport | None = None
 ) -> Iterator[tuple[str, Any]]:
-    """Yield ``(where, record)`` per JSON line (``where`` = ``file:line``); ``-`` = stdin."""
+    """Yield ``(where, record)`` per JSON line (``where`` = ``file:line``); ``-`` = stdin.
+
+    Lines are split at ``\n`` only and decoded as UTF-8 one by one, so a bad line is named
+    by its number and ``skip_errors`` skips that line, not the file.
+    """
     name = "<stdin>" if str(path) == "-" else str(path)
-    if str(path) == "-":
-        stream: IO[str] = sys.stdin
-        lines: Iterable[str] = stream
-    else:
-        data = Path(path).read_bytes() if Path(path).exists() else None
-        if data is None:
-            raise InputError("no such file", source=name)
-        text, _ = decode_bytes(data, source=name)
-        lines = text.splitlines()
+    if str(path) != "-" and not Path(path).exists():
+        raise InputError("no such file", source=name)
     seen_any = False
-    for lineno, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        seen_any = True
+    for lineno, raw in enumerate(_byte_lines(path), 1):
         where = f"{name}:{lineno}"
+        if lineno == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
         try:
-            yield where, json.loads(line)
-        except json.JSONDecodeError as err:
-            exc = InputError(
-                f"malformed JSON ({err.msg} at column {err.colno}); fix or remove the line",
-                source=where,
-            )
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as err:
+                raise InputError(
+                    f"is not valid UTF-8 (byte {err.start + 1} of the line); JSONL must be "
+                    "UTF-8: re-encode the file, e.g. `iconv -f GB18030 -t UTF-8`",
+                    source=where,
+                ) from None
+            if not line.strip():
+                continue
+            seen_any = True
+            record = _loads(line, where)
+        except InputError as exc:
             if not skip_errors:
-                raise exc from None
+                raise
             if report is not None:
                 report.skip(exc)
+            continue
+        yield where, record
     if not seen_any and not skip_errors:
         raise InputError("contains no JSON records", source=name)
 
@@ -415,19 +368,39 @@ def read_documents(
     id_column: str | None = None,
     skip_errors: bool = False,
     report: ReadReport | None = None,
+    on_duplicate: str = "error",
 ) -> Iterator[Document]:
-    """Yield Documents from files, directories, globs and ``-`` (JSONL on stdin).
+    """Yield Documents from files, directories, globs and ``-`` (JSONL on stdin), lazily.
 
     arg inputs (Iterable[str]): paths, directories (recursive), glob patterns or ``-``.
     arg text_column (str | None): table/JSONL field holding the text (default ``text``).
-    arg skip_errors (bool): on bad input, record it in ``report`` and go on instead of raising.
+    arg skip_errors (bool): on bad input, record it in ``report`` and go on instead of raising
+        (a bad JSONL line skips that line, not its file).
+    arg on_duplicate (str): a document id seen before is an ``"error"`` (default, naming
+        both places) or skipped with ``"keep-first"`` (counted in ``report.duplicates``).
     RETURNS Iterator[Document] in a deterministic order.
     """
+    if on_duplicate not in DUPLICATE_POLICIES:
+        raise InputError(
+            f"unknown duplicate policy {on_duplicate!r}; use {' or '.join(DUPLICATE_POLICIES)}"
+        )
     report = report if report is not None else ReadReport()
+    seen: dict[str, str] = {}
 
-    def guarded(make: Callable[[], Document]) -> Document | None:
+    def guarded(make: Callable[[], Document], where: str) -> Document | None:
         try:
             doc = make()
+            first = seen.get(doc.id)
+            if first is not None:
+                if on_duplicate == "keep-first":
+                    report.duplicates += 1
+                    return None
+                raise InputError(
+                    f"document id {doc.id!r} was already read at {first}; ids must be unique "
+                    "(fix the ids, or pass --on-duplicate keep-first to keep the first)",
+                    source=where,
+                )
+            seen[doc.id] = where
         except InputError as err:
             if not skip_errors:
                 raise
@@ -439,56 +412,141 @@ def read_documents(
     for path, root in iter_input_files(inputs):
         suffix = path.suffix.lower()
         if str(path) == "-" or suffix in JSONL_SUFFIXES:
-            try:
-                records = list(read_jsonl_records(path, skip_errors=skip_errors, report=report))
-            except InputError as err:
-                if not skip_errors:
-                    raise
-                report.skip(err)
-                continue
-            for where, rec in records:
-                doc = guarded(
-                    lambda rec=rec, where=where: document_from_record(
-                        rec, where=where, text_field=text_column or "text"
-                    )
-                )
-                if doc is not None:
-                    yield doc
+            records: Iterable[tuple[str, Any]] = read_jsonl_records(
+                path, skip_errors=skip_errors, report=report
+            )
+            field = text_column or "text"
+            idf = id_column or "id"
         elif suffix in TABLE_SUFFIXES:
             try:
-                rows = list(_read_table(path, text_column=text_column, id_column=id_column))
+                records = list(_read_table(path, text_column=text_column, id_column=id_column))
             except InputError as err:
                 if not skip_errors:
                     raise
                 report.skip(err)
                 continue
-            for where, rec in rows:
-                doc = guarded(lambda rec=rec, where=where: document_from_record(rec, where=where))
-                if doc is not None:
-                    yield doc
+            field, idf = "text", "id"
         else:
-            doc = guarded(
-                lambda path=path, root=root: read_text_file(path, doc_id=_id_for(path, root))
-            )
+            doc = guarded(partial(read_text_file, path, doc_id=_id_for(path, root)), str(path))
             if doc is not None:
                 yield doc
+            continue
+        try:
+            for where, rec in records:
+                make = partial(
+                    document_from_record, rec, where=where, text_field=field, id_field=idf
+                )
+                doc = guarded(make, where)
+                if doc is not None:
+                    yield doc
+        except InputError as err:  # the file itself (missing, empty): skip it as a whole
+            if not skip_errors:
+                raise
+            report.skip(err)
 
 
 # --------------------------------------------------------------------------- writing
-@contextmanager
-def atomic_writer(path: str | os.PathLike[str], *, encoding: str = "utf-8") -> Iterator[IO[str]]:
-    """Open a temporary file beside ``path`` and rename it over ``path`` on success.
+_TMP_SUFFIX = ".tmp"
 
-    On any exception the temporary file is removed and ``path`` is left untouched.
+
+def _umask_mode() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _remove_stale_temps(target: Path) -> None:
+    """Remove temp files an earlier, killed writer of ``target`` left behind."""
+    prefix = f".{target.name}."
+    try:
+        names = os.listdir(target.parent)
+    except OSError:
+        return
+    for name in names:
+        if not (name.startswith(prefix) and name.endswith(_TMP_SUFFIX)):
+            continue
+        pid = name[len(prefix) :].split(".", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid)):
+            try:
+                os.unlink(target.parent / name)
+            except OSError:
+                pass
+
+
+def _resolve_target(path: str | os.PathLike[str]) -> tuple[Path, bool]:
+    """The file to write for ``path`` and whether it is written through (FIFO/device).
+
+    A symlink is followed (its target is written; the link stays); a FIFO or character
+    device is written through; a directory, socket or block device is refused.
     """
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    if target.is_symlink():
+        target = Path(os.path.realpath(target))
     try:
-        with os.fdopen(fd, "w", encoding=encoding, newline="") as handle:
-            yield handle
-            handle.flush()
+        st = target.stat()
+    except FileNotFoundError:
+        return target, False
+    except NotADirectoryError:
+        raise InputError(
+            "cannot write here: a part of the path is a file, not a folder; choose another path",
+            source=str(path),
+        ) from None
+    if stat.S_ISREG(st.st_mode):
+        return target, False
+    if stat.S_ISFIFO(st.st_mode) or stat.S_ISCHR(st.st_mode):
+        return target, True
+    what = "a folder" if stat.S_ISDIR(st.st_mode) else "not a regular file"
+    raise InputError(f"cannot write here: it is {what}; give a file path", source=str(path))
+
+
+@contextmanager
+def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a path to write ``path``'s new content to; it replaces ``path`` on success.
+
+    Regular files are replaced atomically (a temporary file beside the target, renamed over
+    it) and get the mode the umask gives (0644 under 022); on any exception the temporary
+    file is removed and ``path`` is left untouched. A symlink's target is written (the link
+    stays a link); a FIFO or character device (``/dev/null``, ``/dev/stdout``) is written
+    through directly. Temporary files of killed earlier runs are removed.
+    """
+    target, through = _resolve_target(path)
+    if through:
+        yield target
+        return
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise InputError(
+            f"cannot create the folder {str(target.parent)!r}: a part of it is a file; "
+            "choose another output path",
+            source=str(path),
+        ) from None
+    except OSError as err:
+        raise InputError(f"cannot create its folder: {err.strerror}", source=str(path)) from None
+    _remove_stale_temps(target)
+    try:
+        fd, tmp_name = tempfile.mkstemp(
+            prefix=f".{target.name}.{os.getpid()}.", suffix=_TMP_SUFFIX, dir=target.parent
+        )
+    except OSError as err:
+        raise InputError(f"cannot write: {err.strerror}", source=str(path)) from None
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        with open(tmp, "rb") as handle:
             os.fsync(handle.fileno())
+        os.chmod(tmp, _umask_mode())
         os.replace(tmp, target)
     except BaseException:
         try:
@@ -498,17 +556,26 @@ def atomic_writer(path: str | os.PathLike[str], *, encoding: str = "utf-8") -> I
         raise
 
 
+@contextmanager
+def atomic_writer(path: str | os.PathLike[str], *, encoding: str = "utf-8") -> Iterator[IO[str]]:
+    """Open ``path`` for writing text through :func:`atomic_output` (same guarantees)."""
+    with atomic_output(path) as tmp:
+        with open(tmp, "w", encoding=encoding, newline="") as handle:
+            yield handle
+
+
 def write_jsonl(records: Iterable[Mapping[str, Any]], path: str | os.PathLike[str] | None) -> int:
     """Write records as JSON lines to ``path`` atomically, or to stdout for ``None``/``-``.
 
-    RETURNS the number of records written.
+    Lines are :func:`dumps_record` (U+2028/U+2029/U+0085 escaped). RETURNS the number of
+    records written.
     """
     count = 0
 
     def dump(handle: IO[str]) -> None:
         nonlocal count
         for rec in records:
-            handle.write(json.dumps(rec, ensure_ascii=False, sort_keys=False) + "\n")
+            handle.write(dumps_record(rec) + "\n")
             count += 1
 
     if path is None or str(path) == "-":

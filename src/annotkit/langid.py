@@ -54,7 +54,8 @@ import regex
 
 from annotkit.doc import Document, Segment
 from annotkit.errors import ConfigError
-from annotkit.segment import sentence_bounds, split_sentences
+from annotkit.record import document_to_record
+from annotkit.segment import segment_bounds, sentence_bounds
 
 __all__ = [
     "BACKENDS",
@@ -62,6 +63,8 @@ __all__ = [
     "detect",
     "detect_language",
     "detection_to_record",
+    "script_lang",
+    "split_sentences",
     "zh_script",
 ]
 
@@ -1073,7 +1076,37 @@ def _sentence_bounds(text: str, a: int, b: int, segmenter: str) -> list[tuple[in
         return sentence_bounds(text, a, b)
     lang = detect_language(text[a:b])[0]  # the stanza model of the block's language
     lang = lang if lang != "und" else _DEFAULT_LATIN
-    return [(s.start, s.end) for s in split_sentences(text, lang, a, b, segmenter="stanza")]
+    return segment_bounds(text, a, b, segmenter="stanza", lang=lang)
+
+
+def split_sentences(
+    text: str,
+    lang: str | None = None,
+    start: int = 0,
+    end: int | None = None,
+    *,
+    segmenter: Literal["rules", "stanza"] = "rules",
+) -> list[Segment]:
+    """Split ``text[start:end]`` into sentences, each a :class:`Segment` with its language.
+
+    text (str): the whole document text; offsets are into it.
+    lang (str | None): language of every sentence; ``None`` detects each one with
+        :func:`detect_language`.
+    segmenter (str): ``"rules"`` (default) or ``"stanza"`` (local models only).
+    RETURNS (list[Segment]): sentences in order, without edge white space.
+
+    EXAMPLE:
+        >>> [(s.start, s.end, s.lang) for s in split_sentences("Dr. Qu agreed. 结果良好。")]
+        [(0, 14, 'en'), (15, 20, 'zh')]
+    """
+    bounds = segment_bounds(text, start, end, segmenter=segmenter, lang=lang or _DEFAULT_LATIN)
+    if lang is not None:
+        return [Segment(a, b, lang, 1.0) for a, b in bounds]
+    out = []
+    for a, b in bounds:
+        code, score = detect_language(text[a:b])
+        out.append(Segment(a, b, code, score))
+    return out
 
 
 def detect(
@@ -1083,12 +1116,12 @@ def detect(
     backend: Literal["profile", "langdetect", "lingua"] = "profile",
     segmenter: Literal["rules", "stanza"] = "rules",
 ) -> Document:
-    """Fill ``lang``, ``segments``, ``sentences`` and ``meta["langs"]`` of a document.
+    """Fill ``lang``, ``langs``, ``zh_script``, ``segments`` and ``sentences`` of a document.
 
     ``segments`` are maximal one-language runs inside each block (line) and cover every
     non-white-space character; ``sentences`` are sentence boundaries, each in one language;
-    ``meta["langs"]`` maps languages to their share of non-white-space characters and
-    ``meta["zh_script"]`` is ``"Hans"`` or ``"Hant"`` when Chinese is present.
+    ``langs`` maps languages to their share of non-white-space characters and
+    ``zh_script`` is ``"Hans"`` or ``"Hant"`` when Chinese is present.
 
     doc (Document): the document (its text is not changed).
     latin_langs (Sequence[str]): candidate languages for Latin-script text.
@@ -1098,7 +1131,7 @@ def detect(
 
     EXAMPLE:
         >>> d = detect(Document("d1", "Results: pain fell by 50%.\\n结果:疼痛减少了 50%。"))
-        >>> d.lang, [(s.start, s.end, s.lang) for s in d.segments], d.meta["zh_script"]
+        >>> d.lang, [(s.start, s.end, s.lang) for s in d.segments], d.zh_script
         ('en', [(0, 26, 'en'), (27, 40, 'zh')], 'Hans')
     """
     _check_backend(backend)
@@ -1137,16 +1170,18 @@ def detect(
     )
     segments = tuple(s for ps in pieces_by_block for s in _merge(ps, text))
     shares = _shares(segments, text)
-    meta = dict(doc.meta)
-    meta["langs"] = shares
+    script = None
     if "zh" in shares:
-        meta["zh_script"] = zh_script(
-            "".join(text[s.start : s.end] for s in segments if s.lang == "zh")
-        )
-    else:
-        meta.pop("zh_script", None)
+        script = zh_script("".join(text[s.start : s.end] for s in segments if s.lang == "zh"))
     main = next((lang for lang in shares if lang != "und"), "und")
-    return dataclasses.replace(doc, lang=main, segments=segments, sentences=sentences, meta=meta)
+    return dataclasses.replace(
+        doc,
+        lang=main,
+        langs=shares,
+        zh_script=script,
+        segments=segments,
+        sentences=sentences,
+    )
 
 
 def _smooth(blocks: list[list[_Piece]], text: str) -> list[list[_Piece]]:
@@ -1263,20 +1298,38 @@ def zh_script(text: str) -> str:
 
 
 def detection_to_record(doc: Document) -> dict[str, Any]:
-    """The ``annotkit detect`` JSONL record of a detected document.
+    """The ``annotkit detect`` JSONL record of a detected document: the whole record
+    (docs/record.md), with ``lang``, ``langs``, ``zh_script``, ``segments``, ``sentences``.
 
     EXAMPLE:
         >>> rec = detection_to_record(detect(Document("d1", "背景:疼痛。")))
-        >>> rec["lang"], rec["segments"], rec["meta"]
-        ('zh', [[0, 6, 'zh', 1.0]], {'zh_script': 'Hans'})
+        >>> rec["lang"], rec["segments"], rec["zh_script"]
+        ('zh', [[0, 6, 'zh', 1.0]], 'Hans')
     """
-    rec: dict[str, Any] = {
-        "id": doc.id,
-        "lang": doc.lang or "und",
-        "langs": dict(doc.meta.get("langs", {})),
-        "segments": [[s.start, s.end, s.lang, s.score] for s in doc.segments],
-        "sentences": [[s.start, s.end, s.lang, s.score] for s in doc.sentences],
-    }
-    if "zh_script" in doc.meta:
-        rec["meta"] = {"zh_script": doc.meta["zh_script"]}
-    return rec
+    return document_to_record(doc)
+
+
+_HAN_CHAR = regex.compile(r"\p{Script=Han}")
+_LATIN_CHAR = regex.compile(r"\p{Script=Latin}")
+
+
+def script_lang(text: str, *, mixed: bool = True) -> str:
+    """English/Chinese by script alone, for one sentence or token run, with no context.
+
+    ``"zh"`` when Han characters dominate (one Han character weighs four Latin letters),
+    ``"en"`` when Latin letters do, ``"mixed"`` when both are substantial, ``"und"`` with
+    neither (``mixed=False``: the dominant of the two instead). The cheap classifier for
+    code that needs a language per sentence where no :func:`detect` output is available;
+    documents get theirs from :func:`detect`.
+
+    EXAMPLE:
+        >>> script_lang("5 mL of MSCs"), script_lang("间充质干细胞"), script_lang("MSCs 细胞")
+        ('en', 'zh', 'mixed')
+    """
+    han = len(_HAN_CHAR.findall(text))
+    latin = len(_LATIN_CHAR.findall(text))
+    if not han and not latin:
+        return "und"
+    if mixed and han and latin and min(han, latin / 4) / max(han, latin / 4) > 0.25:
+        return "mixed"
+    return "zh" if han >= latin / 4 else "en"

@@ -8,7 +8,7 @@ Layout (see ``models/README.md``)::
         VERSION/               v1, v2, … (or any --version given to `annotkit train`)
           ner.pt               the stanza NER tagger
           resources.json       minimal stanza resources: loads the model offline
-          model.json           the model card (annotkit.train.ModelCard)
+          model.json           the model card (annotkit.models.ModelCard)
           README.md            the model card for people
 
 The models folder is ``$ANNOTKIT_MODELS_DIR`` when set, else ``./models``. A model is
@@ -27,13 +27,18 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from annotkit.config import settings
 from annotkit.errors import InputError, ModelNotFoundError
-from annotkit.train import MODEL_FILE, ModelCard
 
 __all__ = [
+    "MODEL_FILE",
     "REGISTRY_FILE",
+    "ModelCard",
     "default_models_dir",
     "get_model",
     "list_models",
@@ -43,12 +48,78 @@ __all__ = [
 ]
 
 REGISTRY_FILE = "registry.json"
+MODEL_FILE = "ner.pt"
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 
+@dataclass(frozen=True, slots=True)
+class ModelCard:
+    """Everything recorded about one trained model (``model.json`` in its folder)."""
+
+    name: str
+    version: str
+    path: str
+    labels: tuple[str, ...]
+    languages: Mapping[str, int]
+    data: Mapping[str, Any]
+    args: tuple[str, ...]
+    versions: Mapping[str, str]
+    created: str
+    metrics: Mapping[str, Any] | None = None
+    dev_docs: tuple[str, ...] = ()
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def ref(self) -> str:
+        """``NAME/VERSION``."""
+        return f"{self.name}/{self.version}"
+
+    @property
+    def model_file(self) -> Path:
+        return Path(self.path) / MODEL_FILE
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "version": self.version,
+            "labels": list(self.labels),
+            "languages": dict(self.languages),
+            "data": dict(self.data),
+            "args": list(self.args),
+            "versions": dict(self.versions),
+            "created": self.created,
+            "metrics": self.metrics,
+            "dev_docs": list(self.dev_docs),
+            "extra": dict(self.extra),
+        }
+
+    @classmethod
+    def from_dict(cls, rec: Mapping[str, Any], *, path: str) -> ModelCard:
+        try:
+            return cls(
+                name=str(rec["name"]),
+                version=str(rec["version"]),
+                path=path,
+                labels=tuple(rec["labels"]),
+                languages=dict(rec.get("languages", {})),
+                data=dict(rec.get("data", {})),
+                args=tuple(rec.get("args", ())),
+                versions=dict(rec.get("versions", {})),
+                created=str(rec.get("created", "")),
+                metrics=rec.get("metrics"),
+                dev_docs=tuple(rec.get("dev_docs", ())),
+                extra=dict(rec.get("extra", {})),
+            )
+        except (KeyError, TypeError) as err:
+            raise ModelNotFoundError(
+                f"model card {path}/model.json is missing field {err}; retrain the model "
+                "with `annotkit train`"
+            ) from None
+
+
 def default_models_dir() -> Path:
-    """``$ANNOTKIT_MODELS_DIR`` or ``./models``."""
-    return Path(os.environ.get("ANNOTKIT_MODELS_DIR") or "models")
+    """The models folder of :func:`annotkit.config.settings` (``$ANNOTKIT_MODELS_DIR``)."""
+    return settings().models_dir
 
 
 def validate_name(name: str) -> str:

@@ -1,39 +1,101 @@
 """The main job: language detection, parallel alignment and entity pre-annotation.
 
 Each stage is a pure function over one :class:`~annotkit.doc.Document`, so a batch can be
-mapped over processes (or Dask) document by document; :func:`run_document` chains them and
-returns a picklable :class:`DocumentResult`.
+mapped over processes (or Dask) document by document. :func:`ensure` runs the stages a
+record lacks before a given one (each once, by its owner: :mod:`annotkit.stages` says who
+requires what); :func:`run_document` chains them all and returns a picklable
+:class:`DocumentResult`.
 
 EXAMPLE:
     >>> from annotkit.io import read_documents
     >>> from annotkit.pipeline import run_document
     >>> results = [run_document(d) for d in read_documents(["seeds/"])]
-    >>> results[4].pairs[0].src_lang
+    >>> results[4].doc.pairs[0].src_lang
     'en'
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from annotkit.doc import LABELS, Document, PassagePair
-from annotkit.io import atomic_writer, document_to_record
+from annotkit.io import atomic_writer, dumps_record
+from annotkit.record import document_to_record
+from annotkit.stages import missing
 
-__all__ = ["DocumentResult", "Summary", "run_document", "summarise", "write_results"]
+__all__ = [
+    "DocumentResult",
+    "Summary",
+    "ensure",
+    "run_document",
+    "run_stage",
+    "summarise",
+    "write_results",
+]
+
+
+def run_stage(doc: Document, stage: str, **options: Any) -> Document:
+    """Run one stage on a document with its owner's code (``options`` go to that stage).
+
+    ``detect``: :func:`annotkit.langid.detect` (``latin_langs``, ``backend``,
+    ``segmenter``); ``align``: :func:`annotkit.align.align_document` (``scorer``);
+    ``annotate``: :func:`annotkit.annotate.preannotate` (``engine``, ``model``, ``project``,
+    ``models_dir``).
+    """
+    if stage == "detect":
+        from annotkit.langid import detect
+
+        return detect(doc, **options)
+    if stage == "align":
+        from annotkit.align import align_document
+
+        return replace(doc, pairs=align_document(doc, **options))
+    if stage == "annotate":
+        from annotkit.annotate import preannotate
+
+        return preannotate(doc, **options)
+    raise KeyError(f"unknown stage {stage!r}")
+
+
+def ensure(doc: Document, stage: str, **options: Mapping[str, Any]) -> Document:
+    """Run the stages ``stage`` requires that the record lacks (not ``stage`` itself).
+
+    ``options`` maps a stage name to its options, e.g. ``detect={"backend": "profile"}``.
+    A stage whose output the record already holds is not run again.
+
+    EXAMPLE:
+        >>> from annotkit.doc import Document
+        >>> d = ensure(Document("d", "Pain fell. 疼痛减轻。"), "annotate")
+        >>> d.lang is not None, d.pairs is not None
+        (True, True)
+    """
+    for need in missing(doc, stage):
+        doc = run_stage(doc, need, **dict(options.get(need, {})))
+        if need == "detect":  # alignment may have become needed, or not
+            return ensure(doc, stage, **options)
+    return doc
 
 
 @dataclass(frozen=True, slots=True)
 class DocumentResult:
-    """One document after the pipeline: detected, aligned and pre-annotated."""
+    """One document after the pipeline: detected, aligned and pre-annotated.
+
+    ``detected`` and ``aligned`` are the record after those stages (what ``detect.jsonl``
+    and ``align.jsonl`` hold); ``doc`` is the final record.
+    """
 
     doc: Document
-    pairs: tuple[PassagePair, ...]
+    detected: Document
+    aligned: Document
+
+    @property
+    def pairs(self) -> tuple[PassagePair, ...]:
+        return self.doc.pairs or ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,32 +122,36 @@ class Summary:
 
 
 def run_document(
-    doc: Document, *, engine: str = "rules", model: str | None = None
+    doc: Document,
+    *,
+    engine: str = "rules",
+    model: str | None = None,
+    models_dir: str | Path | None = None,
+    detect_options: Mapping[str, Any] | None = None,
 ) -> DocumentResult:
-    """Detect languages, pair and align translated passages, then pre-annotate entities."""
-    from annotkit.align import align_document
-    from annotkit.annotate import preannotate
-    from annotkit.langid import detect
+    """Detect languages, pair and align translated passages, then pre-annotate entities.
 
-    detected = detect(doc)
-    pairs = align_document(detected)
-    annotated = preannotate(detected, engine=engine, model=model, pairs=pairs)
-    return DocumentResult(doc=annotated, pairs=tuple(pairs))
+    A stage whose output the record already holds is kept, not recomputed.
+    """
+    detected = doc if doc.detected else run_stage(doc, "detect", **dict(detect_options or {}))
+    aligned = detected if detected.pairs is not None else run_stage(detected, "align")
+    annotated = run_stage(aligned, "annotate", engine=engine, model=model, models_dir=models_dir)
+    return DocumentResult(doc=annotated, detected=detected, aligned=aligned)
 
 
 def summarise(results: Iterable[DocumentResult]) -> Summary:
     """Per-document and total counts of languages, sentences, pairs and entities."""
     rows: list[dict[str, Any]] = []
     total_entities: Counter[str] = Counter()
-    chars: Counter[str] = Counter()
+    chars: dict[str, float] = {}
     for res in results:
         doc = res.doc
         entities = Counter(s.label for s in doc.spans)
         total_entities.update(entities)
-        langs = dict(doc.meta.get("langs", {}))
+        langs = dict(doc.langs)
         n = sum(len(doc.text[s.start : s.end].split()) and (s.end - s.start) for s in doc.segments)
         for lang, share in langs.items():
-            chars[lang] += share * n
+            chars[lang] = chars.get(lang, 0.0) + share * n
         rows.append(
             {
                 "id": doc.id,
@@ -113,11 +179,10 @@ def summarise(results: Iterable[DocumentResult]) -> Summary:
 def write_results(results: list[DocumentResult], out_dir: str | Path) -> dict[str, Path]:
     """Write ``detect.jsonl``, ``align.jsonl``, ``annotate.jsonl`` and ``summary.json``.
 
-    Each file is written atomically; RETURNS the paths written, by stage.
+    Each JSONL file holds the whole record after that stage (docs/record.md), so any of
+    them feeds the next command; each file is written atomically. RETURNS the paths
+    written, by stage.
     """
-    from annotkit.align import pairs_to_record
-    from annotkit.langid import detection_to_record
-
     out = Path(out_dir)
     paths = {
         "detect": out / "detect.jsonl",
@@ -127,14 +192,14 @@ def write_results(results: list[DocumentResult], out_dir: str | Path) -> dict[st
     }
     ordered = sorted(results, key=lambda r: r.doc.id)
     writers = {
-        "detect": (detection_to_record(r.doc) for r in ordered),
-        "align": (pairs_to_record(r.doc, list(r.pairs)) for r in ordered),
-        "annotate": (_annotation_record(r.doc) for r in ordered),
+        "detect": (document_to_record(r.detected) for r in ordered),
+        "align": (document_to_record(r.aligned) for r in ordered),
+        "annotate": (document_to_record(r.doc) for r in ordered),
     }
     for stage, records in writers.items():
         with atomic_writer(paths[stage]) as handle:
             for rec in records:
-                handle.write(json.dumps(rec, ensure_ascii=False) + "\n")
+                handle.write(dumps_record(rec) + "\n")
     summary = summarise(ordered)
     with atomic_writer(paths["summary"]) as handle:
         json.dump(
@@ -146,9 +211,3 @@ def write_results(results: list[DocumentResult], out_dir: str | Path) -> dict[st
         )
         handle.write("\n")
     return paths
-
-
-def _annotation_record(doc: Document) -> dict[str, Any]:
-    # Keep the pre-annotation file small: language runs belong to detect.jsonl.
-    slim = dataclasses.replace(doc, segments=(), sentences=())
-    return document_to_record(slim)

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -32,13 +31,12 @@ from typing import Any, Literal
 
 import regex
 
-from annotkit.doc import Segment
 from annotkit.errors import InputError, ModelNotFoundError
 
 __all__ = [
     "SEGMENTERS",
+    "segment_bounds",
     "sentence_bounds",
-    "split_sentences",
     "tokenize",
 ]
 
@@ -256,42 +254,29 @@ def _line_bounds(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return out
 
 
-def split_sentences(
+def segment_bounds(
     text: str,
-    lang: str | None = None,
     start: int = 0,
     end: int | None = None,
     *,
     segmenter: Literal["rules", "stanza"] = "rules",
-) -> list[Segment]:
-    """Split ``text[start:end]`` into sentences, each a :class:`Segment` with its language.
+    lang: str = "en",
+) -> list[tuple[int, int]]:
+    """Sentence boundaries in ``text[start:end]`` with the chosen segmenter.
 
-    text (str): the whole document text; offsets are into it.
-    lang (str | None): language of every sentence; ``None`` detects each one with
-        :func:`annotkit.langid.detect_language`.
-    segmenter (str): ``"rules"`` (default) or ``"stanza"`` (local models only).
-    RETURNS (list[Segment]): sentences in order, without edge white space.
+    ``lang`` picks the stanza model (``segmenter="stanza"``, local models only); the rules
+    need no language. Sentences with their language: :func:`annotkit.langid.split_sentences`.
 
     EXAMPLE:
-        >>> [(s.start, s.end, s.lang) for s in split_sentences("Dr. Qu agreed. 结果良好。")]
-        [(0, 14, 'en'), (15, 20, 'zh')]
+        >>> segment_bounds("Dr. Qu agreed. 结果良好。")
+        [(0, 14), (15, 20)]
     """
     end = len(text) if end is None else end
     if segmenter == "rules":
-        bounds = sentence_bounds(text, start, end)
-    elif segmenter == "stanza":
-        bounds = _stanza_bounds(text, start, end, lang or "en")
-    else:
-        raise InputError(f"unknown segmenter {segmenter!r}; choose one of {', '.join(SEGMENTERS)}")
-    if lang is not None:
-        return [Segment(a, b, lang, 1.0) for a, b in bounds]
-    from annotkit.langid import detect_language
-
-    out = []
-    for a, b in bounds:
-        code, score = detect_language(text[a:b])
-        out.append(Segment(a, b, code, score))
-    return out
+        return sentence_bounds(text, start, end)
+    if segmenter == "stanza":
+        return _stanza_bounds(text, start, end, lang)
+    raise InputError(f"unknown segmenter {segmenter!r}; choose one of {', '.join(SEGMENTERS)}")
 
 
 def tokenize(
@@ -354,8 +339,9 @@ def _jieba() -> Any:
 
 
 def _stanza_dir() -> Path:
-    env = os.environ.get("ANNOTKIT_STANZA_DIR") or os.environ.get("STANZA_RESOURCES_DIR")
-    return Path(env) if env else Path.home() / "stanza_resources"
+    from annotkit.config import settings
+
+    return settings().stanza_dir
 
 
 @functools.lru_cache(maxsize=8)

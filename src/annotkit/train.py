@@ -1,32 +1,19 @@
 """Train a stanza NER model on corrected annotations: spans -> tokens -> BIOES -> stanza.
 
-The pipeline is:
-
-1. **Sentences** come from ``doc.sentences`` when :mod:`annotkit.langid` filled them, else
-   from the project's rule splitter (:func:`annotkit.segment.sentence_bounds`). A sentence
-   boundary that falls inside a span is removed (the two sentences are merged), so no
-   entity is ever cut in two.
-2. **Tokens** come from the project's one tokenizer (:func:`annotkit.segment.tokenize`;
-   Chinese per character or per jieba word). *Span-edge policy*: we control tokenisation, so
-   a token that a span starts or ends inside is split at the span edge (``"10mg"`` with a
-   DOSE on ``"10mg"`` is fine; ``"BM-MSCs"`` with a CELL_TYPE on ``"MSCs"`` becomes
-   ``"BM-"`` + ``"MSCs"``). Every span is therefore exactly a run of tokens; the number of
-   split tokens is counted in :class:`TagStats` and logged. Spans outside every sentence
-   (only possible with hand-made ``doc.sentences``) are dropped and counted.
-3. **Tags**: BIOES (stanza's scheme) or BIO, one per token.
-4. **Split**: without a dev file, documents are split by a hash of their *group* id: a
-   document and its translation (``meta["translation_of"]``, ``meta["group"]``) always land
-   in the same split; a mixed-language document is one unit.
-5. **Training** runs ``python -m stanza.models.ner_tagger`` in a subprocess with
+1. **Tokens and tags** come from :mod:`annotkit.tags` (the project tokenizer, tokens split
+   at span edges, BIOES).
+2. **Split**: without a dev file, documents are split by a hash of their *group* id
+   (:mod:`annotkit.split`): a document and its translation always land in the same split.
+3. **Training** runs ``python -m stanza.models.ner_tagger`` in a subprocess with
    ``--no_pretrain`` and no charlm (unless ``pretrain=``/``finetune_from=`` name local files),
-   a fixed seed, and writes ``models/NAME/VERSION/`` (see :mod:`annotkit.models`).
+   a fixed seed, and writes ``models/NAME/VERSION/`` with its card (:mod:`annotkit.models`).
 
 EXAMPLE:
     >>> from annotkit.io import read_documents
     >>> docs = list(read_documents(["tests/data/ner_tiny.jsonl"]))
-    >>> sents, stats = tag_documents(docs[:1])
-    >>> sents[0].tags[:4]
-    ('O', 'O', 'B-DOSE', 'E-DOSE')
+    >>> card = train_model(docs, name="tiny", models_dir="/tmp/models", max_steps=200)
+    >>> card.ref
+    'tiny/v1'
 """
 
 from __future__ import annotations
@@ -36,468 +23,33 @@ import json
 import logging
 import math
 import os
-import re
 import shutil
 import subprocess
 import sys
 import tempfile
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Literal
+from typing import IO, Any
 
-from annotkit.doc import Document, Span
-from annotkit.errors import InputError, ModelNotFoundError, TrainingError
-
-if TYPE_CHECKING:
-    from annotkit.annotate.ner import NerModel
+from annotkit.annotate.ner import NerModel
+from annotkit.config import settings
+from annotkit.doc import Document
+from annotkit.errors import ModelNotFoundError, TrainingError
+from annotkit.models import MODEL_FILE, ModelCard, default_models_dir, validate_name
+from annotkit.split import split_documents
+from annotkit.tags import ZhTokens, tag_documents, to_stanza_json
 
 __all__ = [
-    "SCHEMES",
-    "ModelCard",
-    "TagStats",
-    "TaggedSentence",
     "data_fingerprint",
-    "decode_tags",
-    "document_sentences",
     "evaluate_spans",
-    "group_key",
-    "iter_sentences_json",
-    "sentence_lang",
-    "split_documents",
-    "tag_document",
-    "tag_documents",
-    "to_stanza_json",
     "train_model",
     "write_card",
 ]
 
 logger = logging.getLogger(__name__)
-
-SCHEMES: tuple[str, ...] = ("bioes", "bio")
-ZhTokens = Literal["char", "word"]
-MODEL_FILE = "ner.pt"
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]")
-_LATIN = re.compile(r"[A-Za-z]")
-
-
-# --------------------------------------------------------------------------- types
-@dataclass(frozen=True, slots=True)
-class TaggedSentence:
-    """One sentence of a document as tokens with tags.
-
-    ``tokens`` are code-point ``(start, end)`` offsets into the document text; ``tags`` has
-    one tag per token (BIOES or BIO); ``lang`` is ``en``, ``zh`` or ``mixed`` by script.
-    """
-
-    doc_id: str
-    start: int
-    end: int
-    lang: str
-    tokens: tuple[tuple[int, int], ...]
-    tags: tuple[str, ...]
-
-    def words(self, text: str) -> list[str]:
-        """The token strings, given the document text."""
-        return [text[a:b] for a, b in self.tokens]
-
-
-@dataclass(frozen=True, slots=True)
-class TagStats:
-    """What tagging did: sizes, tokens split at span edges, spans dropped."""
-
-    documents: int = 0
-    sentences: int = 0
-    tokens: int = 0
-    spans: int = 0
-    split_tokens: int = 0
-    dropped_spans: int = 0
-    merged_sentences: int = 0
-
-    def __add__(self, other: TagStats) -> TagStats:
-        return TagStats(*(getattr(self, f) + getattr(other, f) for f in self.__dataclass_fields__))
-
-    def to_dict(self) -> dict[str, int]:
-        return {f: getattr(self, f) for f in self.__dataclass_fields__}
-
-
-@dataclass(frozen=True, slots=True)
-class ModelCard:
-    """Everything recorded about one trained model (``model.json`` in its folder)."""
-
-    name: str
-    version: str
-    path: str
-    labels: tuple[str, ...]
-    languages: Mapping[str, int]
-    data: Mapping[str, Any]
-    args: tuple[str, ...]
-    versions: Mapping[str, str]
-    created: str
-    metrics: Mapping[str, Any] | None = None
-    dev_docs: tuple[str, ...] = ()
-    extra: Mapping[str, Any] = field(default_factory=dict)
-
-    @property
-    def ref(self) -> str:
-        """``NAME/VERSION``."""
-        return f"{self.name}/{self.version}"
-
-    @property
-    def model_file(self) -> Path:
-        return Path(self.path) / MODEL_FILE
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "version": self.version,
-            "labels": list(self.labels),
-            "languages": dict(self.languages),
-            "data": dict(self.data),
-            "args": list(self.args),
-            "versions": dict(self.versions),
-            "created": self.created,
-            "metrics": self.metrics,
-            "dev_docs": list(self.dev_docs),
-            "extra": dict(self.extra),
-        }
-
-    @classmethod
-    def from_dict(cls, rec: Mapping[str, Any], *, path: str) -> ModelCard:
-        try:
-            return cls(
-                name=str(rec["name"]),
-                version=str(rec["version"]),
-                path=path,
-                labels=tuple(rec["labels"]),
-                languages=dict(rec.get("languages", {})),
-                data=dict(rec.get("data", {})),
-                args=tuple(rec.get("args", ())),
-                versions=dict(rec.get("versions", {})),
-                created=str(rec.get("created", "")),
-                metrics=rec.get("metrics"),
-                dev_docs=tuple(rec.get("dev_docs", ())),
-                extra=dict(rec.get("extra", {})),
-            )
-        except (KeyError, TypeError) as err:
-            raise ModelNotFoundError(
-                f"model card {path}/model.json is missing field {err}; retrain the model "
-                "with `annotkit train`"
-            ) from None
-
-
-# --------------------------------------------------------------------------- tokens & tags
-def sentence_lang(text: str) -> str:
-    """``"zh"``, ``"en"`` or ``"mixed"`` by script (Han vs Latin letters); ``"und"`` if neither.
-
-    EXAMPLE:
-        >>> sentence_lang("5 mL of MSCs"), sentence_lang("间充质干细胞"), sentence_lang("MSCs 细胞")
-        ('en', 'zh', 'mixed')
-    """
-    han = len(_HAN.findall(text))
-    latin = len(_LATIN.findall(text))
-    if not han and not latin:
-        return "und"
-    if han and latin and min(han, latin / 4) / max(han, latin / 4) > 0.25:
-        return "mixed"
-    return "zh" if han >= latin / 4 else "en"
-
-
-def _sentence_ranges(doc: Document) -> list[tuple[int, int]]:
-    if doc.sentences:
-        return [(s.start, s.end) for s in doc.sentences if s.end > s.start]
-    from annotkit.segment import sentence_bounds
-
-    return sentence_bounds(doc.text)
-
-
-def document_sentences(doc: Document) -> tuple[list[tuple[int, int]], int]:
-    """Sentence ranges of ``doc`` with boundaries inside spans removed.
-
-    RETURNS (ranges, merged): ``merged`` counts the boundaries removed because a span
-    crossed them.
-
-    EXAMPLE:
-        >>> document_sentences(Document("d", "One. Two."))
-        ([(0, 4), (5, 9)], 0)
-    """
-    ranges = _sentence_ranges(doc)
-    merged = 0
-    out: list[tuple[int, int]] = []
-    for a, b in ranges:
-        if out and any(s.start < out[-1][1] and s.end > a for s in doc.spans):
-            out[-1] = (out[-1][0], b)
-            merged += 1
-        else:
-            out.append((a, b))
-    return out, merged
-
-
-def _split_at_edges(
-    tokens: Sequence[tuple[int, int]], cuts: Sequence[int]
-) -> tuple[list[tuple[int, int]], int]:
-    out: list[tuple[int, int]] = []
-    split = 0
-    for a, b in tokens:
-        inner = [c for c in cuts if a < c < b]
-        if not inner:
-            out.append((a, b))
-            continue
-        split += 1
-        edges = [a, *inner, b]
-        out.extend(zip(edges, edges[1:], strict=False))
-    return out, split
-
-
-def _tags_for(tokens: Sequence[tuple[int, int]], spans: Sequence[Span], scheme: str) -> list[str]:
-    tags = ["O"] * len(tokens)
-    i = 0
-    for span in spans:
-        while i < len(tokens) and tokens[i][1] <= span.start:
-            i += 1
-        j = i
-        while j < len(tokens) and tokens[j][0] < span.end:
-            j += 1
-        n = j - i
-        if n == 0:
-            continue
-        lab = span.label
-        if scheme == "bio":
-            tags[i : i + n] = [f"B-{lab}"] + [f"I-{lab}"] * (n - 1)
-        elif n == 1:
-            tags[i] = f"S-{lab}"
-        else:
-            tags[i : i + n] = [f"B-{lab}"] + [f"I-{lab}"] * (n - 2) + [f"E-{lab}"]
-        i = j
-    return tags
-
-
-def tag_document(
-    doc: Document,
-    *,
-    scheme: str = "bioes",
-    zh_tokens: ZhTokens = "char",
-    respect_spans: bool = True,
-) -> tuple[list[TaggedSentence], TagStats]:
-    """Tokens and BIOES/BIO tags for every sentence of ``doc``.
-
-    doc (Document): text and gold spans.
-    scheme (str): ``"bioes"`` (stanza) or ``"bio"`` (CoNLL-2003).
-    zh_tokens (str): Chinese tokens per ``"char"`` or per jieba ``"word"``.
-    respect_spans (bool): split tokens at span edges (the policy in the module docstring).
-    RETURNS (tuple): ``([TaggedSentence, ...], TagStats)``.
-
-    EXAMPLE:
-        >>> doc = Document("d", "Give 5 mL now.", spans=(Span(5, 9, "DOSE"),))
-        >>> tag_document(doc)[0][0].tags
-        ('O', 'B-DOSE', 'E-DOSE', 'O', 'O')
-    """
-    from annotkit.segment import tokenize
-
-    if scheme not in SCHEMES:
-        raise InputError(f"unknown tag scheme {scheme!r}; choose one of {', '.join(SCHEMES)}")
-    ranges, merged = document_sentences(doc)
-    cuts = sorted({c for s in doc.spans for c in (s.start, s.end)}) if respect_spans else []
-    out: list[TaggedSentence] = []
-    n_split = n_tokens = covered = 0
-    for a, b in ranges:
-        toks = tokenize(doc.text, a, b, zh_tokens=zh_tokens)
-        if not toks:
-            continue
-        toks, split = _split_at_edges(toks, [c for c in cuts if a < c < b])
-        n_split += split
-        spans = [s for s in doc.spans if s.start >= a and s.end <= b]
-        covered += len(spans)
-        tags = _tags_for(toks, spans, scheme)
-        n_tokens += len(toks)
-        sent_text = doc.text[a:b]
-        out.append(TaggedSentence(doc.id, a, b, sentence_lang(sent_text), tuple(toks), tuple(tags)))
-    dropped = len(doc.spans) - covered
-    if dropped:
-        logger.warning(
-            "document %r: %d span(s) lie outside every sentence and were dropped", doc.id, dropped
-        )
-    stats = TagStats(1, len(out), n_tokens, covered, n_split, dropped, merged)
-    return out, stats
-
-
-def tag_documents(
-    docs: Iterable[Document], *, scheme: str = "bioes", zh_tokens: ZhTokens = "char"
-) -> tuple[list[TaggedSentence], TagStats]:
-    """:func:`tag_document` over many documents; stats summed; split tokens logged."""
-    sents: list[TaggedSentence] = []
-    total = TagStats()
-    for doc in docs:
-        s, st = tag_document(doc, scheme=scheme, zh_tokens=zh_tokens)
-        sents.extend(s)
-        total = total + st
-    if total.split_tokens:
-        logger.info(
-            "%d token(s) split at span edges so that spans fall on token boundaries",
-            total.split_tokens,
-        )
-    return sents, total
-
-
-def decode_tags(
-    tokens: Sequence[tuple[int, int]], tags: Sequence[str], *, source: str = "model"
-) -> list[Span]:
-    """Spans from BIOES or BIO tags (lenient: a stray ``I-``/``E-`` starts an entity).
-
-    EXAMPLE:
-        >>> decode_tags([(0, 2), (3, 5), (6, 9)], ["B-DOSE", "E-DOSE", "O"])
-        [Span(start=0, end=5, label='DOSE', source='model', score=None, norm=None)]
-    """
-    spans: list[Span] = []
-    cur: tuple[int, int, str] | None = None
-
-    def close() -> None:
-        nonlocal cur
-        if cur is not None:
-            spans.append(Span(cur[0], cur[1], cur[2], source=source))
-        cur = None
-
-    for (a, b), tag in zip(tokens, tags, strict=True):
-        if tag == "O" or len(tag) < 3 or tag[1] != "-":
-            close()
-            continue
-        prefix, label = tag[0], tag[2:]
-        if prefix in "BS" or cur is None or cur[2] != label:
-            close()
-            cur = (a, b, label)
-        else:
-            cur = (cur[0], b, label)
-        if prefix in "SE":
-            close()
-    close()
-    return spans
-
-
-def to_stanza_json(text: str, sentences: Iterable[TaggedSentence]) -> list[list[dict[str, str]]]:
-    """Stanza NER JSON: a list of sentences, each a list of ``{"text", "ner"}`` tokens.
-
-    EXAMPLE:
-        >>> s = TaggedSentence("d", 0, 4, "en", ((0, 1), (2, 4)), ("O", "S-DOSE"))
-        >>> to_stanza_json("a 5m", [s])
-        [[{'text': 'a', 'ner': 'O'}, {'text': '5m', 'ner': 'S-DOSE'}]]
-    """
-    return [
-        [{"text": text[a:b], "ner": tag} for (a, b), tag in zip(s.tokens, s.tags, strict=True)]
-        for s in sentences
-    ]
-
-
-# --------------------------------------------------------------------------- splits
-_GROUP_KEYS = ("translation_of", "group", "group_id", "pair_id")
-
-
-def group_key(docs: Sequence[Document]) -> dict[str, str]:
-    """Map each document id to its group id: documents linked by ``meta["translation_of"]``
-    (or a shared ``meta["group"]``/``group_id``/``pair_id``) share the smallest id in the group.
-
-    EXAMPLE:
-        >>> group_key([Document("en1", "a"), Document("zh1", "b", meta={"translation_of": "en1"})])
-        {'en1': 'en1', 'zh1': 'en1'}
-    """
-    parent: dict[str, str] = {}
-
-    def find(x: str) -> str:
-        parent.setdefault(x, x)
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    def union(x: str, y: str) -> None:
-        rx, ry = find(x), find(y)
-        if rx != ry:
-            lo, hi = sorted((rx, ry))
-            parent[hi] = lo
-
-    for doc in docs:
-        find(doc.id)
-        for key in _GROUP_KEYS:
-            value = doc.meta.get(key)
-            if isinstance(value, str | int) and str(value):
-                # group values live in their own namespace so "group: 7" ≠ a doc with id "7"
-                other = str(value) if key == "translation_of" else f"\x00{key}:{value}"
-                union(doc.id, other)
-    groups: dict[str, list[str]] = {}
-    for doc in docs:
-        groups.setdefault(find(doc.id), []).append(doc.id)
-    out: dict[str, str] = {}
-    for members in groups.values():
-        key = min(members)
-        for m in members:
-            out[m] = key
-    return out
-
-
-def _unit_hash(key: str) -> float:
-    return int(hashlib.sha1(key.encode("utf-8")).hexdigest()[:12], 16) / float(16**12)
-
-
-def split_documents(
-    docs: Iterable[Document],
-    ratios: Sequence[float] = (0.8, 0.1, 0.1),
-    names: Sequence[str] = ("train", "dev", "test"),
-    *,
-    min_nonempty: bool = False,
-) -> dict[str, list[Document]]:
-    """Deterministic, leakage-free document split by a hash of each document's group id.
-
-    docs (Iterable[Document]): documents; translations are kept together (:func:`group_key`).
-    ratios (Sequence[float]): shares per split (normalised; ``80/10/10`` -> 0.8, 0.1, 0.1).
-    names (Sequence[str]): split names, one per ratio.
-    min_nonempty (bool): with at least as many groups as splits, move whole groups so that no
-        split with a non-zero ratio is empty (small data sets).
-    RETURNS (dict[str, list[Document]]): split name -> documents in input order.
-
-    EXAMPLE:
-        >>> docs = [Document(f"d{i}", "x") for i in range(10)]
-        >>> {k: len(v) for k, v in split_documents(docs).items()}
-        {'train': 8, 'dev': 1, 'test': 1}
-    """
-    docs = list(docs)
-    if len(ratios) != len(names) or not ratios or any(r < 0 for r in ratios) or sum(ratios) <= 0:
-        raise InputError(
-            f"split ratios {list(ratios)} do not match split names {list(names)}; give one "
-            "non-negative share per split, e.g. 80/10/10"
-        )
-    total = float(sum(ratios))
-    bounds: list[float] = []
-    acc = 0.0
-    for r in ratios:
-        acc += r / total
-        bounds.append(acc)
-    keys = group_key(docs)
-    unit_of: dict[str, float] = {k: _unit_hash(k) for k in set(keys.values())}
-
-    def bucket(h: float) -> int:
-        for i, bound in enumerate(bounds):
-            if h < bound:
-                return i
-        return len(bounds) - 1
-
-    assign = {k: bucket(h) for k, h in unit_of.items()}
-    if min_nonempty and len(assign) >= sum(1 for r in ratios if r > 0):
-        for i, r in enumerate(ratios):
-            if r <= 0 or i in assign.values():
-                continue
-            # take the group, from the fullest split, whose hash lies closest to this bucket
-            counts = Counter(assign.values())
-            donors = [k for k, b in assign.items() if counts[b] > 1]
-            lo = bounds[i - 1] if i else 0.0
-            mid = (lo + bounds[i]) / 2
-            best = min(donors, key=lambda k: (abs(unit_of[k] - mid), k))
-            assign[best] = i
-    out: dict[str, list[Document]] = {n: [] for n in names}
-    for doc in docs:
-        out[names[assign[keys[doc.id]]]].append(doc)
-    return out
 
 
 def data_fingerprint(docs: Iterable[Document]) -> str:
@@ -523,13 +75,12 @@ def _next_version(model_root: Path) -> str:
     return f"v{max(nums, default=0) + 1}"
 
 
-def _run_stanza(argv: list[str], *, log: IO[str] | None, workdir: Path) -> None:
+def _run_stanza(argv: list[str], *, log: IO[str] | None, workdir: Path, threads: int) -> None:
     cmd = [sys.executable, "-m", "stanza.models.ner_tagger", *argv]
     env = dict(os.environ, PYTHONHASHSEED="0", PYTHONUNBUFFERED="1")
     # one BLAS/OpenMP thread: the BiLSTM is small, and spinning thread pools slow training
-    # down badly on a busy 2-core machine; set ANNOTKIT_TRAIN_THREADS to change it
-    threads = os.environ.get("ANNOTKIT_TRAIN_THREADS", "1")
-    env.update(OMP_NUM_THREADS=threads, MKL_NUM_THREADS=threads)
+    # down badly on a busy 2-core machine (Settings.train_threads, ANNOTKIT_TRAIN_THREADS)
+    env.update(OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
     logger.info("running %s", " ".join(cmd))
     tail: list[str] = []
     with subprocess.Popen(
@@ -651,6 +202,7 @@ def train_model(
     pretrain: str | os.PathLike[str] | None = None,
     extra_args: Sequence[str] = (),
     log: IO[str] | None = None,
+    threads: int | None = None,
 ) -> ModelCard:
     """Train a stanza NER model on corrected documents and register it under ``models/``.
 
@@ -665,6 +217,7 @@ def train_model(
         stanza pretrain ``.pt`` of word vectors; both must exist.
     extra_args (Sequence[str]): more ``stanza.models.ner_tagger`` arguments.
     log (IO[str] | None): stream that receives stanza's progress lines (the CLI passes stderr).
+    threads (int | None): BLAS/OpenMP threads for training (None: ``Settings.train_threads``).
     RETURNS (ModelCard): the card written to ``model.json``.
 
     EXAMPLE:
@@ -674,9 +227,6 @@ def train_model(
         >>> card.ref
         'tiny/v1'
     """
-    from annotkit.annotate.ner import NerModel
-    from annotkit.models import default_models_dir, validate_name
-
     validate_name(name)
     root = (Path(models_dir) if models_dir is not None else default_models_dir()).resolve()
     data = list(data)
@@ -749,7 +299,7 @@ def train_model(
         if finetune_from is not None:
             argv += ["--finetune", "--finetune_load_name", str(Path(finetune_from).resolve())]
         argv += list(extra_args)
-        _run_stanza(argv, log=log, workdir=work)
+        _run_stanza(argv, log=log, workdir=work, threads=threads or settings().train_threads)
         if not (work / MODEL_FILE).is_file():
             raise TrainingError(
                 f"stanza finished without writing {MODEL_FILE} in {work}; see its output above"
@@ -830,12 +380,3 @@ def write_card(card: ModelCard) -> None:
         json.dumps(card.to_dict(), ensure_ascii=False, indent=1, sort_keys=True) + "\n", "utf-8"
     )
     (vdir / "README.md").write_text(_card_readme(card), "utf-8")
-
-
-def iter_sentences_json(
-    docs: Iterable[Document], *, zh_tokens: ZhTokens = "char"
-) -> Iterator[list[dict[str, str]]]:
-    """Stanza NER JSON sentences of documents, one list of tokens per sentence."""
-    for doc in docs:
-        sents, _ = tag_document(doc, zh_tokens=zh_tokens)
-        yield from to_stanza_json(doc.text, sents)

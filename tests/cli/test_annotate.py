@@ -26,14 +26,12 @@ def test_annotate_cli_seeds_to_file(run_cli, tmp_path: Path) -> None:
             assert last <= start < end <= len(rec["text"])
             assert label in {"CELL_TYPE", "DOSE", "SCALE"}
             last = end
-        ents = rec["meta"]["entities"]
+        ents = rec["spans"]  # details, one per label entry (docs/record.md)
         assert [[e["start"], e["end"], e["label"]] for e in ents] == rec["label"]
         for e in ents:
             assert rec["text"][e["start"] : e["end"]] == e["text"]
-            assert set(e) >= {"source", "score", "norm"}
-    doses = {
-        e["text"]: e["norm"] for r in recs for e in r["meta"]["entities"] if e["label"] == "DOSE"
-    }
+            assert set(e) >= {"source", "score", "status"} and e["status"] == "suggested"
+    doses = {e["text"]: e["norm"] for r in recs for e in r["spans"] if e["label"] == "DOSE"}
     assert doses["87 million"] == {"value": 87000000.0, "unit": "cells"}
     assert doses["5 mL"] == {"value": 5.0, "unit": "mL"}
 
@@ -45,7 +43,7 @@ def test_annotate_cli_stdin_jsonl_to_stdout(run_cli) -> None:
     (rec,) = _records(result.stdout)
     assert rec["id"] == "x"
     assert [rec["text"][s:e] for s, e, _ in rec["label"]] == ["5 mL", "MSCs", "VAS"]
-    assert rec["meta"]["entities"][0]["norm"] == {"value": 5.0, "unit": "mL"}
+    assert rec["spans"][0]["norm"] == {"value": 5.0, "unit": "mL"}
 
 
 def test_annotate_cli_text_column_and_summary(run_cli, tmp_path: Path) -> None:

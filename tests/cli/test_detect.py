@@ -19,7 +19,8 @@ def test_detect_seeds_stdout_jsonl_one_record_per_document(run_cli) -> None:
         assert all(s[0] < s[1] and len(s) == 4 for s in rec["segments"])
     seed4 = next(r for r in records if r["id"].startswith("004"))
     assert {s[2] for s in seed4["segments"]} >= {"en", "zh"}
-    assert seed4["meta"] == {"zh_script": "Hans"}
+    assert seed4["zh_script"] == "Hans"
+    assert seed4["text"].startswith("Centeno-Schultz")  # the whole record, text included
 
 
 def test_detect_output_file_summary_on_stderr(run_cli, tmp_path: Path) -> None:
@@ -30,7 +31,7 @@ def test_detect_output_file_summary_on_stderr(run_cli, tmp_path: Path) -> None:
     assert "1 document(s)" in result.stderr
     rec = json.loads(out.read_text("utf-8"))
     assert rec["lang"] == "zh" and rec["langs"] == {"zh": 1.0}
-    assert rec["meta"]["zh_script"] == "Hant"
+    assert rec["zh_script"] == "Hant"
 
 
 def test_detect_stdin_jsonl(run_cli) -> None:

@@ -156,16 +156,17 @@ def test_doccano_round_trip_second_user_changes(
     assert _triples(got[d0.id]) == expected0
     for span in got[d0.id].spans:
         assert got[d0.id].text_of(span) == d0.text[span.start : span.end]
-    assert got[d0.id].meta["confirmed"] is True
-    assert got[d0.id].meta["confirmed_by"] == [ann.username]  # type: ignore[attr-defined]
-    assert ann.username in got[d0.id].meta["annotators"]  # type: ignore[attr-defined]
-    assert got[d0.id].meta["comments"] == [
+    review0 = got[d0.id].review
+    assert review0 is not None and review0.state == "confirmed"
+    assert review0.confirmed_by == (ann.username,)  # type: ignore[attr-defined]
+    assert ann.username in review0.annotators  # type: ignore[attr-defined]
+    assert list(review0.comments) == [
         {
             "user": ann.username,  # type: ignore[attr-defined]
             "text": "checked 😀",
         }
     ]
-    assert got[d0.id].meta["changes"] == {
+    assert review0.changes == {
         "kept": len(pre) - 3,
         "removed": 1,
         "added": 1,
@@ -173,8 +174,8 @@ def test_doccano_round_trip_second_user_changes(
         "boundary_changed": 1,
     }
     assert _triples(got[docs[1].id]) == _triples(docs[1])
-    assert got[docs[1].id].meta["confirmed"] is True
-    assert got[docs[2].id].meta["confirmed"] is False
+    assert got[docs[1].id].review.state == "confirmed"  # type: ignore[union-attr]
+    assert got[docs[2].id].review.state == "imported"  # type: ignore[union-attr]
     assert _triples(got[docs[2].id]) == _triples(docs[2])
     assert result.confirmed == 2
 
@@ -380,11 +381,11 @@ def test_doccano_cli_push_pull_keeps_backup(
     assert [json.loads(x)["id"] for x in first.splitlines()] == sorted(d.id for d in docs)
     report = json.loads((tmp_path / "ann.jsonl.report.json").read_text())
     assert report["examples"] == 3
-    out.write_text(first.replace('"confirmed": false', '"confirmed": true', 1), encoding="utf-8")
+    out.write_text(first.replace('"state": "imported"', '"state": "confirmed"', 1), encoding="utf-8")
     r = runner.invoke(
         cli, ["doccano", "pull", "--project", project_name, "-o", str(out), "--home", home], env=env
     )
     assert r.exit_code == 0 and "kept it as" in r.stderr
     backups = list(tmp_path.glob("ann.jsonl.*.bak"))
-    assert len(backups) == 1 and '"confirmed": true' in backups[0].read_text(encoding="utf-8")
+    assert len(backups) == 1 and '"state": "confirmed"' in backups[0].read_text(encoding="utf-8")
     assert out.read_text(encoding="utf-8") == first

@@ -18,7 +18,9 @@ from annotkit.errors import ModelNotFoundError, TrainingError
 from annotkit.evaluate import evaluate
 from annotkit.io import read_documents
 from annotkit.models import list_models, promote, promoted_model
-from annotkit.train import ModelCard, tag_document, train_model
+from annotkit.models import ModelCard
+from annotkit.tags import tag_document
+from annotkit.train import train_model
 
 pytestmark = pytest.mark.model
 
@@ -86,7 +88,7 @@ def test_model_predict_and_evaluate(trained: ModelCard, docs: list[Document]) ->
     for doc, spans in zip(docs, preds, strict=True):
         for s in spans:
             surface = doc.text_of(s)
-            assert surface and surface == surface.strip() and s.source == "stanza:tiny/v1"
+            assert surface and surface == surface.strip() and s.source == "model:tiny/v1"
         assert list(spans) == sorted(spans, key=lambda s: (s.start, s.end))
     pred_docs = [Document(d.id, d.text, spans=p) for d, p in zip(docs, preds, strict=True)]
     result = evaluate(docs, pred_docs)

@@ -10,13 +10,15 @@ import pytest
 from annotkit.align import align_document, heading_of, pairs_to_record
 from annotkit.doc import Document
 from annotkit.io import read_documents
+from annotkit.langid import detect
+from annotkit.stages import MissingStageError
 
 SEED = Path(__file__).resolve().parent.parent.parent / "seeds" / "004_2ac9ad6098cbbf61.txt"
 
 
 @pytest.fixture(scope="module")
 def seed004() -> Document:
-    return next(iter(read_documents([str(SEED)])))
+    return detect(next(iter(read_documents([str(SEED)]))))
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +74,7 @@ def test_align_seed004_sentence_beads_are_valid_spans(seed004, seed004_pairs) ->
 
 
 def test_align_record_format(seed004, seed004_pairs) -> None:
-    record = pairs_to_record(seed004, seed004_pairs)
+    record = pairs_to_record(seed004, seed004_pairs, with_text=False)
     assert set(record) == {"id", "pairs"}
     json.dumps(record)  # JSON-serialisable
     pair = record["pairs"][0]
@@ -81,13 +83,20 @@ def test_align_record_format(seed004, seed004_pairs) -> None:
     bead = pair["sentences"][0]
     assert set(bead) == {"src", "tgt", "score"}
     assert all(len(span) == 2 for span in bead["src"] + bead["tgt"])
-    assert pairs_to_record(seed004, seed004_pairs, with_text=True)["text"] == seed004.text
+    full = pairs_to_record(seed004, seed004_pairs)  # the whole record (docs/record.md)
+    assert full["text"] == seed004.text and full["pairs"] == record["pairs"]
+    assert full["segments"] and full["lang"] == "en"
 
 
 def test_align_monolingual_documents_have_no_pairs() -> None:
-    assert align_document(Document("en", "Only English here. Nothing to pair.")) == ()
-    assert align_document(Document("zh", "只有中文。没有译文。")) == ()
-    assert align_document(Document("empty", "")) == ()
+    assert align_document(detect(Document("en", "Only English here. Nothing to pair."))) == ()
+    assert align_document(detect(Document("zh", "只有中文。没有译文。"))) == ()
+    assert align_document(detect(Document("empty", ""))) == ()
+
+
+def test_align_requires_detection() -> None:
+    with pytest.raises(MissingStageError, match="annotkit detect"):
+        align_document(Document("x", "Only English here."))
 
 
 def test_align_unrelated_passages_are_not_paired() -> None:
@@ -96,7 +105,7 @@ def test_align_unrelated_passages_are_not_paired() -> None:
         "Pain scores improved at 12 months.\n"
         "今天天气很好，我们去公园散步。晚上吃了饺子。"
     )
-    assert align_document(Document("unrelated", text)) == ()
+    assert align_document(detect(Document("unrelated", text))) == ()
 
 
 @pytest.mark.parametrize(

@@ -285,7 +285,9 @@ def test_annotate_projection_surface_and_concept(lex: Lexicon) -> None:
 
 def test_annotate_projection_on_seed_004(seeds: list[Document]) -> None:
     align = pytest.importorskip("annotkit.align")
-    doc = next(d for d in seeds if d.id.startswith("004"))
+    from annotkit.langid import detect
+
+    doc = detect(next(d for d in seeds if d.id.startswith("004")))
     pairs = align.align_document(doc)
     assert pairs, "seed 004 holds an English passage and its Chinese translation"
     zh_start = pairs[0].tgt[0]

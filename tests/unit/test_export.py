@@ -12,7 +12,7 @@ from annotkit.doc import Document, Span
 from annotkit.errors import InputError
 from annotkit.export import FORMATS, export, parse_split, read_conll, read_jsonl
 from annotkit.io import read_documents
-from annotkit.train import group_key
+from annotkit.split import group_key
 
 REPO = Path(__file__).resolve().parent.parent.parent
 TINY = REPO / "tests" / "data" / "ner_tiny.jsonl"

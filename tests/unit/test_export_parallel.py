@@ -9,13 +9,20 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from annotkit.align import align_document, pairs_to_record
+from annotkit.doc import Document
 from annotkit.errors import InputError
-from annotkit.export.parallel import export_parallel, read_pairs
-from annotkit.io import read_documents
+from annotkit.export.parallel import export_parallel
+from annotkit.io import read_documents, write_jsonl
+from annotkit.pipeline import ensure, run_stage
+from annotkit.record import document_from_record, document_to_record
+from annotkit.stages import MissingStageError
 
 SEEDS = Path(__file__).resolve().parent.parent.parent / "seeds"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+
+
+def _doc(**changes: object) -> Document:
+    return document_from_record(dict(_record(), **changes), where="test")
 
 
 def _record(text: str = "Hi there.\n你好。\nHow are you? Fine.\n你好吗？\x07") -> dict:
@@ -46,7 +53,7 @@ def _record(text: str = "Hi there.\n你好。\nHow are you? Fine.\n你好吗？\
 
 
 def test_export_parallel_tmx_is_valid_and_parses_back(tmp_path: Path) -> None:
-    summary = export_parallel([_record()], "tmx", tmp_path)
+    summary = export_parallel([_doc()], "tmx", tmp_path)
     assert summary["files"] == ["all.tmx", "README.md"]
     assert summary["units"] == 2 and summary["skipped_beads"] == 1
     root = ET.parse(tmp_path / "all.tmx").getroot()
@@ -63,7 +70,7 @@ def test_export_parallel_tmx_is_valid_and_parses_back(tmp_path: Path) -> None:
 
 
 def test_export_parallel_moses_is_line_parallel(tmp_path: Path) -> None:
-    summary = export_parallel([_record()], "moses", tmp_path)
+    summary = export_parallel([_doc()], "moses", tmp_path)
     assert summary["files"] == ["all.en-zh.en", "all.en-zh.zh", "README.md"]
     en = (tmp_path / "all.en-zh.en").read_text(encoding="utf-8").splitlines()
     zh = (tmp_path / "all.en-zh.zh").read_text(encoding="utf-8").splitlines()
@@ -72,7 +79,7 @@ def test_export_parallel_moses_is_line_parallel(tmp_path: Path) -> None:
 
 
 def test_export_parallel_tsv_reads_back_with_pandas(tmp_path: Path) -> None:
-    export_parallel([_record()], "tsv", tmp_path)
+    export_parallel([_doc()], "tsv", tmp_path)
     frame = pd.read_csv(tmp_path / "all.tsv", sep="\t")
     assert list(frame.columns[:5]) == ["doc_id", "src_lang", "tgt_lang", "src", "tgt"]
     assert frame["tgt"].tolist() == ["你好。", "你好吗？"]
@@ -80,8 +87,8 @@ def test_export_parallel_tsv_reads_back_with_pandas(tmp_path: Path) -> None:
 
 
 def test_export_parallel_split_keeps_documents_whole(tmp_path: Path) -> None:
-    records = [dict(_record(), id=f"doc-{k}") for k in range(20)]
-    summary = export_parallel(records, "moses", tmp_path, split=(80, 10, 10))
+    docs = [_doc(id=f"doc-{k}") for k in range(20)]
+    summary = export_parallel(docs, "moses", tmp_path, split=(80, 10, 10))
     assert set(summary["splits"]) == {"train", "dev", "test"}
     assert sum(summary["splits"].values()) == 40
     assert all(v % 2 == 0 for v in summary["splits"].values())
@@ -90,24 +97,21 @@ def test_export_parallel_split_keeps_documents_whole(tmp_path: Path) -> None:
 
 def test_export_parallel_rejects_bad_format_and_foreign_offsets(tmp_path: Path) -> None:
     with pytest.raises(InputError):
-        export_parallel([_record()], "docx", tmp_path)
-    bad = _record()
-    bad["text"] = "short"
-    with pytest.raises(InputError):
-        export_parallel([bad], "tmx", tmp_path)
+        export_parallel([_doc()], "docx", tmp_path)
+    with pytest.raises(InputError):  # the alignment of another, longer text
+        document_from_record(dict(_record(), text="short"), where="pairs.jsonl:1")
+    with pytest.raises(MissingStageError):  # never aligned
+        export_parallel([Document("x", "Hi. 你好。")], "tmx", tmp_path)
 
 
-def test_export_parallel_read_pairs_joins_records_with_documents(tmp_path: Path) -> None:
-    docs = list(read_documents([str(SEEDS)]))
+def test_export_parallel_takes_align_output_as_is(tmp_path: Path) -> None:
+    docs = [
+        run_stage(ensure(d, "align"), "align") for d in read_documents([str(SEEDS)])
+    ]
     align_file = tmp_path / "pairs.jsonl"
-    align_file.write_text(
-        "".join(json.dumps(pairs_to_record(d, align_document(d))) + "\n" for d in docs),
-        encoding="utf-8",
-    )
-    with pytest.raises(InputError):
-        read_pairs([str(align_file)])  # no text in the records, no documents given
-    records = read_pairs([str(align_file), str(SEEDS)])
-    assert {r["id"] for r in records} == {d.id for d in docs}
-    summary = export_parallel(records, "tmx", tmp_path / "tmx")
+    write_jsonl((document_to_record(d) for d in docs), align_file)
+    again = list(read_documents([str(align_file)]))
+    assert [d.pairs for d in again] == [d.pairs for d in docs]
+    summary = export_parallel(again, "tmx", tmp_path / "tmx")
     assert summary["units"] >= 14
     ET.parse(tmp_path / "tmx" / "all.tmx")

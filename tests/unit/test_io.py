@@ -80,7 +80,7 @@ def test_io_jsonl_doccano_and_plain_records() -> None:
     first, second = docs
     assert first.id == "doc-1"
     assert [first.text_of(s) for s in first.spans] == ["5 mL", "BM-MSCs"]
-    assert first.meta["source"] == "fixture"
+    assert first.extra["source"] == "fixture"  # fields annotkit does not own pass through
     assert len(second.id) == 16  # content hash, not a position
 
 
@@ -149,7 +149,8 @@ def test_io_record_round_trip(tricky_doc: Document) -> None:
     )
     doc = Document(tricky_doc.id, tricky_doc.text, spans=spans, meta={"k": "v"})
     rec = json.loads(json.dumps(document_to_record(doc)))
-    assert all(rec["text"][e["start"] : e["end"]] == e["text"] for e in rec["meta"]["entities"])
+    assert all(rec["text"][e["start"] : e["end"]] == e["text"] for e in rec["spans"])
+    assert [e["start"] for e in rec["spans"]] == [s for s, _, _ in rec["label"]]
     back = document_from_record(rec, where="mem:1")
     assert back.spans == doc.spans and back.text == doc.text and back.meta["k"] == "v"
     assert [s.norm for s in back.spans] == [{"id": "c"}] * 4

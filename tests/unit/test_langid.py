@@ -157,8 +157,8 @@ def test_langid_japanese_and_korean() -> None:
 
 def test_langid_traditional_chinese_fixture() -> None:
     doc = detect(read_text_file(DATA / "traditional.txt"))
-    assert doc.lang == "zh" and doc.meta["zh_script"] == "Hant"
-    assert doc.meta["langs"] == {"zh": 1.0}
+    assert doc.lang == "zh" and doc.zh_script == "Hant"
+    assert doc.langs == {"zh": 1.0}
 
 
 def test_langid_zh_script() -> None:
@@ -169,7 +169,7 @@ def test_langid_zh_script() -> None:
 
 def test_langid_empty_numbers_emoji_documents() -> None:
     empty = detect(Document("e", ""))
-    assert (empty.lang, empty.segments, empty.sentences, empty.meta["langs"]) == ("und", (), (), {})
+    assert (empty.lang, empty.segments, empty.sentences, empty.langs) == ("und", (), (), {})
     numbers = detect(Document("n", "12 345\n6.7 %"))
     assert numbers.lang == "und" and {s.lang for s in numbers.segments} == {"und"}
     emoji = detect(Document("m", "😀 👍🏽\nGreat results in all patients 😀"))
@@ -190,7 +190,7 @@ def test_langid_hand_labelled_fixture_char_accuracy() -> None:
             if not ch.isspace():
                 assert labels[offset + i] == gold[n], (n, line, ch)
         offset += len(line) + 1
-    assert doc.meta["zh_script"] == "Hans"
+    assert doc.zh_script == "Hans"
 
 
 def test_langid_seed_004_en_block_zh_block_citations() -> None:
@@ -207,9 +207,9 @@ def test_langid_seed_004_en_block_zh_block_citations() -> None:
     assert {lang for a, b, lang in segs if b <= zh_start} == {"en"}
     # Trailing citation lines are English or undetermined, never another language.
     assert {lang for a, b, lang in segs if a >= zh_end} <= {"en", "und"}
-    assert doc.lang == "en" and {"en", "zh"} <= set(doc.meta["langs"]) <= {"en", "zh", "und"}
-    assert doc.meta["zh_script"] == "Hans"
-    assert abs(sum(doc.meta["langs"].values()) - 1.0) < 1e-3
+    assert doc.lang == "en" and {"en", "zh"} <= set(doc.langs) <= {"en", "zh", "und"}
+    assert doc.zh_script == "Hans"
+    assert abs(sum(doc.langs.values()) - 1.0) < 1e-3
 
 
 @pytest.mark.parametrize("name", ["000", "001", "002", "003"])
@@ -225,7 +225,10 @@ def test_langid_record_shape_and_determinism() -> None:
     first = detection_to_record(detect(doc))
     again = detection_to_record(detect(pickle.loads(pickle.dumps(doc))))
     assert first == again
-    assert set(first) == {"id", "lang", "langs", "segments", "sentences", "meta"}
+    # the whole record (docs/record.md): text and label kept, detection added
+    assert set(first) == {
+        "id", "text", "label", "lang", "langs", "zh_script", "segments", "sentences", "meta"
+    }  # fmt: skip
     for start, end, lang, score in first["segments"] + first["sentences"]:
         assert isinstance(start, int) and start < end and isinstance(lang, str)
         assert 0.0 <= score <= 1.0

@@ -13,7 +13,8 @@ import pytest
 
 from annotkit.errors import InputError, ModelNotFoundError
 from annotkit.models import get_model, list_models, promote, promoted_model, validate_name
-from annotkit.train import ModelCard, write_card
+from annotkit.models import ModelCard
+from annotkit.train import write_card
 
 
 def _make(root: Path, name: str, version: str) -> ModelCard:

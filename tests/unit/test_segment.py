@@ -7,7 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from annotkit.errors import InputError, ModelNotFoundError
-from annotkit.segment import sentence_bounds, split_sentences, tokenize
+from annotkit.langid import split_sentences
+from annotkit.segment import sentence_bounds, tokenize
 
 
 def _sents(text: str) -> list[str]:

@@ -94,8 +94,9 @@ def test_sync_mapping_example_to_document_meta() -> None:
     )
     doc = rec.to_document(mode="utf16")
     assert doc.id == "d" and doc.text_of(doc.spans[0]) == "MSCs"
-    assert doc.meta["confirmed"] is True and doc.meta["pre_annotation"] == [[2, 6, "DOSE"]]
-    assert doc.meta["doccano_id"] == 7 and "annotkit_pre" not in doc.meta
+    assert doc.review is not None and doc.review.state == "confirmed"
+    assert doc.review.example == 7 and doc.review.annotators == ("ann",)
+    assert "annotkit_pre" not in doc.meta and "annotkit_hash" not in doc.meta
 
 
 def test_sync_diff_classifies_each_change() -> None:

@@ -193,7 +193,8 @@ def test_sync_pull_documents_and_changes(tmp_path: Path) -> None:
     result = pull("p", client=fake)
     assert [d.id for d in result.documents] == ["d0", "d1"]
     d1 = result.documents[1]
-    assert d1.meta["confirmed"] and d1.meta["confirmed_by"] == ["ann"]
+    assert d1.review.confirmed and d1.review.confirmed_by == ("ann",)
+    assert result.documents[0].review.state == "imported"
     assert d1.text_of(d1.spans[1]) == "MSCs" and d1.spans[1].label == "SCALE"
     assert result.changes["micro"]["relabelled"] == 1 and result.changes["examples"] == 1
     with pytest.raises(SyncError):

@@ -10,12 +10,11 @@ import pytest
 from annotkit.doc import Document, Span
 from annotkit.errors import InputError
 from annotkit.io import read_documents
-from annotkit.train import (
+from annotkit.langid import script_lang
+from annotkit.split import group_key, split_documents
+from annotkit.tags import (
     decode_tags,
     document_sentences,
-    group_key,
-    sentence_lang,
-    split_documents,
     tag_document,
     tag_documents,
     to_stanza_json,
@@ -101,11 +100,11 @@ def test_train_decode_tags_lenient() -> None:
     ]  # fmt: skip
 
 
-def test_train_sentence_lang() -> None:
-    assert sentence_lang("5 mL of MSCs") == "en"
-    assert sentence_lang("间充质干细胞") == "zh"
-    assert sentence_lang("MSCs 间充质干细胞 mesenchymal") == "mixed"
-    assert sentence_lang("123 !") == "und"
+def test_langid_script_lang() -> None:
+    assert script_lang("5 mL of MSCs") == "en"
+    assert script_lang("间充质干细胞") == "zh"
+    assert script_lang("MSCs 间充质干细胞 mesenchymal") == "mixed"
+    assert script_lang("123 !") == "und"
 
 
 def _bilingual(n: int) -> list[Document]:

@@ -35,6 +35,7 @@ import math
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
@@ -281,7 +282,9 @@ def _pair_prefix(
     return plo, prefix
 
 
-def _halves(side: _Side) -> list[tuple[frozenset[int], frozenset[int], list, list]]:
+def _halves(
+    side: _Side,
+) -> list[tuple[frozenset[int], frozenset[int], list[Any], list[Any]]]:
     out = []
     for sent in side.toks:
         k = len(sent) // 2

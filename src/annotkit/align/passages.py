@@ -29,6 +29,8 @@ from typing import Any
 
 from annotkit.align.dp import AlignOptions, PairScorer, align_sentences
 from annotkit.doc import Bead, Document, PassagePair, SentencePair
+from annotkit.record import pairs_to_json
+from annotkit.stages import require
 
 __all__ = [
     "HEADINGS",
@@ -252,8 +254,8 @@ def align_document(
     """Find passages that translate each other inside ``doc`` and align their sentences.
 
     Args:
-        doc (Document): any document; :func:`annotkit.langid.detect` is run when it has no
-            ``segments``.
+        doc (Document): a document :func:`annotkit.langid.detect` has been through (its
+            ``segments`` and ``sentences``); else :class:`~annotkit.stages.MissingStageError`.
         options (AlignOptions | None): sentence-aligner weights (``None``:
             :data:`PASSAGE_OPTIONS`).
         scorer (PairScorer | None): optional sentence-pair similarity hook.
@@ -264,13 +266,11 @@ def align_document(
 
     EXAMPLE:
         >>> from annotkit.doc import Document
-        >>> align_document(Document("x", "Only English here."))
+        >>> from annotkit.langid import detect
+        >>> align_document(detect(Document("x", "Only English here.")))
         ()
     """
-    if not doc.segments:
-        from annotkit.langid import detect
-
-        doc = detect(doc)
+    require(doc, "align")
     blocks = _blocks(doc)
     candidates: list[tuple[float, int, int, list[Bead]]] = []
     for a in range(len(blocks)):
@@ -316,37 +316,23 @@ def align_document(
 
 
 def pairs_to_record(
-    doc: Document, pairs: Sequence[PassagePair], *, with_text: bool = False
+    doc: Document, pairs: Sequence[PassagePair] | None = None, *, with_text: bool = True
 ) -> dict[str, Any]:
-    """The ``annotkit align`` JSONL record of a document (code-point offsets into its text).
+    """The ``annotkit align`` JSONL record of a document: the whole record (docs/record.md)
+    with its ``pairs`` (``pairs=None``: the document's own).
 
-    ``with_text`` adds ``"text"`` so :func:`annotkit.export.parallel.export_parallel` can
-    work from the record alone.
+    ``with_text=False`` keeps only ``id`` and ``pairs`` (a compact index of the alignment).
 
     EXAMPLE:
         >>> from annotkit.doc import Document
-        >>> pairs_to_record(Document("x", "Only English here."), ())
+        >>> pairs_to_record(Document("x", "Only English here."), (), with_text=False)
         {'id': 'x', 'pairs': []}
     """
-    record: dict[str, Any] = {"id": doc.id}
-    if with_text:
-        record["text"] = doc.text
-    record["pairs"] = [
-        {
-            "src": list(p.src),
-            "tgt": list(p.tgt),
-            "src_lang": p.src_lang,
-            "tgt_lang": p.tgt_lang,
-            "score": p.score,
-            "sentences": [
-                {
-                    "src": [list(x) for x in s.src],
-                    "tgt": [list(x) for x in s.tgt],
-                    "score": s.score,
-                }
-                for s in p.sentences
-            ],
-        }
-        for p in pairs
-    ]
-    return record
+    from dataclasses import replace
+
+    from annotkit.record import document_to_record
+
+    chosen = tuple(pairs) if pairs is not None else doc.pairs or ()
+    if not with_text:
+        return {"id": doc.id, "pairs": pairs_to_json(chosen)}
+    return document_to_record(replace(doc, pairs=chosen))

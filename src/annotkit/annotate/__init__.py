@@ -15,12 +15,14 @@ Engines:
   (:func:`annotkit.annotate.merge.plausible`).
 
 Languages: the rules work per script (Latin matches need token boundaries, Han ones do
-not), so English, Chinese and mixed documents need no language tags; the language
-segmentation of :func:`annotkit.langid.detect` (``doc.segments``, filled by the aligner when
-missing) decides whether a document is bilingual and gets projected.
+not), so English, Chinese and mixed documents need no language tags. Projection uses the
+document's aligned sentence pairs (``doc.pairs``, from :func:`annotkit.align.align_document`);
+a document without them is not projected. :func:`annotkit.pipeline.ensure` (what the
+commands call) detects and aligns a document first when its record lacks those stages.
 
 Pre-annotation replaces the document's spans. Every span is sorted, non-overlapping and
-satisfies ``doc.text[span.start:span.end] == surface``.
+satisfies ``doc.text[span.start:span.end] == surface``; machine spans carry
+``status="suggested"``.
 
 EXAMPLE:
     >>> from annotkit.doc import Document
@@ -33,7 +35,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import re
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
@@ -44,53 +45,32 @@ from annotkit.annotate.merge import drop_overlapping, merge_spans, plausible
 from annotkit.annotate.project import could_project, project_spans
 from annotkit.annotate.rules import annotate_text
 from annotkit.doc import Document, PassagePair, Span
-from annotkit.errors import AnnotkitError, ConfigError
+from annotkit.errors import ConfigError
 
 __all__ = ["ENGINES", "annotate_documents", "preannotate", "project_document"]
 
 log = logging.getLogger(__name__)
 
 ENGINES = ("rules", "model", "ensemble")
-_CJK = re.compile(r"[\u4e00-\u9fff]")
-_LATIN_WORDS = re.compile(r"[A-Za-z]{3,}(?:\s+[A-Za-z]{2,}){3}")
 
 
 @lru_cache(maxsize=4)
-def _load_model(path: str | None) -> Any:
+def _load_model(path: str | None, models_dir: str | None) -> Any:
     from annotkit.annotate.ner import load_ner_model  # lazy: stanza/torch are heavy
 
-    return load_ner_model(path)
+    return load_ner_model(path, models_dir=models_dir)
 
 
-def _model_spans(doc: Document, model: Any) -> tuple[Span, ...]:
+def _model_spans(doc: Document, model: Any, models_dir: str | Path | None) -> tuple[Span, ...]:
     """Model predictions; ``model`` is a path, a loaded model, or None (promoted model)."""
     if model is None or isinstance(model, (str, Path)):
-        ner = _load_model(None if model is None else str(model))
+        ner = _load_model(
+            None if model is None else str(model),
+            None if models_dir is None else str(models_dir),
+        )
     else:
         ner = model
     return tuple(ner.predict(doc))
-
-
-def _bilingual(doc: Document) -> bool:
-    """English and Chinese both present: from ``langid.detect`` segments when the document
-    has them, else from a script check (Han characters and a run of Latin words)."""
-    if doc.segments:
-        return {"en", "zh"} <= {s.lang for s in doc.segments}
-    return bool(_CJK.search(doc.text) and _LATIN_WORDS.search(doc.text))
-
-
-def _aligned_pairs(doc: Document) -> tuple[PassagePair, ...]:
-    if not _bilingual(doc):
-        return ()
-    try:
-        from annotkit.align import align_document
-    except ImportError:  # alignment not installed in this build
-        return ()
-    try:
-        return tuple(align_document(doc))
-    except AnnotkitError as err:
-        log.info("document %s: no projection, alignment failed: %s", doc.id, err)
-        return ()
 
 
 def project_document(
@@ -102,13 +82,10 @@ def project_document(
 ) -> tuple[Span, ...]:
     """``spans`` plus their projections over the document's aligned EN/ZH sentences.
 
-    ``pairs=None`` aligns the document with :func:`annotkit.align.align_document` (when
-    the document holds both scripts and the aligner is available).
+    ``pairs=None`` uses ``doc.pairs`` (no projection when the document was not aligned).
     """
-    if pairs is None and not could_project(doc.text, spans):
-        return spans  # alignment is costly: skip it when projection cannot add anything
-    found = _aligned_pairs(doc) if pairs is None else tuple(pairs)
-    if not found:
+    found = tuple(pairs) if pairs is not None else doc.pairs or ()
+    if not found or not could_project(doc.text, spans):
         return spans
     extra = project_spans(doc.text, spans, found, lexicon=lexicon)
     return drop_overlapping(spans, extra)
@@ -122,6 +99,7 @@ def preannotate(
     project: bool = True,
     pairs: Iterable[PassagePair] | None = None,
     lexicon: Lexicon | None = None,
+    models_dir: str | Path | None = None,
 ) -> Document:
     """Pre-annotate one document; returns a new Document with its spans replaced.
 
@@ -129,9 +107,11 @@ def preannotate(
     model (str | Path | NerModel | None): stanza model folder, ``NAME/VERSION``, loaded
         model, or None for the promoted model (model engines only).
     project (bool): project entities across aligned EN/ZH sentences (rules and ensemble).
-    pairs (Iterable[PassagePair] | None): the document's alignment when already computed
-        (``annotkit.align.align_document``); None aligns it here when needed.
+    pairs (Iterable[PassagePair] | None): aligned passages to project over; None uses
+        ``doc.pairs`` (from ``annotkit.align.align_document``).
     lexicon (Lexicon): a compiled lexicon (default: the packaged one, loaded once).
+    models_dir (str | Path | None): where ``NAME/VERSION`` and the promoted model are looked
+        up (default: ``Settings.models_dir``).
     RETURNS (Document): same id/text/meta, spans sorted and non-overlapping.
 
     EXAMPLE:
@@ -149,13 +129,14 @@ def preannotate(
         if project:
             spans = project_document(doc, spans, pairs=pairs, lexicon=lex)
     if engine in ("model", "ensemble"):
-        predicted = _model_spans(doc, model)
+        predicted = _model_spans(doc, model, models_dir)
         if engine == "ensemble":
             lex = lexicon if lexicon is not None else load_lexicon()
             shaped = [p for p in predicted if plausible(p, doc.text, is_stopped=lex.is_stopped)]
             spans = drop_overlapping(spans, merge_spans(shaped))
         else:
             spans = merge_spans(predicted)
+    spans = tuple(dataclasses.replace(s, status="suggested") for s in spans)
     return dataclasses.replace(doc, spans=spans)
 
 

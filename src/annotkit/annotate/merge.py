@@ -34,7 +34,7 @@ _LABEL_ORDER = {"DOSE": 0, "CELL_TYPE": 1, "SCALE": 2}
 
 
 def _rank(span: Span, group: int) -> tuple[int, int, float, int, int, int]:
-    rule_dose = span.label == "DOSE" and span.source.startswith("rule:")
+    rule_dose = span.label == "DOSE" and (span.source or "").startswith("rule:")
     return (
         0 if rule_dose else 1,
         span.start - span.end,

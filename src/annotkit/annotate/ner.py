@@ -11,7 +11,7 @@ EXAMPLE:
     >>> from annotkit.annotate.ner import load_ner_model
     >>> model = load_ner_model("models/ner/v1")      # or None: the promoted model
     >>> model.predict(Document("d", "We gave 5 mL of MSCs."))
-    (Span(start=8, end=12, label='DOSE', source='stanza:ner/v1', ...), ...)
+    (Span(start=8, end=12, label='DOSE', source='model:ner/v1', ...), ...)
 """
 
 from __future__ import annotations
@@ -26,6 +26,9 @@ from typing import Any
 
 from annotkit.doc import Document, Span
 from annotkit.errors import ModelNotFoundError, TrainingError
+from annotkit.models import MODEL_FILE, get_model, promoted_model
+from annotkit.segment import tokenize
+from annotkit.tags import ZhTokens, decode_tags, document_sentences
 
 __all__ = ["NerModel", "load_ner_model"]
 
@@ -37,17 +40,17 @@ class NerModel:
     """A loaded NER model: ``predict(doc)`` returns sorted, non-overlapping spans.
 
     ``path`` is the model folder, ``ref`` its ``NAME/VERSION`` (the span ``source`` is
-    ``stanza:<ref>``), ``zh_tokens`` the Chinese tokenisation it was trained with.
+    ``model:<ref>``), ``zh_tokens`` the Chinese tokenisation it was trained with.
     """
 
     path: str
     ref: str
-    zh_tokens: str = "char"
+    zh_tokens: ZhTokens = "char"
     batch_size: int = 256
 
     @property
     def source(self) -> str:
-        return f"stanza:{self.ref}"
+        return f"model:{self.ref}"
 
     def predict(self, doc: Document) -> tuple[Span, ...]:
         """Entity spans for ``doc`` (its own spans are ignored)."""
@@ -55,16 +58,13 @@ class NerModel:
 
     def predict_many(self, docs: Iterable[Document]) -> list[tuple[Span, ...]]:
         """Spans per document, tagging all sentences of the batch in one stanza call."""
-        from annotkit.segment import tokenize
-        from annotkit.train import decode_tags, document_sentences
-
         docs = list(docs)
         items: list[tuple[int, list[tuple[int, int]]]] = []
         for i, doc in enumerate(docs):
             plain = Document(doc.id, doc.text, sentences=doc.sentences)
             ranges, _ = document_sentences(plain)
             for a, b in ranges:
-                toks = tokenize(doc.text, a, b, zh_tokens=self.zh_tokens)  # type: ignore[arg-type]
+                toks = tokenize(doc.text, a, b, zh_tokens=self.zh_tokens)
                 if toks:
                     items.append((i, toks))
         out: list[list[Span]] = [[] for _ in docs]
@@ -85,21 +85,25 @@ class NerModel:
         return [tuple(sorted(spans, key=lambda s: (s.start, s.end))) for spans in out]
 
 
-def _resolve(path: str | os.PathLike[str] | None) -> tuple[Path, str, str]:
-    from annotkit.models import get_model, promoted_model
-
+def _resolve(
+    path: str | os.PathLike[str] | None, models_dir: str | os.PathLike[str] | None
+) -> tuple[Path, str, ZhTokens]:
     if path is None:
-        card = promoted_model()
+        card = promoted_model(models_dir)
     else:
         p = Path(path)
         if p.is_file() and p.suffix == ".pt":
             return p.parent, p.parent.name, "char"
-        card = get_model(str(path))
-    zh_tokens = str(card.data.get("zh_tokens", "char"))
+        card = get_model(str(path), models_dir)
+    zh_tokens: ZhTokens = "word" if card.data.get("zh_tokens") == "word" else "char"
     return Path(card.path), card.ref, zh_tokens
 
 
-def load_ner_model(path: str | os.PathLike[str] | None = None) -> NerModel:
+def load_ner_model(
+    path: str | os.PathLike[str] | None = None,
+    *,
+    models_dir: str | os.PathLike[str] | None = None,
+) -> NerModel:
     """Load a trained NER model: a model folder, ``NAME[/VERSION]`` in the models folder, or
     None for the promoted model (:func:`annotkit.models.promoted_model`).
 
@@ -109,8 +113,8 @@ def load_ner_model(path: str | os.PathLike[str] | None = None) -> NerModel:
         >>> load_ner_model("models/ner/v1").ref
         'ner/v1'
     """
-    folder, ref, zh_tokens = _resolve(path)
-    model_file = folder / "ner.pt"
+    folder, ref, zh_tokens = _resolve(path, models_dir)
+    model_file = folder / MODEL_FILE
     if not model_file.is_file():
         raise ModelNotFoundError(
             f"no stanza model file {model_file}; train one with `annotkit train` or pass the "
@@ -141,7 +145,7 @@ def _pipeline(folder: str) -> Any:
             dir=folder,
             processors="tokenize,ner",
             tokenize_pretokenized=True,
-            ner_model_path=str(Path(folder) / "ner.pt"),
+            ner_model_path=str(Path(folder) / MODEL_FILE),
             download_method=None,
             use_gpu=False,
             logging_level="WARN",

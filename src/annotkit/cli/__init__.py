@@ -5,11 +5,14 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import logging
+import sys
 from typing import Any
 
 import click
 
 from annotkit import __version__
+from annotkit.config import Settings
+from annotkit.errors import AnnotkitError
 
 __all__ = ["cli", "main"]
 
@@ -77,6 +80,12 @@ def cli(debug: bool) -> None:
     # off stderr unless --debug. A filter, because jieba resets its level when imported.
     if not debug:
         logging.getLogger("jieba").addFilter(_warnings_only)
+    ctx = click.get_current_context()
+    try:
+        ctx.obj = Settings.load()  # the one place settings are read; commands pass them down
+    except AnnotkitError as err:
+        click.echo(f"error: {err}", err=True)
+        sys.exit(1)
 
 
 def _warnings_only(record: logging.LogRecord) -> bool:

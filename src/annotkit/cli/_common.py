@@ -8,25 +8,36 @@ messages, warnings and progress go to stderr. Exit codes: 0 ok, 1 input/data err
 from __future__ import annotations
 
 import functools
+import os
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-from annotkit.errors import AnnotkitError
-from annotkit.io import ReadReport, read_documents
+from annotkit.config import Settings
+from annotkit.doc import Document
+from annotkit.errors import AnnotkitError, ConfigError
+from annotkit.io import DUPLICATE_POLICIES, ReadReport, read_documents
 
 __all__ = [
     "EXIT_SKIPPED",
+    "Inputs",
+    "check_output",
+    "current_settings",
     "finish_report",
     "handle_errors",
+    "include_unconfirmed_option",
     "input_options",
     "limit_torch_threads",
     "load_documents",
     "output_option",
+    "overwrite_input_option",
     "progress",
     "quiet_option",
+    "reviewed_only",
     "warn",
 ]
 
@@ -73,21 +84,73 @@ def output_option(func: F) -> F:
     )(func)
 
 
-def input_options(func: F) -> F:
-    """INPUT... plus --text-column, --id-column, --skip-errors."""
-    func = click.option(
+@dataclass(frozen=True, slots=True)
+class Inputs:
+    """What a command reads: INPUT... and the reading options, plus the skip report."""
+
+    paths: tuple[str, ...]
+    text_column: str | None = None
+    id_column: str | None = None
+    skip_errors: bool = False
+    on_duplicate: str = "error"
+    report: ReadReport = field(default_factory=ReadReport)
+
+    def read(self) -> list[Document]:
+        """Every document, read before anything is written (fail fast unless skip_errors)."""
+        return load_documents(
+            self.paths,
+            text_column=self.text_column,
+            id_column=self.id_column,
+            skip_errors=self.skip_errors,
+            report=self.report,
+            on_duplicate=self.on_duplicate,
+        )
+
+
+Command = Callable[..., Any]
+
+
+def input_options(func: Command) -> Command:
+    """INPUT... plus --text-column, --id-column, --skip-errors, --on-duplicate, passed to the
+    command as one ``source: Inputs`` argument."""
+    return _input_options(func, required=True)
+
+
+def optional_input_options(func: Command) -> Command:
+    """:func:`input_options` with INPUT... optional (commands with another input mode)."""
+    return _input_options(func, required=False)
+
+
+def _input_options(func: Command, *, required: bool) -> Command:
+    @functools.wraps(func)
+    def wrapper(*args: Any, inputs: tuple[str, ...], text_column: str | None,
+                id_column: str | None, skip_errors: bool, on_duplicate: str,
+                **kwargs: Any) -> Any:  # fmt: skip
+        source = Inputs(inputs, text_column, id_column, skip_errors, on_duplicate)
+        return func(*args, source=source, **kwargs)
+
+    cmd: Command = wrapper
+    cmd = click.option(
+        "--on-duplicate",
+        type=click.Choice(DUPLICATE_POLICIES),
+        default="error",
+        show_default=True,
+        help="A document id read twice: stop with an error, or keep the first and count.",
+    )(cmd)
+    cmd = click.option(
         "--skip-errors",
         is_flag=True,
         help="Report bad inputs on stderr and go on (exit 3 if any were skipped).",
-    )(func)
-    func = click.option("--id-column", default=None, help="Table/JSONL column with document ids.")(
-        func
-    )
-    func = click.option(
-        "--text-column", default=None, help="Table/JSONL column holding the text (default: text)."
-    )(func)
-    func = click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")(func)
-    return func
+    )(cmd)
+    cmd = click.option("--id-column", default=None, help="Table/JSONL column with ids.")(cmd)
+    cmd = click.option(
+        "--text-column",
+        default=None,
+        help="Table/JSONL column with the text (default: text).",
+    )(cmd)
+    metavar = "INPUT..." if required else "[INPUT...]"
+    cmd = click.argument("inputs", nargs=-1, required=required, metavar=metavar)(cmd)
+    return cmd
 
 
 def progress(items: Iterable[Any], *, quiet: bool, desc: str, unit: str = "doc") -> Iterator[Any]:
@@ -105,7 +168,8 @@ def load_documents(
     id_column: str | None,
     skip_errors: bool,
     report: ReadReport,
-) -> list[Any]:
+    on_duplicate: str = "error",
+) -> list[Document]:
     """Read every input (failing fast unless ``skip_errors``) before anything is written."""
     return list(
         read_documents(
@@ -114,12 +178,89 @@ def load_documents(
             id_column=id_column,
             skip_errors=skip_errors,
             report=report,
+            on_duplicate=on_duplicate,
         )
     )
 
 
-def finish_report(report: ReadReport, *, quiet: bool) -> None:
+def current_settings() -> Settings:
+    """The :class:`~annotkit.config.Settings` the ``annotkit`` group built for this run."""
+    ctx = click.get_current_context(silent=True)
+    root = ctx.find_root() if ctx is not None else None
+    if root is not None and isinstance(root.obj, Settings):
+        return root.obj
+    settings = Settings.load()
+    if root is not None:
+        root.obj = settings
+    return settings
+
+
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def check_output(output: str | None, inputs: Sequence[str], *, overwrite_input: bool) -> None:
+    """Refuse an output path that is one of the input files, unless ``overwrite_input``."""
+    if output in (None, "-") or overwrite_input:
+        return
+    for item in inputs:
+        if item != "-" and Path(item).is_file() and _same_file(str(output), item):
+            raise ConfigError(
+                f"the output {output!r} is also an input; writing it would replace what is "
+                "being read (human annotations included). Write elsewhere, or pass "
+                "--overwrite-input if you mean it"
+            )
+
+
+def overwrite_input_option(func: F) -> F:
+    return click.option(
+        "--overwrite-input",
+        is_flag=True,
+        help="Allow -o to name one of the input files (its old content is replaced).",
+    )(func)
+
+
+def reviewed_only(
+    docs: Sequence[Document], *, include_unconfirmed: bool, what: str
+) -> list[Document]:
+    """Leave out documents pulled from doccano without being confirmed, saying how many.
+
+    Records with no review state (gold files, hand-made data) count as reviewed.
+    """
+    unconfirmed = [d for d in docs if not d.reviewed]
+    if not unconfirmed:
+        return list(docs)
+    if include_unconfirmed:
+        warn(
+            f"{what}: including {len(unconfirmed)} unconfirmed document(s) pulled from doccano "
+            "(--include-unconfirmed)"
+        )
+        return list(docs)
+    warn(
+        f"{what}: left out {len(unconfirmed)} of {len(docs)} document(s) pulled from doccano "
+        "but not confirmed there (their spans may be unreviewed suggestions); pass "
+        "--include-unconfirmed to use them"
+    )
+    return [d for d in docs if d.reviewed]
+
+
+def include_unconfirmed_option(func: F) -> F:
+    return click.option(
+        "--include-unconfirmed",
+        is_flag=True,
+        help="Also use documents pulled from doccano that nobody confirmed.",
+    )(func)
+
+
+def finish_report(report: ReadReport | Inputs, *, quiet: bool) -> None:
     """Print skipped inputs to stderr and exit 3 if any were skipped."""
+    if isinstance(report, Inputs):
+        report = report.report
+    if report.duplicates:
+        warn(f"{report.duplicates} document(s) with an id read before were left out (keep-first).")
     if report.skipped:
         for line in report.errors or []:
             warn(f"skipped: {line}")

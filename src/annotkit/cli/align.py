@@ -8,16 +8,21 @@ from pathlib import Path
 import click
 
 from annotkit.cli._common import (
+    Inputs,
+    check_output,
+    current_settings,
     finish_report,
     handle_errors,
-    load_documents,
+    optional_input_options,
     output_option,
+    overwrite_input_option,
     progress,
     quiet_option,
     warn,
 )
 from annotkit.errors import InputError
-from annotkit.io import ReadReport, atomic_writer, decode_bytes, write_jsonl
+from annotkit.io import atomic_writer, decode_bytes, write_jsonl
+from annotkit.record import document_to_record
 
 __all__ = ["align_cli"]
 
@@ -60,16 +65,17 @@ def _align_files(src: str, tgt: str, src_lang: str | None, tgt_lang: str | None,
     return len(beads)
 
 
-def _align_docs(inputs: tuple[str, ...], opts: dict[str, object], output: str | None,
-                quiet: bool, report: ReadReport) -> int:  # fmt: skip
-    from annotkit.align import align_document, load_scorer, pairs_to_record
+def _align_docs(source: Inputs, scorer: str | None, output: str | None, quiet: bool) -> int:
+    from annotkit.align import load_scorer
+    from annotkit.pipeline import ensure, run_stage
 
-    docs = load_documents(inputs, text_column=opts["text_column"], id_column=opts["id_column"],  # type: ignore[arg-type]
-                          skip_errors=bool(opts["skip_errors"]), report=report)  # fmt: skip
-    scorer = load_scorer(str(opts["scorer"])) if opts["scorer"] else None
+    pair_scorer = load_scorer(scorer) if scorer else None
+    detect_opts = {"latin_langs": current_settings().latin_langs}
     records = (
-        pairs_to_record(d, align_document(d, scorer=scorer), with_text=bool(opts["with_text"]))
-        for d in progress(docs, quiet=quiet, desc="align")
+        document_to_record(
+            run_stage(ensure(d, "align", detect=detect_opts), "align", scorer=pair_scorer)
+        )
+        for d in progress(source.read(), quiet=quiet, desc="align")
     )
     return write_jsonl(records, output)
 
@@ -82,45 +88,43 @@ def _quiet_jieba() -> None:
 
 
 @click.command("align")
-@click.argument("inputs", nargs=-1, metavar="[INPUT...]")
+@optional_input_options
 @click.option("--src", "src", type=click.Path(dir_okay=False), help="Pre-split source file.")
 @click.option("--tgt", "tgt", type=click.Path(dir_okay=False), help="Pre-split target file.")
 @click.option("--src-lang", default=None, help="Source language (ISO 639-1); detected if unset.")
 @click.option("--tgt-lang", default=None, help="Target language (ISO 639-1); detected if unset.")
 @click.option("--scorer", default=None, help="Sentence-pair similarity 'module:function'.")
-@click.option("--with-text", is_flag=True, help="Add the document text (for `annotkit export`).")
-@click.option("--text-column", default=None, help="Table/JSONL column holding the text.")
-@click.option("--id-column", default=None, help="Table/JSONL column with document ids.")
-@click.option("--skip-errors", is_flag=True, help="Report bad inputs on stderr and go on.")
+@click.option("--with-text", is_flag=True, hidden=True, help="(Always on: records keep text.)")
 @output_option
+@overwrite_input_option
 @quiet_option
 @handle_errors
-def align_cli(inputs: tuple[str, ...], src: str | None, tgt: str | None, src_lang: str | None,
-              tgt_lang: str | None, scorer: str | None, with_text: bool, text_column: str | None,
-              id_column: str | None, skip_errors: bool, output: str | None,
-              quiet: bool) -> None:  # fmt: skip
+def align_cli(source: Inputs, src: str | None, tgt: str | None, src_lang: str | None,
+              tgt_lang: str | None, scorer: str | None, with_text: bool, output: str | None,
+              overwrite_input: bool, quiet: bool) -> None:  # fmt: skip
     """Find and align translated passages in documents (JSONL), or align two pre-split files.
 
-    With --src/--tgt (one sentence per line) prints one bead per line, ``[i,j]:[k]``, 0-based,
-    source first, ``[]`` for an empty side; every sentence is in exactly one bead.
+    Documents get ``pairs`` in their record (docs/record.md; languages are detected first
+    when the record has none); the output exports to TMX/Moses/TSV as is. With --src/--tgt
+    (one sentence per line) prints one bead per line, ``[i,j]:[k]``, 0-based, source first,
+    ``[]`` for an empty side; every sentence is in exactly one bead.
 
     \b
     Examples:
       annotkit align seeds/ -o pairs.jsonl
-      annotkit align corpus.jsonl --with-text -o pairs.jsonl
       annotkit export pairs.jsonl --format tmx -o tmx/
+      annotkit detect paper.txt | annotkit align - > pairs.jsonl
       annotkit align --src book.zh --tgt book.en --src-lang zh --tgt-lang en > book.align
     """
     _quiet_jieba()
-    if (src is None) != (tgt is None) or bool(inputs) == (src is not None):
+    paths = (*source.paths, *(p for p in (src, tgt) if p))
+    check_output(output, paths, overwrite_input=overwrite_input)
+    if (src is None) != (tgt is None) or bool(source.paths) == (src is not None):
         raise click.UsageError("give INPUT... (documents) or both --src and --tgt (not both)")
     if src is not None and tgt is not None:
         n = _align_files(src, tgt, src_lang, tgt_lang, scorer, output)
         return None if quiet else warn(f"aligned into {n} bead(s)")
-    report = ReadReport()
-    opts = {"text_column": text_column, "id_column": id_column, "skip_errors": skip_errors,
-            "scorer": scorer, "with_text": with_text}  # fmt: skip
-    n = _align_docs(inputs, opts, output, quiet, report)
+    n = _align_docs(source, scorer, output, quiet)
     if not quiet:
         warn(f"aligned {n} document(s)")
-    finish_report(report, quiet=quiet)
+    finish_report(source, quiet=quiet)

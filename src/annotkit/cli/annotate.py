@@ -1,22 +1,30 @@
-"""``annotkit annotate``: pre-annotate CELL_TYPE, DOSE and SCALE into doccano JSONL."""
+"""``annotkit annotate``: pre-annotate CELL_TYPE, DOSE and SCALE into JSONL records."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+
 import click
 
-from annotkit.annotate import ENGINES, annotate_documents
+from annotkit.annotate import ENGINES
 from annotkit.cli._common import (
+    Inputs,
+    check_output,
+    current_settings,
     finish_report,
     handle_errors,
     input_options,
     limit_torch_threads,
-    load_documents,
     output_option,
+    overwrite_input_option,
     progress,
     quiet_option,
     warn,
 )
-from annotkit.io import ReadReport, document_to_record, write_jsonl
+from annotkit.doc import Document
+from annotkit.io import write_jsonl
+from annotkit.pipeline import ensure, run_stage
+from annotkit.record import document_to_record
 
 __all__ = ["annotate_cli"]
 
@@ -24,6 +32,7 @@ __all__ = ["annotate_cli"]
 @click.command("annotate")
 @input_options
 @output_option
+@overwrite_input_option
 @quiet_option
 @click.option(
     "--engine",
@@ -38,12 +47,12 @@ __all__ = ["annotate_cli"]
     default=None,
     help="Model folder or NAME/VERSION for --engine model|ensemble (default: promoted).",
 )
+@click.option("--models-dir", default=None, help="Models folder (default: $ANNOTKIT_MODELS_DIR).")
 @click.option(
     "--threads",
     type=click.IntRange(min=1),
-    default=1,
-    show_default=True,
-    help="torch threads for the model engine (1 is fastest per core; scale out with processes).",
+    default=None,
+    help="torch threads for the model engine (default $ANNOTKIT_THREADS or 1).",
 )
 @click.option(
     "--project/--no-project",
@@ -53,39 +62,49 @@ __all__ = ["annotate_cli"]
 )
 @handle_errors
 def annotate_cli(
-    inputs: tuple[str, ...],
-    text_column: str | None,
-    id_column: str | None,
-    skip_errors: bool,
+    source: Inputs,
     output: str | None,
+    overwrite_input: bool,
     quiet: bool,
     engine: str,
     model: str | None,
-    threads: int,
+    models_dir: str | None,
+    threads: int | None,
     project: bool,
 ) -> None:
-    """Pre-annotate CELL_TYPE, DOSE and SCALE; one doccano JSONL record per document.
+    """Pre-annotate CELL_TYPE, DOSE and SCALE; one JSONL record per document.
+
+    The record's label and spans (with source, score, norm) are replaced by the engine's;
+    every other field is kept. Documents holding English and Chinese are detected and
+    aligned first when their record lacks those stages (for projection).
 
     \b
     Examples:
       annotkit annotate seeds/ -o pre.jsonl
       annotkit annotate corpus.csv --text-column abstract --skip-errors -o pre.jsonl
       annotkit annotate seeds/ --engine ensemble --model ner/v1 -o pre.jsonl
-      cat docs.jsonl | annotkit annotate - --quiet > pre.jsonl
+      annotkit detect doc.txt | annotkit align - | annotkit annotate - > pre.jsonl
     """
+    check_output(output, source.paths, overwrite_input=overwrite_input)
+    cfg = current_settings().with_overrides(models_dir=models_dir, threads=threads)
     if engine != "rules":
-        limit_torch_threads(threads)
-    report = ReadReport()
-    docs = load_documents(
-        inputs,
-        text_column=text_column,
-        id_column=id_column,
-        skip_errors=skip_errors,
-        report=report,
-    )
-    done = annotate_documents(docs, engine=engine, model=model, project=project)
-    records = (document_to_record(d) for d in progress(done, quiet=quiet, desc="annotate"))
+        limit_torch_threads(cfg.threads)
+    docs = source.read()
+    replaced = sum(1 for d in docs if d.spans)
+    options = {"engine": engine, "model": model, "project": project, "models_dir": cfg.models_dir}
+    records = (document_to_record(d) for d in progress(_annotated(docs, options, cfg.latin_langs),
+               quiet=quiet, desc="annotate"))  # fmt: skip
     n = write_jsonl(records, output)
+    if replaced and not quiet:
+        warn(f"note: {replaced} input document(s) had spans; they were replaced by the {engine} "
+             "engine's (the inputs are unchanged)")  # fmt: skip
     if not quiet:
         warn(f"annotated {n} document(s) with the {engine} engine")
-    finish_report(report, quiet=quiet)
+    finish_report(source, quiet=quiet)
+
+
+def _annotated(docs: list[Document], options: Mapping[str, object],
+               latin_langs: tuple[str, ...]) -> Iterator[Document]:  # fmt: skip
+    for doc in docs:
+        ready = ensure(doc, "annotate", detect={"latin_langs": latin_langs})
+        yield run_stage(ready, "annotate", **options)

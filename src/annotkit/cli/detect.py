@@ -1,21 +1,25 @@
-"""``annotkit detect``: languages of documents, blocks and sentences as JSONL."""
+"""``annotkit detect``: languages of documents, blocks and sentences as JSONL records."""
 
 from __future__ import annotations
 
 import click
 
 from annotkit.cli._common import (
+    Inputs,
+    check_output,
+    current_settings,
     finish_report,
     handle_errors,
     input_options,
-    load_documents,
     output_option,
+    overwrite_input_option,
     progress,
     quiet_option,
     warn,
 )
-from annotkit.io import ReadReport, write_jsonl
-from annotkit.langid import BACKENDS, detect, detection_to_record
+from annotkit.io import write_jsonl
+from annotkit.langid import BACKENDS, detect
+from annotkit.record import document_to_record
 from annotkit.segment import SEGMENTERS
 
 __all__ = ["detect_cli"]
@@ -24,6 +28,7 @@ __all__ = ["detect_cli"]
 @click.command("detect")
 @input_options
 @output_option
+@overwrite_input_option
 @quiet_option
 @click.option(
     "--segmenter",
@@ -41,36 +46,32 @@ __all__ = ["detect_cli"]
 )
 @handle_errors
 def detect_cli(
-    inputs: tuple[str, ...],
-    text_column: str | None,
-    id_column: str | None,
-    skip_errors: bool,
+    source: Inputs,
     output: str | None,
+    overwrite_input: bool,
     quiet: bool,
     segmenter: str,
     backend: str,
 ) -> None:
     """Detect languages of documents, blocks and sentences; one JSONL record per document.
 
+    The record (docs/record.md) gains lang, langs, zh_script, segments and sentences; every
+    other field of an input record is kept, so the output feeds align, annotate and export.
+
     \b
     Examples:
       annotkit detect seeds/ -o detect.jsonl
-      annotkit detect paper.txt --segmenter rules
+      annotkit detect paper.txt | annotkit align - | annotkit annotate - > pre.jsonl
       cat docs.jsonl | annotkit detect - --quiet > detect.jsonl
     """
-    report = ReadReport()
-    docs = load_documents(
-        inputs,
-        text_column=text_column,
-        id_column=id_column,
-        skip_errors=skip_errors,
-        report=report,
-    )
+    check_output(output, source.paths, overwrite_input=overwrite_input)
+    docs = source.read()
+    langs = current_settings().latin_langs
     found = (
-        detection_to_record(detect(d, segmenter=segmenter, backend=backend))  # type: ignore[arg-type]
+        document_to_record(detect(d, segmenter=segmenter, backend=backend, latin_langs=langs))  # type: ignore[arg-type]
         for d in progress(docs, quiet=quiet, desc="detect")
     )
     n = write_jsonl(found, output)
     if not quiet:
         warn(f"detected {n} document(s)")
-    finish_report(report, quiet=quiet)
+    finish_report(source, quiet=quiet)

@@ -5,15 +5,17 @@ from __future__ import annotations
 import click
 
 from annotkit.cli._common import (
+    Inputs,
     finish_report,
     handle_errors,
+    include_unconfirmed_option,
     input_options,
-    load_documents,
     quiet_option,
+    reviewed_only,
     warn,
 )
+from annotkit.doc import Document
 from annotkit.export import FORMATS, PARALLEL_FORMATS, export
-from annotkit.io import ReadReport
 
 __all__ = ["export_cli"]
 
@@ -28,11 +30,11 @@ __all__ = ["export_cli"]
     "--split", default=None, help="Shares train/dev/test by document group, e.g. 80/10/10."
 )
 @click.option("--zh-tokens", type=click.Choice(["char", "word"]), default="char", show_default=True)
+@include_unconfirmed_option
 @quiet_option
 @handle_errors
-def export_cli(inputs: tuple[str, ...], text_column: str | None, id_column: str | None,
-               skip_errors: bool, fmt: str, output: str, split: str | None, zh_tokens: str,
-               quiet: bool) -> None:  # fmt: skip
+def export_cli(source: Inputs, fmt: str, output: str, split: str | None, zh_tokens: str,
+               include_unconfirmed: bool, quiet: bool) -> None:  # fmt: skip
     """Export annotated documents (NER) or `annotkit align` output (tmx|moses|tsv) to a folder.
 
     \b
@@ -41,15 +43,19 @@ def export_cli(inputs: tuple[str, ...], text_column: str | None, id_column: str 
       annotkit export corrected.jsonl --format hf -o out/hf --zh-tokens word
       annotkit export pairs.jsonl --format tmx -o out/tmx
     """
-    report = ReadReport()
+    items = reviewed_only(source.read(), include_unconfirmed=include_unconfirmed, what="export")
     if fmt in PARALLEL_FORMATS:
-        from annotkit.export.parallel import read_pairs
-
-        items: list[object] = list(read_pairs(list(inputs)))
-    else:
-        items = load_documents(inputs, text_column=text_column, id_column=id_column,
-                               skip_errors=skip_errors, report=report)  # fmt: skip
-    summary = export(items, fmt, output, split=split, zh_tokens=zh_tokens, sources=inputs)
+        items = [_aligned(d) for d in items]
+    summary = export(items, fmt, output, split=split, zh_tokens=zh_tokens, sources=source.paths)
     if not quiet:
         warn(f"wrote {', '.join(summary.get('files', []))} to {output}")
-    finish_report(report, quiet=quiet)
+    finish_report(source, quiet=quiet)
+
+
+def _aligned(doc: Document) -> Document:
+    """The document with its ``pairs`` (detected and aligned first when the record lacks them)."""
+    if doc.pairs is not None:
+        return doc
+    from annotkit.pipeline import ensure, run_stage
+
+    return run_stage(ensure(doc, "align"), "align")

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from annotkit.errors import InputError
+from annotkit.tags import ZhTokens
 from annotkit.export.ner import (
     NER_FORMATS,
     export_ner,
@@ -63,16 +64,10 @@ def export(
     RETURNS (dict): a summary with the files written (a ``README.md`` dataset card among them).
     """
     if fmt in NER_FORMATS:
-        if zh_tokens not in ("char", "word"):
+        tokens: ZhTokens = "word" if zh_tokens == "word" else "char"
+        if zh_tokens != tokens:
             raise InputError(f"zh_tokens must be 'char' or 'word', got {zh_tokens!r}")
-        return export_ner(
-            items,
-            fmt,
-            out_dir,
-            split=split,
-            zh_tokens=zh_tokens,
-            sources=sources,  # type: ignore[arg-type]
-        )
+        return export_ner(items, fmt, out_dir, split=split, zh_tokens=tokens, sources=sources)
     if fmt in PARALLEL_FORMATS:
         from annotkit.export.parallel import export_parallel
 

@@ -3,7 +3,7 @@ and re-import (JSONL, CoNLL).
 
 Every export writes one file per split (``all`` without ``--split``; ``train``/``dev``/``test``
 with ``80/10/10``; ``train``/``test`` with two shares) and a dataset card ``README.md``.
-Splits are by a hash of each document's group id (:func:`annotkit.train.split_documents`):
+Splits are by a hash of each document's group id (:func:`annotkit.split.split_documents`):
 deterministic, and a document and its translation always share a split.
 
 Tokens come from :func:`annotkit.segment.tokenize` and are split at span edges
@@ -50,13 +50,8 @@ from typing import Any
 from annotkit.doc import Document
 from annotkit.errors import InputError
 from annotkit.io import atomic_writer, document_to_record, read_documents
-from annotkit.train import (
-    TaggedSentence,
-    ZhTokens,
-    split_documents,
-    tag_document,
-    to_stanza_json,
-)
+from annotkit.split import split_documents
+from annotkit.tags import TaggedSentence, ZhTokens, decode_tags, tag_document, to_stanza_json
 
 __all__ = [
     "NER_FORMATS",
@@ -414,8 +409,6 @@ def read_conll(path: str | os.PathLike[str], *, source: str = "conll") -> list[D
         >>> docs[0].text_of(docs[0].spans[0])
         '10 million'
     """
-    from annotkit.train import decode_tags
-
     p = Path(path)
     try:
         with open(p, encoding="utf-8", newline="") as fh:

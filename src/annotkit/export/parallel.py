@@ -1,9 +1,8 @@
-"""Parallel corpora from ``annotkit align`` records: TMX 1.4, Moses plain text, TSV.
+"""Parallel corpora from aligned documents (``annotkit align`` records): TMX 1.4, Moses, TSV.
 
-A record is ``{"id", "text", "pairs": [...]}`` (``annotkit align --with-text`` writes the text;
-without it :func:`read_pairs` joins the records with the original documents given beside
-them). Every sentence bead with text on both sides becomes one translation unit; beads with an
-empty side are counted, not exported. Files, per split (``all`` without ``split``):
+A document's ``pairs`` (docs/record.md) give its sentence beads; every bead with text on
+both sides becomes one translation unit; beads with an empty side are counted, not
+exported. Files, per split (``all`` without ``split``):
 
 - ``tmx``: ``<split>.tmx`` (TMX 1.4, ``xml:lang`` on every ``<tuv>``, one ``<tu>`` per bead);
 - ``moses``: ``<split>.<l1>-<l2>.<l1>`` and ``<split>.<l1>-<l2>.<l2>``, line-parallel, the
@@ -15,9 +14,10 @@ plus a ``README.md`` dataset card. Splits are by a hash of the document id, so a
 (and the translation inside it) never straddles two splits.
 
 EXAMPLE:
-    >>> from annotkit.export.parallel import export_parallel, read_pairs
-    >>> records = read_pairs(["pairs.jsonl"])  # doctest: +SKIP
-    >>> export_parallel(records, "tmx", "out/tmx")["files"]  # doctest: +SKIP
+    >>> from annotkit.export.parallel import export_parallel
+    >>> from annotkit.io import read_documents
+    >>> docs = read_documents(["pairs.jsonl"])  # doctest: +SKIP
+    >>> export_parallel(docs, "tmx", "out/tmx")["files"]  # doctest: +SKIP
     ['all.tmx', 'README.md']
 """
 
@@ -33,10 +33,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from annotkit.doc import Document
 from annotkit.errors import InputError
-from annotkit.io import atomic_writer, read_documents
+from annotkit.io import atomic_writer
+from annotkit.stages import MissingStageError
 
-__all__ = ["PARALLEL_FORMATS", "Unit", "export_parallel", "read_pairs", "units_of"]
+__all__ = ["PARALLEL_FORMATS", "Unit", "export_parallel", "units_of"]
 
 PARALLEL_FORMATS: tuple[str, ...] = ("tmx", "moses", "tsv")
 _XML_BAD = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -58,95 +60,32 @@ class Unit:
 
 
 # --------------------------------------------------------------------------- reading
-def _is_align_file(path: Path) -> bool:
-    if path.suffix.lower() not in (".jsonl", ".ndjson", ".json") or not path.is_file():
-        return False
-    with path.open(encoding="utf-8") as fh:
-        for line in fh:
-            if line.strip():
-                try:
-                    first = json.loads(line)
-                except json.JSONDecodeError:
-                    return False
-                return isinstance(first, dict) and "pairs" in first
-    return False
+def units_of(doc: Document) -> tuple[list[Unit], int]:
+    """Translation units of one aligned document, and how many one-sided beads were left out.
 
-
-def read_pairs(paths: Sequence[str | os.PathLike[str]]) -> list[dict[str, Any]]:
-    """Read ``annotkit align`` JSONL records; give their text from documents when missing.
-
-    paths: align JSONL files (records with ``"pairs"``) and, for records written without
-    ``--with-text``, the original documents (any input :func:`annotkit.io.read_documents`
-    reads), matched by document id.
-
-    EXAMPLE:
-        >>> read_pairs(["pairs.jsonl", "seeds/"])  # doctest: +SKIP
+    Raises :class:`~annotkit.stages.MissingStageError` when the document was never aligned.
     """
-    records: list[dict[str, Any]] = []
-    doc_inputs: list[str] = []
-    for raw in paths:
-        path = Path(raw)
-        if not _is_align_file(path):
-            doc_inputs.append(str(path))
-            continue
-        with path.open(encoding="utf-8") as fh:
-            for lineno, line in enumerate(fh, 1):
-                if not line.strip():
-                    continue
-                try:
-                    rec = json.loads(line)
-                except json.JSONDecodeError as err:
-                    raise InputError(
-                        f"not JSON ({err.msg}); give `annotkit align` output",
-                        source=f"{path}:{lineno}",
-                    ) from None
-                if not isinstance(rec, dict) or "id" not in rec or "pairs" not in rec:
-                    raise InputError(
-                        "record has no 'id'/'pairs'; give `annotkit align` output",
-                        source=f"{path}:{lineno}",
-                    )
-                records.append(rec)
-    texts = {d.id: d.text for d in read_documents(doc_inputs)} if doc_inputs else {}
-    for rec in records:
-        if "text" not in rec:
-            if str(rec["id"]) not in texts:
-                raise InputError(
-                    f"align record {rec['id']!r} has no text; run `annotkit align --with-text` "
-                    "or pass the original documents after the align file"
-                )
-            rec["text"] = texts[str(rec["id"])]
-    return records
-
-
-def units_of(record: Mapping[str, Any]) -> tuple[list[Unit], int]:
-    """Translation units of one record, and how many one-sided beads were left out."""
-    text = record.get("text")
-    if not isinstance(text, str):
-        raise InputError(f"align record {record.get('id')!r} has no text", source="records")
+    if doc.pairs is None:
+        raise MissingStageError(
+            f"document {doc.id!r} has no 'pairs'; run `annotkit align` on it first (the "
+            "export command does this itself)"
+        )
     units, skipped = [], 0
-    for pair in record.get("pairs", []):
-        for bead in pair.get("sentences", []):
-            src = tuple((int(s), int(e)) for s, e in bead.get("src", []))
-            tgt = tuple((int(s), int(e)) for s, e in bead.get("tgt", []))
-            if not src or not tgt:
+    for pair in doc.pairs:
+        for bead in pair.sentences:
+            if not bead.src or not bead.tgt:
                 skipped += 1
                 continue
-            if any(not 0 <= s < e <= len(text) for s, e in src + tgt):
-                raise InputError(
-                    f"bead offsets {list(src + tgt)} are outside the text (length {len(text)}); "
-                    "the record does not belong to this text",
-                    source=str(record.get("id")),
-                )
             units.append(
                 Unit(
-                    str(record["id"]),
-                    str(pair["src_lang"]),
-                    str(pair["tgt_lang"]),
-                    " ".join(" ".join(text[s:e].split()) for s, e in src),
-                    " ".join(" ".join(text[s:e].split()) for s, e in tgt),
-                    bead.get("score"),
-                    src,
-                    tgt,
+                    doc.id,
+                    pair.src_lang,
+                    pair.tgt_lang,
+                    " ".join(" ".join(doc.text[s:e].split()) for s, e in bead.src),
+                    " ".join(" ".join(doc.text[s:e].split()) for s, e in bead.tgt),
+                    bead.score,
+                    bead.src,
+                    bead.tgt,
                 )
             )
     return units, skipped
@@ -282,7 +221,7 @@ def _card(fmt: str, counts: Mapping[str, int], pairs: Mapping[str, int], docs: i
 
 
 def export_parallel(
-    records: Iterable[Mapping[str, Any]],
+    docs: Iterable[Document],
     fmt: str,
     out_dir: str | os.PathLike[str],
     *,
@@ -291,8 +230,7 @@ def export_parallel(
     """Write the sentence beads of align records as ``tmx``, ``moses`` or ``tsv`` files.
 
     Args:
-        records (Iterable[Mapping]): ``annotkit align`` records with ``"text"``
-            (:func:`read_pairs`).
+        docs (Iterable[Document]): aligned documents (``doc.pairs`` set).
         fmt (str): ``"tmx"``, ``"moses"`` or ``"tsv"``.
         out_dir (str | PathLike): folder to write (created).
         split (Sequence[float] | None): two or three shares (train/test or train/dev/test).
@@ -301,10 +239,11 @@ def export_parallel(
         dict: ``{"format", "files", "units", "splits", "skipped_beads", "documents"}``.
 
     EXAMPLE:
-        >>> rec = {"id": "d", "text": "Hi. 你好。", "pairs": [{"src": [0, 3], "tgt": [4, 7],
-        ...        "src_lang": "en", "tgt_lang": "zh", "score": 0.5, "sentences": [
-        ...        {"src": [[0, 3]], "tgt": [[4, 7]], "score": 0.5}]}]}
-        >>> export_parallel([rec], "moses", "/tmp/moses")["files"]
+        >>> from annotkit.doc import PassagePair, SentencePair
+        >>> pair = PassagePair((0, 3), (4, 7), "en", "zh", 0.5,
+        ...                    (SentencePair(((0, 3),), ((4, 7),), 0.5),))
+        >>> doc = Document("d", "Hi. 你好。", pairs=(pair,))
+        >>> export_parallel([doc], "moses", "/tmp/moses")["files"]
         ['all.en-zh.en', 'all.en-zh.zh', 'README.md']
     """
     if fmt not in PARALLEL_FORMATS:
@@ -316,12 +255,12 @@ def export_parallel(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     groups: dict[str, list[Unit]] = {name: [] for name in _split_names(split)}
-    skipped, docs = 0, 0
-    for rec in records:
-        units, n_skip = units_of(rec)
+    skipped, n_docs = 0, 0
+    for doc in docs:
+        units, n_skip = units_of(doc)
         skipped += n_skip
-        docs += 1
-        groups[_split_of(str(rec["id"]), split)].extend(units)
+        n_docs += 1
+        groups[_split_of(doc.id, split)].extend(units)
     files: list[str] = []
     for name, units in groups.items():
         if fmt == "tmx":
@@ -339,7 +278,7 @@ def export_parallel(
             pairs[key] = pairs.get(key, 0) + 1
     counts = {k: len(v) for k, v in groups.items()}
     with atomic_writer(out / "README.md") as fh:
-        fh.write(_card(fmt, counts, pairs, docs, skipped, files))
+        fh.write(_card(fmt, counts, pairs, n_docs, skipped, files))
     files.append("README.md")
     return {
         "format": fmt,
@@ -347,5 +286,5 @@ def export_parallel(
         "units": sum(counts.values()),
         "splits": counts,
         "skipped_beads": skipped,
-        "documents": docs,
+        "documents": n_docs,
     }

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from annotkit.config import Settings, settings
 from annotkit.doc import Document
 from annotkit.errors import ConfigError, SyncError
 from annotkit.sync.client import LabelTypeSpec, ProjectInfo, SyncClient, iter_chunks
@@ -84,11 +85,16 @@ def _nothing(_: int) -> None:
     return None
 
 
-def resolve_credentials(home: str | os.PathLike[str] | None = None) -> dict[str, str]:
-    """URL/username/password from ``ANNOTKIT_DOCCANO_*``, else ``<home>/credentials.json``."""
+def resolve_credentials(
+    home: str | os.PathLike[str] | None = None, *, config: Settings | None = None
+) -> dict[str, str]:
+    """URL/username/password from the settings (``ANNOTKIT_DOCCANO_*``), else
+    ``<home>/credentials.json`` of the local server."""
+    cfg = config if config is not None else settings()
     env = {
-        k: os.environ.get(f"ANNOTKIT_DOCCANO_{k.upper()}", "")
-        for k in ("url", "username", "password")
+        "url": cfg.doccano_url or "",
+        "username": cfg.doccano_username or "",
+        "password": cfg.doccano_password or "",
     }
     if any(env.values()):
         missing = [f"ANNOTKIT_DOCCANO_{k.upper()}" for k, v in env.items() if not v]
@@ -391,7 +397,7 @@ def pull(
 
     for i, rec in enumerate(records, 1):
         rec = replace(rec, confirmed=rec.example_id in confirmed)
-        doc = rec.to_document(mode=mode)
+        doc = rec.to_document(mode=mode, project=project)
         final = tuple((s.start, s.end, s.label) for s in doc.spans)
         touched = rec.confirmed or bool(rec.comments) or tuple(sorted(rec.pre())) != final
         if touched:
@@ -404,18 +410,17 @@ def pull(
                 confirmed_by=confirmed_by,
                 comments=comments or rec.comments,
             )
-            doc = rec.to_document(mode=mode)
-        if rec.confirmed:
+            doc = rec.to_document(mode=mode, project=project)
+        if rec.confirmed and doc.review is not None:
             changes.add(rec.pre(), final)
             kinds = compare_spans(rec.pre(), final)
-            meta = dict(doc.meta)
-            meta["changes"] = {kind: len(pairs) for kind, pairs in kinds.items()}
-            doc = replace(doc, meta=meta)
+            counts = {kind: len(pairs) for kind, pairs in kinds.items()}
+            doc = replace(doc, review=replace(doc.review, changes=counts))
         docs.append(doc)
         if i % 500 == 0:
             progress(i)
     progress(len(records))
-    docs.sort(key=lambda d: (d.id, int(d.meta.get("doccano_id", 0))))
+    docs.sort(key=lambda d: (d.id, (d.review.example or 0) if d.review else 0))
     return PullResult(
         documents=docs,
         changes=changes.to_dict(),

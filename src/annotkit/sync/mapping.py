@@ -23,7 +23,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from annotkit.doc import Document, Span, text_hash
+from annotkit.doc import Document, Review, Span, text_hash
 from annotkit.errors import OffsetError
 from annotkit.offsets import OffsetMap, grapheme_boundaries
 
@@ -114,7 +114,7 @@ def spans_to_doccano(text: str, spans: Iterable[Span], *, mode: str) -> list[lis
 
 
 def spans_from_doccano(
-    text: str, items: Iterable[Sequence[Any]], *, mode: str, source: str = "doccano"
+    text: str, items: Iterable[Sequence[Any]], *, mode: str, source: str | None = "doccano"
 ) -> tuple[Span, ...]:
     """``[[start, end, LABEL], ...]`` in doccano units -> sorted code-point Spans.
 
@@ -182,23 +182,35 @@ class ExampleRecord:
         raw = self.meta.get(PRE_KEY) or []
         return tuple((int(p[0]), int(p[1]), str(p[2])) for p in raw)
 
-    def to_document(self, *, mode: str) -> Document:
-        """The human result as a Document (id = ``annotkit_id`` or ``doccano-<id>``)."""
-        spans = spans_from_doccano(self.text, self.label, mode=mode)
-        meta: dict[str, Any] = {k: v for k, v in self.meta.items() if k not in (ID_KEY, PRE_KEY)}
-        meta.update(
-            {
-                "doccano_id": self.example_id,
-                "confirmed": self.confirmed,
-                "annotators": list(self.annotators),
-                "confirmed_by": list(self.confirmed_by),
-                "comments": [dict(c) for c in self.comments],
-                "pre_annotation": [list(p) for p in self.pre()],
-            }
+    def to_document(self, *, mode: str, project: str | None = None) -> Document:
+        """The human result as a Document (id = ``annotkit_id`` or ``doccano-<id>``).
+
+        ``review`` says where the example stands: ``confirmed``, ``touched`` (spans differ
+        from the pushed suggestions, or comments) or ``imported``.
+        """
+        spans = spans_from_doccano(self.text, self.label, mode=mode, source=None)
+        meta: dict[str, Any] = {
+            k: v for k, v in self.meta.items() if k not in (ID_KEY, PRE_KEY, HASH_KEY)
+        }
+        final = sorted(s.key for s in spans)
+        if self.confirmed:
+            state = "confirmed"
+        elif self.comments or final != sorted(self.pre()):
+            state = "touched"
+        else:
+            state = "imported"
+        review = Review(
+            state=state,
+            project=project,
+            example=self.example_id,
+            annotators=self.annotators,
+            confirmed_by=self.confirmed_by,
+            comments=tuple(dict(c) for c in self.comments),
         )
         return Document(
             id=self.annotkit_id or f"doccano-{self.example_id}",
             text=self.text,
             spans=spans,
             meta=meta,
+            review=review,
         )

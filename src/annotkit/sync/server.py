@@ -36,6 +36,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from annotkit.config import DOCCANO_VERSION, settings
 from annotkit.errors import ConfigError, SyncError
 
 __all__ = [
@@ -53,7 +54,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-DOCCANO_VERSION = "1.8.4"
 #: What the server's virtualenv installs: doccano plus the pins its dependencies need.
 SERVER_PINS: tuple[str, ...] = (f"doccano=={DOCCANO_VERSION}", "marshmallow<4", "numpy<2")
 _MARKER = ".annotkit-complete"
@@ -69,19 +69,12 @@ def _noop(_: str) -> None:
 
 
 def default_home() -> Path:
-    """The per-user data directory holding the local server's database and credentials."""
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("annotkit")) / "doccano"
+    """The local server's home (database, credentials): ``Settings.doccano_home``."""
+    return settings().doccano_home
 
 
 def _default_venv() -> Path:
-    env = os.environ.get("ANNOTKIT_DOCCANO_VENV")
-    if env:
-        return Path(env).expanduser()
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("annotkit")) / f"doccano-{DOCCANO_VERSION}-venv"
+    return settings().doccano_venv
 
 
 @contextlib.contextmanager
