@@ -381,7 +381,8 @@ def test_doccano_cli_push_pull_keeps_backup(
     assert [json.loads(x)["id"] for x in first.splitlines()] == sorted(d.id for d in docs)
     report = json.loads((tmp_path / "ann.jsonl.report.json").read_text())
     assert report["examples"] == 3
-    out.write_text(first.replace('"state": "imported"', '"state": "confirmed"', 1), encoding="utf-8")
+    confirmed = first.replace('"state": "imported"', '"state": "confirmed"', 1)
+    out.write_text(confirmed, encoding="utf-8")
     r = runner.invoke(
         cli, ["doccano", "pull", "--project", project_name, "-o", str(out), "--home", home], env=env
     )

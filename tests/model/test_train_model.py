@@ -17,8 +17,7 @@ from annotkit.doc import Document
 from annotkit.errors import ModelNotFoundError, TrainingError
 from annotkit.evaluate import evaluate
 from annotkit.io import read_documents
-from annotkit.models import list_models, promote, promoted_model
-from annotkit.models import ModelCard
+from annotkit.models import ModelCard, list_models, promote, promoted_model
 from annotkit.tags import tag_document
 from annotkit.train import train_model
 

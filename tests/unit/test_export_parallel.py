@@ -105,9 +105,7 @@ def test_export_parallel_rejects_bad_format_and_foreign_offsets(tmp_path: Path) 
 
 
 def test_export_parallel_takes_align_output_as_is(tmp_path: Path) -> None:
-    docs = [
-        run_stage(ensure(d, "align"), "align") for d in read_documents([str(SEEDS)])
-    ]
+    docs = [run_stage(ensure(d, "align"), "align") for d in read_documents([str(SEEDS)])]
     align_file = tmp_path / "pairs.jsonl"
     write_jsonl((document_to_record(d) for d in docs), align_file)
     again = list(read_documents([str(align_file)]))

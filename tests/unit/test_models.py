@@ -12,8 +12,14 @@ from pathlib import Path
 import pytest
 
 from annotkit.errors import InputError, ModelNotFoundError
-from annotkit.models import get_model, list_models, promote, promoted_model, validate_name
-from annotkit.models import ModelCard
+from annotkit.models import (
+    ModelCard,
+    get_model,
+    list_models,
+    promote,
+    promoted_model,
+    validate_name,
+)
 from annotkit.train import write_card
 
 

@@ -16,7 +16,6 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from annotkit.errors import InputError
-from annotkit.tags import ZhTokens
 from annotkit.export.ner import (
     NER_FORMATS,
     export_ner,
@@ -26,6 +25,7 @@ from annotkit.export.ner import (
     read_jsonl,
     span_table,
 )
+from annotkit.tags import ZhTokens
 
 __all__ = [
     "FORMATS",
