@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint format bench clean browser
+.PHONY: install demo test lint format bench clean tools
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,12 +21,15 @@ install: $(STAMP)
 demo: install
 	$(BIN)/annotkit run seeds -o annotations/pre
 
-# Debian's Chromium + ChromeDriver for the browser tests (the doccano UI, the HTML report)
-browser:
-	@if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then :; \
-	else apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; fi
+# Debian packages the tests use: Chromium + ChromeDriver (browser tests of the doccano UI and
+# the HTML report) and jq (the README's examples, which the suite runs)
+SYSTEM_TOOLS := chromium chromedriver jq
+tools:
+	@missing=0; for t in $(SYSTEM_TOOLS); do command -v $$t >/dev/null 2>&1 || missing=1; done; \
+	if [ $$missing = 1 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq chromium chromium-driver jq; fi
 
-test: install browser
+test: install tools
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
 

@@ -50,7 +50,7 @@ def run_cli():
 
 @pytest.fixture(scope="session")
 def browser(tmp_path_factory: pytest.TempPathFactory):
-    """A real headless Chromium (Debian's chromium + chromium-driver, `make browser`),
+    """A real headless Chromium (Debian's chromium + chromium-driver, `make tools`),
     driven by selenium; console messages are kept (``browser.get_log("browser")``).
 
     Fails (never skips) when Chromium is missing: the browser tests are part of the suite.
@@ -63,7 +63,7 @@ def browser(tmp_path_factory: pytest.TempPathFactory):
     chromium = shutil.which("chromium") or "/usr/bin/chromium"
     driver_path = shutil.which("chromedriver") or "/usr/bin/chromedriver"
     if not (Path(chromium).exists() and Path(driver_path).exists()):
-        pytest.fail("Chromium/ChromeDriver not installed: run `make browser` (Debian packages)")
+        pytest.fail("Chromium/ChromeDriver not installed: run `make tools` (Debian packages)")
     options = webdriver.ChromeOptions()
     options.binary_location = chromium
     for flag in (
