@@ -49,7 +49,7 @@ from typing import Any
 
 from annotkit.doc import Document
 from annotkit.errors import InputError
-from annotkit.io import atomic_writer, document_to_record, read_documents
+from annotkit.io import atomic_output, atomic_writer, document_to_record, read_documents
 from annotkit.split import split_documents
 from annotkit.tags import TaggedSentence, ZhTokens, decode_tags, tag_document, to_stanza_json
 
@@ -232,9 +232,8 @@ def _write_split(
             with atomic_writer(path) as fh:
                 frame.to_csv(fh, index=False, lineterminator="\n")
         else:
-            tmp = path.with_name(f".{path.name}.tmp")
-            frame.to_parquet(tmp, index=False)
-            os.replace(tmp, path)
+            with atomic_output(path) as tmp:
+                frame.to_parquet(tmp, index=False)
 
 
 def export_ner(
@@ -287,7 +286,8 @@ def export_ner(
         files.append(fname)
         counts[name] = _counts(part, tagged)
     if fmt == "hf":
-        (out / "labels.json").write_text(json.dumps(label_list, indent=1) + "\n", "utf-8")
+        with atomic_writer(out / "labels.json") as fh:
+            fh.write(json.dumps(label_list, indent=1) + "\n")
         files.append("labels.json")
     summary: dict[str, Any] = {
         "format": fmt,
@@ -299,7 +299,8 @@ def export_ner(
         "labels": labels,
         "sources": list(sources),
     }
-    (out / "README.md").write_text(_dataset_card(summary), "utf-8")
+    with atomic_writer(out / "README.md") as fh:
+        fh.write(_dataset_card(summary))
     return summary
 
 
