@@ -113,3 +113,41 @@ def test_export_parallel_takes_align_output_as_is(tmp_path: Path) -> None:
     summary = export_parallel(again, "tmx", tmp_path / "tmx")
     assert summary["units"] >= 14
     ET.parse(tmp_path / "tmx" / "all.tmx")
+
+
+def test_export_parallel_splits_like_ner_exports(tmp_path: Path) -> None:
+    from annotkit.export.splits import plan_splits
+
+    docs = [_doc(id=f"doc-{k}") for k in range(30)]
+    summary = export_parallel(docs, "tsv", tmp_path, split="60/20/20")
+    plan = plan_splits(docs, (60, 20, 20))
+    for name, part in plan.parts.items():
+        frame = pd.read_csv(tmp_path / f"{name}.tsv", sep="\t")
+        assert sorted(set(frame["doc_id"])) == sorted(d.id for d in part)
+        assert summary["splits"][name] == 2 * len(part)
+
+
+def test_export_parallel_empty_split_rule(tmp_path: Path) -> None:
+    docs = [_doc(id=f"doc-{k}") for k in range(2)]
+    with pytest.raises(InputError, match="--skip-empty-splits"):
+        export_parallel(docs, "moses", tmp_path / "a", split=(80, 10, 10))
+    assert not (tmp_path / "a").exists()
+    summary = export_parallel(docs, "moses", tmp_path / "b", split=(80, 10, 10),
+                              skip_empty_splits=True)  # fmt: skip
+    assert summary["left_out"] and sum(summary["splits"].values()) == 4
+    for gone in summary["left_out"]:
+        assert not list((tmp_path / "b").glob(f"{gone}.*"))
+        assert f"`{gone}`: empty" in (tmp_path / "b" / "README.md").read_text("utf-8")
+    unaligned = Document("none", "Hi.", pairs=())
+    with pytest.raises(InputError, match="nothing to export"):
+        export_parallel([unaligned], "tmx", tmp_path / "c")
+
+
+def test_export_parallel_replaces_stale_files(tmp_path: Path) -> None:
+    docs = [_doc(id=f"doc-{k}") for k in range(10)]
+    export_parallel(docs, "moses", tmp_path, split=(80, 20))
+    summary = export_parallel(docs, "moses", tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == [
+        "README.md", "all.en-zh.en", "all.en-zh.zh",
+    ]  # fmt: skip
+    assert "train.en-zh.en" in summary["removed"]

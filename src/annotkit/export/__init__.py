@@ -1,11 +1,17 @@
 """Corpus export: NER formats (:mod:`annotkit.export.ner`) and parallel formats
 (:mod:`annotkit.export.parallel`, imported only when a parallel format is asked for).
 
+Modules: :mod:`~annotkit.export.splits` (split shares and the empty-split rule, shared by
+every format), :mod:`~annotkit.export.folder` (the folder manifest: no stale files),
+:mod:`~annotkit.export.conll`, :mod:`~annotkit.export.hf`, :mod:`~annotkit.export.docbin`
+(spaCy), :mod:`~annotkit.export.records` (annotkit record, Prodigy, doccano),
+:mod:`~annotkit.export.card` (the dataset card).
+
 EXAMPLE:
     >>> from annotkit.export import FORMATS, export
     >>> from annotkit.io import read_documents
-    >>> summary = export(read_documents(["annotations/gold/seeds.jsonl"]), "hf", "/tmp/hf")
-    >>> summary["files"]
+    >>> docs = read_documents(["annotations/gold/seeds.jsonl"])
+    >>> export(docs, "hf", "/tmp/hf")["files"]  # doctest: +SKIP
     ['all.jsonl', 'labels.json', 'README.md']
 """
 
@@ -16,18 +22,16 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from annotkit.errors import InputError
-from annotkit.export.ner import (
-    NER_FORMATS,
-    export_ner,
-    hf_label_list,
-    parse_split,
-    read_conll,
-    read_jsonl,
-    span_table,
-)
+from annotkit.export.conll import read_conll
+from annotkit.export.docbin import ALIGNMENT_MODES
+from annotkit.export.hf import hf_label_list
+from annotkit.export.ner import NER_FORMATS, export_ner, span_table
+from annotkit.export.records import read_doccano, read_jsonl
+from annotkit.export.splits import parse_split
 from annotkit.tags import ZhTokens
 
 __all__ = [
+    "ALIGNMENT_MODES",
     "FORMATS",
     "NER_FORMATS",
     "PARALLEL_FORMATS",
@@ -36,6 +40,7 @@ __all__ = [
     "hf_label_list",
     "parse_split",
     "read_conll",
+    "read_doccano",
     "read_jsonl",
     "span_table",
 ]
@@ -54,24 +59,35 @@ def export(
     split: str | Sequence[float] | None = None,
     zh_tokens: str = "char",
     sources: Sequence[str] = (),
+    skip_empty_splits: bool = False,
+    alignment: str = "strict",
+    grapheme: bool = False,
 ) -> dict[str, Any]:
-    """Export documents (NER formats) or align records (``tmx|moses|tsv``) into ``out_dir``.
+    """Export documents (NER formats) or aligned documents (``tmx|moses|tsv``) into ``out_dir``.
 
-    items (Iterable): :class:`~annotkit.doc.Document` objects for NER formats; for parallel
-        formats the records of :func:`annotkit.export.parallel.read_pairs`.
+    items (Iterable): :class:`~annotkit.doc.Document` objects (aligned ones, ``doc.pairs`` set,
+        for the parallel formats).
     fmt (str): one of :data:`FORMATS`.
     split (str | Sequence[float] | None): ``"80/10/10"``-style shares, by document group hash.
+    skip_empty_splits (bool): a split that would be empty is left out with a warning instead
+        of raising :class:`~annotkit.errors.InputError`.
+    alignment (str), grapheme (bool), zh_tokens (str), sources: see
+        :func:`~annotkit.export.ner.export_ner`.
     RETURNS (dict): a summary with the files written (a ``README.md`` dataset card among them).
     """
     if fmt in NER_FORMATS:
         tokens: ZhTokens = "word" if zh_tokens == "word" else "char"
         if zh_tokens != tokens:
             raise InputError(f"zh_tokens must be 'char' or 'word', got {zh_tokens!r}")
-        return export_ner(items, fmt, out_dir, split=split, zh_tokens=tokens, sources=sources)
+        return export_ner(
+            items, fmt, out_dir, split=split, zh_tokens=tokens, sources=sources,
+            skip_empty_splits=skip_empty_splits, alignment=alignment, grapheme=grapheme,
+        )  # fmt: skip
     if fmt in PARALLEL_FORMATS:
         from annotkit.export.parallel import export_parallel
 
-        shares = parse_split(split)
-        result: dict[str, Any] = export_parallel(list(items), fmt, out_dir, split=shares)
+        result: dict[str, Any] = export_parallel(
+            list(items), fmt, out_dir, split=split, skip_empty_splits=skip_empty_splits
+        )
         return result
     raise InputError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")

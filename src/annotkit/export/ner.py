@@ -1,107 +1,67 @@
-"""NER corpus export (doccano JSONL, CoNLL BIO/BIOES, stanza JSON, HF JSONL, CSV, Parquet)
-and re-import (JSONL, CoNLL).
+"""NER corpus export: the annotkit record, CoNLL (plain and annotated), stanza JSON, Hugging
+Face ``datasets``, spaCy DocBin, Prodigy, doccano, CSV and Parquet.
 
 Every export writes one file per split (``all`` without ``--split``; ``train``/``dev``/``test``
-with ``80/10/10``; ``train``/``test`` with two shares) and a dataset card ``README.md``.
-Splits are by a hash of each document's group id (:func:`annotkit.split.split_documents`):
-deterministic, and a document and its translation always share a split.
+with ``80/10/10``; ``train``/``test`` with two shares), a dataset card ``README.md`` and the
+folder's manifest (:mod:`annotkit.export.folder`: the previous export's files are removed
+first, files annotkit did not write are never touched). Splits follow
+:mod:`annotkit.export.splits`: by a hash of each document's group id, a document and its
+translation together, and a split that would be empty is an error unless ``skip_empty_splits``
+(then it is not written and the card says why).
 
 Tokens come from :func:`annotkit.segment.tokenize` and are split at span edges
-(:mod:`annotkit.train`), so every span is a run of whole tokens and tags round-trip exactly.
-
-CoNLL layout (``conll`` = BIO, ``conll-bioes`` = BIOES), one token per line in the
-CoNLL-2003 columns ``token -X- _ TAG``, a blank line after each sentence::
-
-    -DOCSTART- -X- -X- O
-    # doc_id = "en01"
-    # meta = {"lang": "en"}
-
-    # gaps = ["", " ", " "]
-    Patients -X- _ O
-    received -X- _ O
-    10 -X- _ B-DOSE
-    ...
-
-    # tail = "."
-
-``# gaps`` holds, JSON-encoded, the exact text between each token and the previous one (or
-the previous sentence); ``# tail`` the text after the last token. ``read_conll`` rebuilds the
-document text as ``gap + token + gap + token … + tail``, so the text, its offsets and the
-spans come back exactly. Files without these comments (other tools' CoNLL) are read too: tokens
-joined by spaces, sentences by newlines.
+(:mod:`annotkit.tags`), so every span is a run of whole tokens and tags round-trip exactly;
+the spaCy export uses spaCy's own tokens instead (:mod:`annotkit.export.docbin`).
 
 EXAMPLE:
     >>> from annotkit.io import read_documents
     >>> docs = list(read_documents(["tests/data/ner_tiny.jsonl"]))
-    >>> summary = export_ner(docs, "conll", "/tmp/out", split=(80, 10, 10))
-    >>> back = read_conll("/tmp/out/train.conll")
+    >>> summary = export_ner(docs, "conll", "/tmp/out", split=(80, 10, 10))  # doctest: +SKIP
+    >>> summary["files"]  # doctest: +SKIP
+    ['train.conll', 'dev.conll', 'test.conll', 'README.md']
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from annotkit.doc import Document
 from annotkit.errors import InputError
-from annotkit.io import atomic_output, atomic_writer, document_to_record, read_documents
-from annotkit.split import split_documents
-from annotkit.tags import TaggedSentence, ZhTokens, decode_tags, tag_document, to_stanza_json
+from annotkit.export.card import ner_card
+from annotkit.export.conll import annotated_conll_lines, conll_lines
+from annotkit.export.docbin import ALIGNMENT_MODES
+from annotkit.export.folder import finish_folder, prepare_folder
+from annotkit.export.hf import hf_front_matter, hf_label_list, hf_rows
+from annotkit.export.records import doccano_record, prodigy_record
+from annotkit.export.splits import parse_split, plan_splits
+from annotkit.io import atomic_output, atomic_writer, document_to_record, dumps_record
+from annotkit.tags import TaggedSentence, ZhTokens, tag_document, to_stanza_json
 
-__all__ = [
-    "NER_FORMATS",
-    "export_ner",
-    "hf_label_list",
-    "parse_split",
-    "read_conll",
-    "read_jsonl",
-    "span_table",
-]
+__all__ = ["NER_FORMATS", "TABLE_COLUMNS", "export_ner", "span_table"]
 
 #: format -> file extension
 NER_FORMATS: dict[str, str] = {
     "jsonl": "jsonl",
     "conll": "conll",
     "conll-bioes": "conll",
+    "conll-annotated": "conll",
     "stanza": "json",
     "hf": "jsonl",
+    "spacy": "spacy",
+    "prodigy": "jsonl",
+    "doccano": "jsonl",
     "csv": "csv",
     "parquet": "parquet",
 }
-_SPLIT_NAMES = {1: ("all",), 2: ("train", "test"), 3: ("train", "dev", "test")}
-_TOKEN_LINE = re.compile(r"^(\S+) -X- _ (\S+)$")
-_DOCSTART = "-DOCSTART- -X- -X- O"
 TABLE_COLUMNS = ("doc_id", "lang", "start", "end", "label", "text", "norm")
+_BIOES = ("conll-bioes", "stanza")
 
-
-def parse_split(value: str | Sequence[float] | None) -> tuple[float, ...] | None:
-    """``"80/10/10"`` -> ``(80.0, 10.0, 10.0)``; None stays None.
-
-    EXAMPLE:
-        >>> parse_split("80/20")
-        (80.0, 20.0)
-    """
-    if value is None:
-        return None
-    try:
-        parts = (
-            tuple(float(x) for x in value.split("/"))
-            if isinstance(value, str)
-            else tuple(float(x) for x in value)
-        )
-    except ValueError:
-        parts = ()
-    if len(parts) not in (2, 3) or any(p < 0 for p in parts) or sum(parts) <= 0:
-        raise InputError(
-            f"bad --split {value!r}; give two or three shares like 80/10/10 (train/dev/test) "
-            "or 90/10 (train/test)"
-        )
-    return parts
+Tagged = list[tuple[Document, list[TaggedSentence]]]
 
 
 def _doc_lang(doc: Document, sents: Sequence[TaggedSentence]) -> str:
@@ -111,19 +71,6 @@ def _doc_lang(doc: Document, sents: Sequence[TaggedSentence]) -> str:
     if len(langs) == 1:
         return next(iter(langs))
     return "mixed" if langs else "und"
-
-
-def hf_label_list(labels: Iterable[str]) -> list[str]:
-    """HF tag names for BIO: ``O`` then ``B-X``, ``I-X`` per label in sorted order.
-
-    EXAMPLE:
-        >>> hf_label_list(["DOSE", "CELL_TYPE"])
-        ['O', 'B-CELL_TYPE', 'I-CELL_TYPE', 'B-DOSE', 'I-DOSE']
-    """
-    out = ["O"]
-    for lab in sorted(set(labels)):
-        out += [f"B-{lab}", f"I-{lab}"]
-    return out
 
 
 def span_table(docs: Iterable[Document]) -> list[dict[str, Any]]:
@@ -154,76 +101,40 @@ def span_table(docs: Iterable[Document]) -> list[dict[str, Any]]:
     return rows
 
 
-# --------------------------------------------------------------------------- writers
-def _conll_doc(doc: Document, sents: Sequence[TaggedSentence]) -> list[str]:
-    meta = {k: v for k, v in doc.meta.items() if _jsonable(v)}
-    lines = [_DOCSTART, f"# doc_id = {json.dumps(doc.id, ensure_ascii=False)}"]
-    if meta:
-        lines.append(f"# meta = {json.dumps(meta, ensure_ascii=False, sort_keys=True)}")
-    lines.append("")
-    pos = 0
-    for sent in sents:
-        gaps = []
-        for a, b in sent.tokens:
-            gaps.append(doc.text[pos:a])
-            pos = b
-        lines.append(f"# gaps = {json.dumps(gaps, ensure_ascii=False)}")
-        for (a, b), tag in zip(sent.tokens, sent.tags, strict=True):
-            lines.append(f"{doc.text[a:b]} -X- _ {tag}")
-        lines.append("")
-    lines.append(f"# tail = {json.dumps(doc.text[pos:], ensure_ascii=False)}")
-    lines.append("")
-    return lines
+def _write_lines(path: Path, lines: Iterable[str]) -> None:
+    with atomic_writer(path) as fh:
+        for line in lines:
+            fh.write(line + "\n")
 
 
-def _jsonable(value: Any) -> bool:
-    try:
-        json.dumps(value)
-    except (TypeError, ValueError):
-        return False
-    return True
-
-
-def _tagged(
-    docs: Sequence[Document], scheme: str, zh_tokens: ZhTokens
-) -> list[tuple[Document, list[TaggedSentence]]]:
-    return [(d, tag_document(d, scheme=scheme, zh_tokens=zh_tokens)[0]) for d in docs]
-
-
-def _write_split(
-    fmt: str,
-    path: Path,
-    docs: Sequence[Document],
-    tagged: Sequence[tuple[Document, list[TaggedSentence]]],
-    label_list: Sequence[str],
-) -> None:
+def _write_split(fmt: str, path: Path, tagged: Tagged, label_list: Sequence[str],
+                 *, grapheme: bool, alignment: str) -> list[dict[str, Any]]:  # fmt: skip
+    """Write one split file; RETURNS the spans the format could not place (spaCy only)."""
+    docs = [d for d, _ in tagged]
     if fmt == "jsonl":
-        with atomic_writer(path) as fh:
-            for doc in docs:
-                fh.write(json.dumps(document_to_record(doc), ensure_ascii=False) + "\n")
-    elif fmt in ("conll", "conll-bioes"):
-        with atomic_writer(path) as fh:
-            for doc, sents in tagged:
-                fh.write("\n".join(_conll_doc(doc, sents)) + "\n")
+        _write_lines(path, (dumps_record(document_to_record(d)) for d in docs))
+    elif fmt in ("conll", "conll-bioes", "conll-annotated"):
+        lines = annotated_conll_lines if fmt == "conll-annotated" else conll_lines
+        _write_lines(path, (line for d, sents in tagged for line in lines(d, sents)))
     elif fmt == "stanza":
         rows = [row for doc, sents in tagged for row in to_stanza_json(doc.text, sents)]
-        with atomic_writer(path) as fh:
-            fh.write(json.dumps(rows, ensure_ascii=False, indent=0) + "\n")
+        _write_lines(path, [json.dumps(rows, ensure_ascii=False, indent=0)])
     elif fmt == "hf":
-        ids = {tag: i for i, tag in enumerate(label_list)}
-        with atomic_writer(path) as fh:
-            for doc, sents in tagged:
-                for i, s in enumerate(sents):
-                    row = {
-                        "id": f"{doc.id}#{i}",
-                        "doc_id": doc.id,
-                        "lang": s.lang,
-                        "tokens": s.words(doc.text),
-                        "ner_tags": [ids[t] for t in s.tags],
-                        "offsets": [list(t) for t in s.tokens],
-                    }
-                    fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-    elif fmt in ("csv", "parquet"):
+        rows_ = (r for doc, sents in tagged for r in hf_rows(doc, sents, label_list))
+        _write_lines(path, (dumps_record(r) for r in rows_))
+    elif fmt == "prodigy":
+        recs = (prodigy_record(d, [t for s in sents for t in s.tokens]) for d, sents in tagged)
+        _write_lines(path, (dumps_record(r) for r in recs))
+    elif fmt == "doccano":
+        _write_lines(path, (dumps_record(doccano_record(d, grapheme=grapheme)) for d in docs))
+    elif fmt == "spacy":
+        from annotkit.export.docbin import docbin_bytes
+
+        data, bad = docbin_bytes(docs, alignment=alignment)
+        with atomic_output(path) as tmp:
+            tmp.write_bytes(data)
+        return [m.to_dict() for m in bad]
+    else:  # csv, parquet
         import pandas as pd
 
         frame = pd.DataFrame(span_table(docs), columns=list(TABLE_COLUMNS))
@@ -234,6 +145,7 @@ def _write_split(
         else:
             with atomic_output(path) as tmp:
                 frame.to_parquet(tmp, index=False)
+    return []
 
 
 def export_ner(
@@ -244,248 +156,95 @@ def export_ner(
     split: str | Sequence[float] | None = None,
     zh_tokens: ZhTokens = "char",
     sources: Sequence[str] = (),
+    skip_empty_splits: bool = False,
+    alignment: str = "strict",
+    grapheme: bool = False,
 ) -> dict[str, Any]:
     """Write ``docs`` as an NER corpus in ``fmt`` under ``out_dir`` with a dataset card.
 
     docs (Iterable[Document]): annotated documents.
     fmt (str): one of :data:`NER_FORMATS`.
-    out_dir (path): output folder (created).
+    out_dir (path): output folder (created; the previous export's files are replaced).
     split (str | Sequence[float] | None): ``"80/10/10"`` etc.; None writes one ``all`` split.
     zh_tokens (str): Chinese tokens per ``"char"`` or jieba ``"word"`` (token formats).
     sources (Sequence[str]): input names recorded in the card.
-    RETURNS (dict): ``{"format", "files", "splits": {name: counts}}`` (also in the card).
+    skip_empty_splits (bool): leave out a split that would be empty (warning) instead of
+        raising :class:`~annotkit.errors.InputError`.
+    alignment (str): ``spacy`` format: ``Doc.char_span`` mode, ``strict`` (misaligned spans'
+        tokens marked missing), ``contract`` or ``expand`` (snapped); always reported.
+    grapheme (bool): ``doccano`` format: offsets in grapheme clusters instead of UTF-16 units.
+    RETURNS (dict): ``{"format", "files", "splits": {name: counts}, "left_out": {name: why},
+        "removed", "misaligned", ...}`` (also in the card).
 
     EXAMPLE:
         >>> from annotkit.doc import Span
         >>> doc = Document("d", "5 mL", spans=(Span(0, 4, "DOSE"),))
-        >>> export_ner([doc], "conll", "/tmp/c")["files"]
+        >>> export_ner([doc], "conll", "/tmp/c")["files"]  # doctest: +SKIP
         ['all.conll', 'README.md']
     """
     if fmt not in NER_FORMATS:
         raise InputError(
             f"unknown NER export format {fmt!r}; choose one of {', '.join(NER_FORMATS)}"
         )
+    if alignment not in ALIGNMENT_MODES:
+        raise InputError(
+            f"unknown alignment mode {alignment!r}; choose one of {', '.join(ALIGNMENT_MODES)}"
+        )
     docs = list(docs)
     if not docs:
         raise InputError("nothing to export: the inputs hold no documents")
-    shares = parse_split(split)
-    names = _SPLIT_NAMES[len(shares)] if shares else _SPLIT_NAMES[1]
-    parts = split_documents(docs, shares or (1.0,), names)
-    scheme = "bioes" if fmt in ("conll-bioes", "stanza") else "bio"
+    plan = plan_splits(docs, parse_split(split), skip_empty=skip_empty_splits)
+    scheme = "bioes" if fmt in _BIOES else "bio"
     labels = sorted({s.label for d in docs for s in d.spans})
     label_list = hf_label_list(labels)
+    split_files = {name: f"{name}.{NER_FORMATS[fmt]}" for name in plan.parts}
+    files = [*split_files.values(), *(["labels.json"] if fmt == "hf" else []), "README.md"]
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    files: list[str] = []
+    removed = prepare_folder(out, files, fmt=fmt)
     counts: dict[str, dict[str, Any]] = {}
-    for name in names:
-        part = parts[name]
-        tagged = _tagged(part, scheme, zh_tokens)
-        fname = f"{name}.{NER_FORMATS[fmt]}"
-        _write_split(fmt, out / fname, part, tagged, label_list)
-        files.append(fname)
-        counts[name] = _counts(part, tagged)
+    misaligned: list[dict[str, Any]] = []
+    languages: set[str] = set()
+    for name, part in plan.parts.items():
+        tagged = [(d, tag_document(d, scheme=scheme, zh_tokens=zh_tokens)[0]) for d in part]
+        misaligned += _write_split(fmt, out / split_files[name], tagged, label_list,
+                                   grapheme=grapheme, alignment=alignment)  # fmt: skip
+        counts[name] = _counts(tagged)
+        languages.update(s.lang for _, sents in tagged for s in sents)
     if fmt == "hf":
-        with atomic_writer(out / "labels.json") as fh:
-            fh.write(json.dumps(label_list, indent=1) + "\n")
-        files.append("labels.json")
+        _write_lines(out / "labels.json", [json.dumps(label_list, indent=1)])
     summary: dict[str, Any] = {
         "format": fmt,
         "scheme": scheme,
         "zh_tokens": zh_tokens,
-        "split": list(shares) if shares else None,
-        "files": [*files, "README.md"],
+        "split": list(plan.shares) if plan.shares else None,
+        "files": files,
         "splits": counts,
+        "left_out": dict(plan.left_out),
         "labels": labels,
         "sources": list(sources),
+        "removed": removed,
+        "misaligned": misaligned,
+        "alignment": alignment,
+        "doccano_offsets": "grapheme clusters" if grapheme else "UTF-16 code units",
     }
+    front = hf_front_matter(split_files, label_list, languages) if fmt == "hf" else ""
     with atomic_writer(out / "README.md") as fh:
-        fh.write(_dataset_card(summary))
+        fh.write(ner_card(summary, front_matter=front))
+    finish_folder(out, files, fmt=fmt)
     return summary
 
 
-def _counts(
-    docs: Sequence[Document], tagged: Sequence[tuple[Document, list[TaggedSentence]]]
-) -> dict[str, Any]:
+def _counts(tagged: Tagged) -> dict[str, Any]:
     langs: Counter[str] = Counter()
     label_counts: Counter[str] = Counter()
     for doc, sents in tagged:
         langs[_doc_lang(doc, sents)] += 1
         label_counts.update(s.label for s in doc.spans)
     return {
-        "documents": len(docs),
+        "documents": len(tagged),
         "sentences": sum(len(s) for _, s in tagged),
         "tokens": sum(len(x.tokens) for _, s in tagged for x in s),
-        "spans": sum(len(d.spans) for d in docs),
+        "spans": sum(len(d.spans) for d, _ in tagged),
         "labels": dict(sorted(label_counts.items())),
         "languages": dict(sorted(langs.items())),
     }
-
-
-_FORMAT_NOTES = {
-    "jsonl": "doccano JSONL: `id`, `text`, `label` ([start, end, LABEL], code points), "
-    "`meta.entities` (span text, source, norm). Re-import: `annotkit.export.read_jsonl`.",
-    "conll": "CoNLL-2003 columns `token -X- _ TAG`, BIO tags, blank line between sentences, "
-    "`-DOCSTART-` before each document. `# doc_id`, `# meta`, `# gaps` (JSON list: the exact "
-    "text before each token) and `# tail` comment lines make re-import exact: "
-    "`annotkit.export.read_conll` rebuilds the text as gap+token+…+tail.",
-    "stanza": 'stanza NER JSON: a list of sentences, each a list of `{"text", "ner"}` tokens, '
-    "BIOES tags (input for `python -m stanza.models.ner_tagger`).",
-    "hf": "Hugging Face style JSONL, one sentence per line: `tokens`, `ner_tags` (ids into "
-    "`labels.json`, BIO), `offsets` (code points into the document), `doc_id`, `lang`.",
-    "csv": "span table: `doc_id, lang, start, end, label, text, norm` (norm as JSON), one row "
-    "per span; `lang` = language of the sentence holding the span.",
-}
-_FORMAT_NOTES["conll-bioes"] = _FORMAT_NOTES["conll"].replace("BIO tags", "BIOES tags")
-_FORMAT_NOTES["parquet"] = _FORMAT_NOTES["csv"].replace("(norm as JSON)", "(norm as JSON text)")
-
-
-def _dataset_card(summary: Mapping[str, Any]) -> str:
-    splits: Mapping[str, Mapping[str, Any]] = summary["splits"]
-    labels = summary["labels"]
-    lines = [
-        f"# NER dataset ({summary['format']})",
-        "",
-        "Exported by `annotkit export`. Labels follow the project's annotation guidelines "
-        "(CELL_TYPE, DOSE, SCALE).",
-        "",
-        f"- format: {_FORMAT_NOTES[summary['format']]}",
-        f"- tokens: annotkit.segment.tokenize (Chinese per {summary['zh_tokens']}), split at "
-        "span edges so every span is whole tokens",
-        f"- tag scheme (token formats): {summary['scheme'].upper()}",
-        f"- split: {_split_text(summary['split'])}",
-        f"- sources: {', '.join(summary['sources']) or '(in-memory documents)'}",
-        f"- files: {', '.join(summary['files'])}",
-        "",
-        "## Counts per split",
-        "",
-        "| split | documents | sentences | tokens | spans |",
-        "|---|---|---|---|---|",
-    ]
-    for name, c in splits.items():
-        lines.append(
-            f"| {name} | {c['documents']} | {c['sentences']} | {c['tokens']} | {c['spans']} |"
-        )
-    lines += ["", "## Spans per label", "", "| split | " + " | ".join(labels) + " |"]
-    lines.append("|---|" + "---|" * len(labels))
-    for name, c in splits.items():
-        lines.append(f"| {name} | " + " | ".join(str(c["labels"].get(x, 0)) for x in labels) + " |")
-    langs = sorted({lang for c in splits.values() for lang in c["languages"]})
-    lines += ["", "## Documents per language", "", "| split | " + " | ".join(langs) + " |"]
-    lines.append("|---|" + "---|" * len(langs))
-    for name, c in splits.items():
-        lines.append(
-            f"| {name} | " + " | ".join(str(c["languages"].get(x, 0)) for x in langs) + " |"
-        )
-    lines.append("")
-    return "\n".join(lines)
-
-
-def _split_text(shares: Sequence[float] | None) -> str:
-    if not shares:
-        return "none (one `all` split)"
-    return (
-        "/".join(f"{s:g}" for s in shares)
-        + " by SHA-1 of each document's group id (a document and its translation, linked by "
-        "`meta.translation_of` or a shared `meta.group`, share a split; mixed-language "
-        "documents are one unit); deterministic"
-    )
-
-
-# --------------------------------------------------------------------------- readers
-def read_jsonl(path: str | os.PathLike[str]) -> list[Document]:
-    """Re-import a doccano JSONL export (the ``jsonl`` format)."""
-    return list(read_documents([str(path)]))
-
-
-def read_conll(path: str | os.PathLike[str], *, source: str = "conll") -> list[Document]:
-    """Re-import a CoNLL export (BIO or BIOES) as documents with spans.
-
-    With annotkit's comment lines the text and offsets are rebuilt exactly; plain CoNLL files
-    (no comments) give one document per ``-DOCSTART-`` block, tokens joined by spaces and
-    sentences by newlines.
-
-    EXAMPLE:
-        >>> docs = read_conll("/tmp/out/train.conll")
-        >>> docs[0].text_of(docs[0].spans[0])
-        '10 million'
-    """
-    p = Path(path)
-    try:
-        with open(p, encoding="utf-8", newline="") as fh:
-            lines = fh.read().split("\n")
-    except OSError as err:
-        raise InputError(f"cannot read CoNLL file: {err.strerror}", source=str(p)) from None
-    docs: list[Document] = []
-    state: dict[str, Any] = {}
-
-    def flush_sentence() -> None:
-        toks = state.get("tokens") or []
-        if not toks:
-            return
-        gaps = state.get("gaps")
-        pieces: list[str] = state.setdefault("pieces", [])
-        offsets: list[tuple[int, int]] = []
-        pos = sum(len(x) for x in pieces)
-        if gaps is None or len(gaps) != len(toks):
-            gaps = [("\n" if pieces else "") if i == 0 else " " for i in range(len(toks))]
-        for gap, (tok, _) in zip(gaps, toks, strict=True):
-            pos += len(gap)
-            pieces.append(gap + tok)
-            offsets.append((pos, pos + len(tok)))
-            pos += len(tok)
-        tags = [t for _, t in toks]
-        state.setdefault("spans", []).extend(decode_tags(offsets, tags, source=source))
-        state["tokens"], state["gaps"] = [], None
-
-    def flush_doc() -> None:
-        flush_sentence()
-        pieces = state.get("pieces")
-        if pieces is not None:
-            text = "".join(pieces) + state.get("tail", "")
-            doc_id = state.get("doc_id") or f"{p.stem}:{len(docs)}"
-            docs.append(
-                Document(doc_id, text, spans=tuple(state.get("spans", [])),
-                         meta=state.get("meta", {}))
-            )  # fmt: skip
-        state.clear()
-
-    for n, line in enumerate(lines, 1):
-        where = f"{p}:{n}"
-        if line.startswith("-DOCSTART-"):
-            flush_doc()
-            state["pieces"] = []
-            continue
-        m = _TOKEN_LINE.match(line)
-        if m is None and line.startswith("# ") and " = " in line:
-            key, _, raw = line[2:].partition(" = ")
-            value = _json(raw, where)
-            if key == "gaps":
-                flush_sentence()
-                state["gaps"] = value
-            elif key in ("doc_id", "tail", "meta"):
-                state[key] = value
-            continue
-        if not line.strip():
-            flush_sentence()
-            continue
-        if m is None:
-            cols = line.split()
-            if len(cols) < 2:
-                raise InputError(f"expected 'token ... TAG', got {line!r}", source=where)
-            tok, tag = cols[0], cols[-1]
-        else:
-            tok, tag = m.group(1), m.group(2)
-        state.setdefault("tokens", []).append((tok, tag))
-    flush_doc()
-    return docs
-
-
-def _json(raw: str, where: str) -> Any:
-    try:
-        return json.loads(raw)
-    except json.JSONDecodeError:
-        raise InputError(
-            f"comment value {raw!r} is not JSON; annotkit CoNLL comments hold JSON values",
-            source=where,
-        ) from None

@@ -10,8 +10,11 @@ exported. Files, per split (``all`` without ``split``):
 - ``tsv``: ``<split>.tsv`` (pandas), columns ``doc_id src_lang tgt_lang src tgt score
   src_spans tgt_spans``;
 
-plus a ``README.md`` dataset card. Splits are by a hash of the document id, so a document
-(and the translation inside it) never straddles two splits.
+plus a ``README.md`` dataset card and the folder's manifest (:mod:`annotkit.export.folder`).
+Splits are those of every export (:mod:`annotkit.export.splits`): by a hash of each
+document's group id, so a document (and its translation) never straddles two splits; only
+documents with translation units take part, and a split that would be empty is an error
+unless ``skip_empty_splits``.
 
 EXAMPLE:
     >>> from annotkit.export.parallel import export_parallel
@@ -23,7 +26,6 @@ EXAMPLE:
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -35,6 +37,8 @@ from typing import Any
 
 from annotkit.doc import Document
 from annotkit.errors import InputError
+from annotkit.export.folder import finish_folder, prepare_folder
+from annotkit.export.splits import SplitPlan, parse_split, plan_splits
 from annotkit.io import atomic_writer
 from annotkit.stages import MissingStageError
 
@@ -92,25 +96,6 @@ def units_of(doc: Document) -> tuple[list[Unit], int]:
 
 
 # --------------------------------------------------------------------------- writing
-def _split_names(split: Sequence[float] | None) -> tuple[str, ...]:
-    if split is None:
-        return ("all",)
-    return ("train", "test") if len(split) == 2 else ("train", "dev", "test")
-
-
-def _split_of(doc_id: str, split: Sequence[float] | None) -> str:
-    names = _split_names(split)
-    if split is None:
-        return names[0]
-    x = int(hashlib.sha1(doc_id.encode("utf-8")).hexdigest()[:8], 16) / 0x100000000
-    total, acc = float(sum(split)), 0.0
-    for name, share in zip(names, split, strict=True):
-        acc += share / total
-        if x < acc:
-            return name
-    return names[-1]
-
-
 def _clean(text: str) -> str:
     return _XML_BAD.sub("", text)
 
@@ -147,20 +132,23 @@ def _write_tmx(units: Sequence[Unit], path: Path) -> None:
         fh.write("\n")
 
 
-def _write_moses(units: Sequence[Unit], prefix: str, out: Path) -> list[str]:
+def _moses_files(units: Sequence[Unit], prefix: str) -> dict[str, list[str]]:
+    """File name -> lines: one file per language of each language pair, line-parallel."""
     by_pair: dict[tuple[str, str], list[tuple[str, str]]] = {}
     for u in units:
         a, b = sorted((u.src_lang, u.tgt_lang))
         sides = {u.src_lang: u.src, u.tgt_lang: u.tgt}
         by_pair.setdefault((a, b), []).append((sides[a], sides[b]))
-    files = []
+    files: dict[str, list[str]] = {}
     for (a, b), rows in sorted(by_pair.items()):
         for k, lang in enumerate((a, b)):
-            name = f"{prefix}.{a}-{b}.{lang}"
-            with atomic_writer(out / name) as fh:
-                fh.write("".join(f"{row[k]}\n" for row in rows))
-            files.append(name)
+            files[f"{prefix}.{a}-{b}.{lang}"] = [row[k] for row in rows]
     return files
+
+
+def _write_moses(lines: Sequence[str], path: Path) -> None:
+    with atomic_writer(path) as fh:
+        fh.write("".join(f"{line}\n" for line in lines))
 
 
 def _write_tsv(units: Sequence[Unit], path: Path) -> None:
@@ -196,7 +184,7 @@ def _write_tsv(units: Sequence[Unit], path: Path) -> None:
 
 
 def _card(fmt: str, counts: Mapping[str, int], pairs: Mapping[str, int], docs: int,
-          skipped: int, files: Sequence[str]) -> str:  # fmt: skip
+          skipped: int, files: Sequence[str], plan: SplitPlan, no_units: int) -> str:  # fmt: skip
     lines = [
         "# Parallel corpus (annotkit)",
         "",
@@ -210,7 +198,15 @@ def _card(fmt: str, counts: Mapping[str, int], pairs: Mapping[str, int], docs: i
         *(f"| {k} | {v} |" for k, v in counts.items()),
         "",
         "Language pairs: " + ", ".join(f"{k} ({v})" for k, v in sorted(pairs.items())) + ".",
-        "Splits are by a hash of the document id (no document in two splits).",
+        "Splits are by a hash of each document's group id (a document and its translation share",
+        "a split; no document in two splits)"
+        + (
+            f"; {no_units} document(s) without translation units are not in any."
+            if no_units
+            else "."
+        ),
+        *(["", "Splits not written:", ""] if plan.left_out else []),
+        *(f"- `{k}`: {v}" for k, v in plan.left_out.items()),
         "",
         "Files: " + ", ".join(f"`{f}`" for f in files) + ".",
         "",
@@ -225,7 +221,8 @@ def export_parallel(
     fmt: str,
     out_dir: str | os.PathLike[str],
     *,
-    split: Sequence[float] | None = None,
+    split: str | Sequence[float] | None = None,
+    skip_empty_splits: bool = False,
 ) -> dict[str, Any]:
     """Write the sentence beads of align records as ``tmx``, ``moses`` or ``tsv`` files.
 
@@ -233,10 +230,14 @@ def export_parallel(
         docs (Iterable[Document]): aligned documents (``doc.pairs`` set).
         fmt (str): ``"tmx"``, ``"moses"`` or ``"tsv"``.
         out_dir (str | PathLike): folder to write (created).
-        split (Sequence[float] | None): two or three shares (train/test or train/dev/test).
+        split (str | Sequence[float] | None): two or three shares (train/test or
+            train/dev/test), e.g. ``"80/10/10"``.
+        skip_empty_splits (bool): leave out a split that would be empty (warning) instead of
+            raising :class:`~annotkit.errors.InputError`.
 
     RETURNS:
-        dict: ``{"format", "files", "units", "splits", "skipped_beads", "documents"}``.
+        dict: ``{"format", "files", "units", "splits", "left_out", "removed",
+        "skipped_beads", "documents", "documents_without_units"}``.
 
     EXAMPLE:
         >>> from annotkit.doc import PassagePair, SentencePair
@@ -250,41 +251,53 @@ def export_parallel(
         raise InputError(
             f"unknown parallel format {fmt!r}; choose one of {', '.join(PARALLEL_FORMATS)}"
         )
-    if split is not None and (len(split) not in (2, 3) or sum(split) <= 0):
-        raise InputError(f"bad split {list(split)!r}; give two or three shares like 80/10/10")
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    groups: dict[str, list[Unit]] = {name: [] for name in _split_names(split)}
-    skipped, n_docs = 0, 0
+    shares = parse_split(split)
+    docs = list(docs)
+    by_doc: dict[str, list[Unit]] = {}
+    skipped = 0
     for doc in docs:
         units, n_skip = units_of(doc)
         skipped += n_skip
-        n_docs += 1
-        groups[_split_of(doc.id, split)].extend(units)
-    files: list[str] = []
-    for name, units in groups.items():
-        if fmt == "tmx":
-            _write_tmx(units, out / f"{name}.tmx")
-            files.append(f"{name}.tmx")
-        elif fmt == "moses":
-            files.extend(_write_moses(units, name, out))
-        else:
-            _write_tsv(units, out / f"{name}.tsv")
-            files.append(f"{name}.tsv")
+        if units:
+            by_doc[doc.id] = units
+    if not by_doc:
+        raise InputError(
+            f"nothing to export: none of the {len(docs)} document(s) has an aligned sentence "
+            "pair with text on both sides; check the input with `annotkit align`"
+        )
+    plan = plan_splits([d for d in docs if d.id in by_doc], shares, skip_empty=skip_empty_splits)
+    groups = {name: [u for d in part for u in by_doc[d.id]] for name, part in plan.parts.items()}
+    moses: dict[str, list[str]] = {}  # file name -> lines
+    if fmt == "moses":
+        for name, units in groups.items():
+            moses.update(_moses_files(units, name))
+    names = list(moses) if fmt == "moses" else [f"{name}.{fmt}" for name in groups]
+    files = [*names, "README.md"]
+    out = Path(out_dir)
+    removed = prepare_folder(out, files, fmt=fmt)  # checks and cleans before any write
+    for fname, lines in moses.items():
+        _write_moses(lines, out / fname)
+    if fmt != "moses":
+        for name, units in groups.items():
+            (_write_tmx if fmt == "tmx" else _write_tsv)(units, out / f"{name}.{fmt}")
     pairs: dict[str, int] = {}
     for units in groups.values():
         for u in units:
             key = "-".join(sorted((u.src_lang, u.tgt_lang)))
             pairs[key] = pairs.get(key, 0) + 1
     counts = {k: len(v) for k, v in groups.items()}
+    no_units = len(docs) - len(by_doc)
     with atomic_writer(out / "README.md") as fh:
-        fh.write(_card(fmt, counts, pairs, n_docs, skipped, files))
-    files.append("README.md")
+        fh.write(_card(fmt, counts, pairs, len(docs), skipped, files, plan, no_units))
+    finish_folder(out, files, fmt=fmt)
     return {
         "format": fmt,
         "files": files,
         "units": sum(counts.values()),
         "splits": counts,
+        "left_out": dict(plan.left_out),
+        "removed": removed,
         "skipped_beads": skipped,
-        "documents": n_docs,
+        "documents": len(docs),
+        "documents_without_units": no_units,
     }
