@@ -23,6 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--height", type=int, default=1100)
     parser.add_argument("--scroll-to", default=None, help="element id to scroll to first")
     parser.add_argument("--search", default=None, help="type this into the search box first")
+    parser.add_argument("--js", default=None, help="run this script before the picture")
     args = parser.parse_args(argv)
 
     from selenium import webdriver
@@ -51,6 +52,8 @@ def main(argv: list[str] | None = None) -> int:
                 driver.execute_script(
                     "document.getElementById(arguments[0]).scrollIntoView()", args.scroll_to
                 )
+            if args.js:
+                driver.execute_script(args.js)
             args.png.parent.mkdir(parents=True, exist_ok=True)
             driver.save_screenshot(str(args.png))
             severe = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]

@@ -141,6 +141,14 @@ def test_report_browser_shows_chinese_and_aligned_pairs(browser: Any, page: Path
     )
     assert len(cells) > 5 and all(any("\u4e00" <= ch <= "\u9fff" for ch in c) for c in cells[:5])
     assert "骨髓间充质干细胞" in _js(browser, "return document.getElementById('d5').innerText")
+    pair_marks = _js(
+        browser,
+        "return Array.from(document.querySelectorAll('#d4 table.beads mark'))"
+        ".map(m => [m.className, m.hasAttribute('data-label'), m.textContent])",
+    )
+    assert len(pair_marks) > 10  # the bead cells colour their entities too ...
+    assert not any(has_label for _, has_label, _ in pair_marks)  # ... without a second mark
+    assert any("\u4e00" <= t[0] <= "\u9fff" for _, _, t in pair_marks)  # Chinese ones too
     assert _severe(browser) == []
 
 

@@ -15,7 +15,7 @@ from annotkit.evaluate import evaluate
 from annotkit.io import read_documents
 from annotkit.pipeline import run_inputs
 from annotkit.report import render_report, report, report_documents
-from annotkit.report.page import _sample_step
+from annotkit.report.page import _ordinal, _sample_step
 
 ROOT = Path(__file__).resolve().parents[2]
 GOLD = ROOT / "annotations" / "gold" / "seeds.jsonl"
@@ -112,14 +112,23 @@ def test_report_page_gold_missing_documents_is_an_error(gold: list[Document]) ->
 def test_report_page_samples_every_kth_document_within_budget(gold: list[Document]) -> None:
     docs = [replace(gold[i % 5], id=f"doc{i:02d}") for i in range(12)]
     full = render_report(docs)
-    page = render_report(docs, max_mb=full.views_bytes / 3_000_000)
+    max_mb = (full.size - full.views_bytes * 2 / 3) / 1_000_000
+    page = render_report(docs, max_mb=max_mb)
     assert page.step >= 3 and page.shown == len(range(0, 12, page.step))
-    assert page.views_bytes <= full.views_bytes / 3
-    assert f"every {page.step}th document in input order, starting with the first" in page.html
+    assert page.size <= max_mb * 1_000_000
+    rule = f"every {_ordinal(page.step)} document in input order, starting with the first"
+    assert rule in page.html
     shown_ids = re.findall(r'<section class="doc" id="d(\d+)"', page.html)
     assert shown_ids == [str(i) for i in range(0, 12, page.step)]
     assert _scan(page.html).marks == sum(len(docs[i].spans) for i in range(0, 12, page.step))
     assert page.html.count("<tr data-id=") == 12  # the index lists every document
+
+
+def test_report_page_nothing_fits_shows_summary_and_index(gold: list[Document]) -> None:
+    full = render_report(gold)
+    page = render_report(gold, max_mb=(full.size - full.views_bytes + 500) / 1_000_000)
+    assert page.shown == 0 and "No document view fits" in page.html
+    assert page.html.count("<tr data-id=") == 5
 
 
 def test_report_page_sample_step_rule() -> None:
@@ -127,6 +136,9 @@ def test_report_page_sample_step_rule() -> None:
     assert _sample_step([10] * 10, 50) == 2
     assert _sample_step([10] * 10, 30) == 4  # every 3rd would be 4 views, 40 bytes
     assert _sample_step([100, 1, 1], 50) == 3  # nothing fits: the caller shows no view
+    assert [_ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 103)] == [
+        "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "103rd"
+    ]  # fmt: skip
 
 
 def test_report_page_long_document_is_cut_after_max_chars(gold: list[Document]) -> None:

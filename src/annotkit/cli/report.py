@@ -45,7 +45,7 @@ __all__ = ["report_cli"]
     type=click.FloatRange(min=0, min_open=True),
     default=DEFAULT_MAX_MB,
     show_default=True,
-    help="Size budget of the document views; over it, every k-th document gets one.",
+    help="Size budget of the page; over it, every k-th document gets a view.",
 )
 @click.option(
     "--max-chars",

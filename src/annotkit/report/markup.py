@@ -93,6 +93,7 @@ class _Writer:
     runs: list[Segment]
     bounds: list[int]
     attrs: Mapping[Span, str]
+    label_attr: str | None
 
     def zone(self, pos: int) -> int:
         """Odd: inside run ``(zone - 1) // 2``; even: in the gap before run ``zone // 2``."""
@@ -100,7 +101,9 @@ class _Writer:
 
     def mark_open(self, span: Span) -> str:
         more = self.attrs.get(span, "")
-        return f'<mark{more} data-label="{_attr(span.label)}" title="{_attr(span_title(span))}">'
+        if self.label_attr:
+            more += f' {self.label_attr}="{_attr(span.label)}"'
+        return f'<mark{more} title="{_attr(span_title(span))}">'
 
     def pieces(self, lo: int, hi: int, spans: Sequence[Span], out: list[str]) -> None:
         """``[lo, hi)`` cut at run edges; ``spans`` lie in it, each within one piece."""
@@ -138,6 +141,7 @@ def highlight(
     *,
     attrs: Mapping[Span, str] | None = None,
     end: int | None = None,
+    label_attr: str | None = "data-label",
 ) -> Markup:
     """``text[:end]`` as HTML with one ``<mark>`` per span and a ``<span>`` per language run.
 
@@ -148,6 +152,9 @@ def highlight(
     arg attrs (Mapping[Span, str] | None): more attributes of a span's mark, as HTML
         (``' class="l0" data-gold="exact"'``), escaped by the caller.
     arg end (int | None): render only ``text[:end]`` (see :func:`truncate`).
+    arg label_attr (str | None): the attribute naming a mark's label; ``None`` for a
+        secondary view of spans already shown elsewhere (their marks carry no label
+        attribute, so that ``[data-label]`` still counts each span once on a page).
     RETURNS Markup: the HTML, safe to put into a page as it is.
     """
     size = len(text) if end is None else end
@@ -155,7 +162,7 @@ def highlight(
     runs = [r if r.end <= size else Segment(r.start, size, r.lang, r.score) for r in runs]
     runs = [r for r in runs if r.start < r.end]
     bounds = [b for r in runs for b in (r.start, r.end)]
-    writer = _Writer(text, runs, bounds, attrs or {})
+    writer = _Writer(text, runs, bounds, attrs or {}, label_attr)
     out: list[str] = []
     contained: list[Span] = []
     pos = 0

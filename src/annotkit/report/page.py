@@ -1,9 +1,10 @@
 """Build the report page: document views, the sample rule, the corpus summary, the HTML.
 
-Every document is counted in the summary. Each document also gets a full view (its text
-with highlights, language runs, aligned sentence pairs, review and gold comparison) as
-long as the views fit the size budget; when they do not, the page shows every k-th
-document in input order, the first included, with the smallest k that fits, and says so.
+Every document is counted in the summary and listed in the index (up to
+:data:`MAX_INDEX_ROWS`). Each document also gets a full view (its text with highlights,
+language runs, aligned sentence pairs, review and gold comparison) as long as the page fits
+its size budget; when it does not, the page shows every k-th document in input order, the
+first included, with the smallest k that fits, and says so.
 A view longer than ``max_chars`` shows the text up to there (never cutting a span) and says
 how many spans it leaves out. The page is the same for the same input: no timestamps, no
 absolute paths (inputs are named as given).
@@ -15,7 +16,7 @@ import logging
 import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from markupsafe import Markup
@@ -31,19 +32,24 @@ __all__ = [
     "DEFAULT_MAX_CHARS",
     "DEFAULT_MAX_MB",
     "DEFAULT_PAGE_SIZE",
+    "MAX_INDEX_ROWS",
     "Report",
     "render_report",
 ]
 
 log = logging.getLogger(__name__)
 
-#: Size budget of the document views, in MB (10^6 bytes of UTF-8 HTML).
-DEFAULT_MAX_MB = 20.0
+#: Size budget of the page, in MB (10^6 bytes of UTF-8 HTML).
+DEFAULT_MAX_MB = 25.0
+#: The index lists at most this many documents (the summary counts them all).
+MAX_INDEX_ROWS = 10_000
 #: A document view shows at most this many characters of text.
 DEFAULT_MAX_CHARS = 100_000
 #: Documents per page in the browser.
 DEFAULT_PAGE_SIZE = 20
 
+# Bytes kept free for the sentences stating the sample rule (longer than the frame's).
+_RULE_MARGIN = 1_000
 _LANG_COLOURS = {"en": "#6baed6", "zh": "#fd8d3c", "und": "#bdbdbd"}
 _MORE_LANG_COLOURS = ("#74c476", "#9e9ac8", "#fdd0a2", "#c7e9c0", "#dadaeb", "#fdae6b")
 
@@ -112,19 +118,28 @@ class _DocView:
     langbar: tuple[tuple[float, float, str, str], ...]
 
 
-def _text(text: str, ranges: Sequence[tuple[int, int]]) -> Markup:
+def _cell(doc: Document, ranges: Sequence[tuple[int, int]], styles: _Styles) -> Markup:
+    """A bead side: the text from its first sentence to its last, with the spans inside
+    it coloured (no ``data-label``: the document text above holds each span's mark)."""
     if not ranges:
         return Markup("")
-    return Markup(escape_text(text[ranges[0][0] : ranges[-1][1]]))
+    lo, hi = ranges[0][0], ranges[-1][1]
+    inside = [
+        replace(s, start=s.start - lo, end=s.end - lo)
+        for s in doc.spans
+        if lo <= s.start and s.end <= hi
+    ]
+    attrs = _mark_attrs(inside, styles, {})
+    return highlight(doc.text[lo:hi], inside, attrs=attrs, label_attr=None)
 
 
-def _pair_views(doc: Document) -> tuple[_PairView, ...]:
+def _pair_views(doc: Document, styles: _Styles) -> tuple[_PairView, ...]:
     views = []
     for p in doc.pairs or ():
         rows = tuple(
             _Row(
-                _text(doc.text, b.src),
-                _text(doc.text, b.tgt),
+                _cell(doc, b.src, styles),
+                _cell(doc, b.tgt, styles),
                 f"{len(b.src)}-{len(b.tgt)}",
                 b.score,
             )  # fmt: skip
@@ -221,7 +236,7 @@ def _doc_view(
         html=html,
         cut=cut,
         counts={lab: counts[lab] for lab in ordered_labels(counts)},
-        pairs=_pair_views(doc),
+        pairs=_pair_views(doc, styles),
         gold=gold_view,
         langbar=_langbar(doc),
     )
@@ -260,7 +275,23 @@ def _environment() -> Any:
     env.filters["f3"] = lambda v: "–" if v is None else f"{v:.3f}"
     env.filters["f2"] = lambda v: "–" if v is None else f"{v:.2f}"
     env.filters["pct"] = lambda v: f"{100 * v:.0f} %"
+    env.filters["ordinal"] = _ordinal
+    env.filters["plural"] = _plural
+    env.filters["count"] = lambda n, word: f"{n:,} {_plural(word, n)}"
     return env
+
+
+def _plural(word: str, n: int) -> str:
+    """``word`` for one, else its plural (``entity`` -> ``entities``)."""
+    if n == 1:
+        return word
+    return word[:-1] + "ies" if word.endswith("y") else word + "s"
+
+
+def _ordinal(n: int) -> str:
+    """``2`` -> ``2nd``, ``3`` -> ``3rd``, ``11`` -> ``11th``."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 
 def _tint(colour: str, alpha: float = 0.25) -> str:
@@ -301,7 +332,7 @@ def _charts(stats: CorpusStats, styles: _Styles) -> dict[str, Chart]:
 
 def _index_rows(docs: Sequence[Document], shown: set[int]) -> list[dict[str, Any]]:
     rows = []
-    for i, d in enumerate(docs):
+    for i, d in enumerate(docs[:MAX_INDEX_ROWS]):
         counts = Counter(s.label for s in d.spans)
         rows.append(
             {
@@ -337,7 +368,8 @@ def render_report(
         twin (same id) marks its spans exact/partial/spurious and lists missed gold spans.
     arg scores (Mapping[str, Any] | None): an :func:`annotkit.evaluate.evaluate` result.
     arg input_names (Sequence[str]): the inputs, named as given.
-    arg max_mb (float): size budget of the document views (see the module docstring).
+    arg max_mb (float): size budget of the page (see the module docstring): the summary
+        and the index first, the document views in what is left.
     arg max_chars (int): longest text shown per document view.
     RETURNS Report.
     """
@@ -361,40 +393,50 @@ def render_report(
         view = _doc_view(i, d, styles, twin, max_chars)
         return str(doc_template.render(v=view, styles=styles, has_gold=bool(gold_by_id), hide=hide))
 
-    # Two passes: sizes of every view first (rendered, measured, dropped), then the sample.
+    def page(views: list[Markup], chosen: Sequence[int], step: int, views_bytes: int) -> str:
+        return str(
+            page_template.render(
+                title=title,
+                version=__version__,
+                inputs=list(input_names),
+                gold_name=gold_name,
+                stats=stats,
+                styles=styles,
+                charts_data=charts,
+                scores=scores,
+                views=views,
+                shown=len(views),
+                step=step,
+                views_bytes=views_bytes,
+                all_bytes=sum(sizes),
+                max_mb=max_mb,
+                max_chars=max_chars,
+                page_size=page_size,
+                index=_index_rows(docs, set(chosen)),
+                index_limit=MAX_INDEX_ROWS,
+                tint=_tint,
+                css=css,
+                js=js,
+            )
+        )
+
+    page_template = env.get_template("page.html.j2")
+    charts = _charts(stats, styles)
+    css = Markup(env.loader.get_source(env, "report.css")[0])
+    js = Markup(env.loader.get_source(env, "report.js")[0])
+    # Sizes of every view first (rendered, measured, dropped), then of the page around them
+    # (every index row linked: an upper bound); the views get what is left of the budget.
     sizes = [len(view_html(i, d).encode("utf-8")) for i, d in enumerate(docs)]
-    step = _sample_step(sizes, int(max_mb * 1_000_000))
+    frame = len(page([], range(len(docs)), 1, 0).encode("utf-8")) + _RULE_MARGIN
+    budget = int(max_mb * 1_000_000) - frame
+    step = _sample_step(sizes, budget)
     chosen = list(range(0, len(docs), step))
-    if step > 1 and sum(sizes[i] for i in chosen) > max_mb * 1_000_000:
-        chosen = []  # not even the first view fits: list the documents only
+    if sum(sizes[i] for i in chosen) > budget:
+        chosen = []  # not even the first view fits: the summary and the index only
+    views_bytes = sum(sizes[i] for i in chosen)
     views = [Markup(view_html(i, docs[i], j >= page_size)) for j, i in enumerate(chosen)]
-    html = env.get_template("page.html.j2").render(
-        title=title,
-        version=__version__,
-        inputs=list(input_names),
-        gold_name=gold_name,
-        stats=stats,
-        styles=styles,
-        charts_data=_charts(stats, styles),
-        scores=scores,
-        views=views,
-        shown=len(views),
-        step=step,
-        views_bytes=sum(sizes[i] for i in chosen),
-        all_bytes=sum(sizes),
-        max_mb=max_mb,
-        max_chars=max_chars,
-        page_size=page_size,
-        index=_index_rows(docs, set(chosen)),
-        tint=_tint,
-        css=Markup(env.loader.get_source(env, "report.css")[0]),
-        js=Markup(env.loader.get_source(env, "report.js")[0]),
-    )
+    html = page(views, chosen, step, views_bytes)
     log.info("report: %d documents, %d shown (step %d)", len(docs), len(views), step)
     return Report(
-        html=html,
-        documents=len(docs),
-        shown=len(views),
-        step=step,
-        views_bytes=sum(sizes[i] for i in chosen),
+        html=html, documents=len(docs), shown=len(views), step=step, views_bytes=views_bytes
     )
