@@ -6,8 +6,8 @@ fifth of its spans dropped, scores drawn from [0.3, 1] and, for every third copy
 review (spans kept/changed/added by an annotator, ``review.changes`` counts). Gold is the
 seeds gold copied under the same ids. Everything is seeded: the same corpus every run.
 
-(a) render: ``annotkit report CORPUS --gold GOLD -o report.html`` in a child process: wall
-    time, peak RSS, file size, documents with a view and the sample step.
+(a) render: ``annotkit report CORPUS --gold GOLD -o report.html [--max-mb MB]`` in a child
+    process: wall time, peak RSS, file size, documents with a view, highlights.
 (b) page (``--browser``): the written page in headless Chromium: load time (navigation start
     to the load event), time to filter all views by a search term, console errors.
 
@@ -63,8 +63,10 @@ def synthesise(seeds: list[Document], n: int, rng: random.Random) -> list[Docume
     return out
 
 
-def render(corpus: Path, gold: Path, page: Path) -> dict[str, Any]:
+def render(corpus: Path, gold: Path, page: Path, max_mb: float | None) -> dict[str, Any]:
     cmd = [ANNOTKIT, "report", str(corpus), "--gold", str(gold), "-o", str(page)]
+    if max_mb is not None:
+        cmd += ["--max-mb", str(max_mb)]
     started = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
     seconds = time.perf_counter() - started
@@ -140,6 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "report")
     parser.add_argument("--browser", action="store_true", help="also time the page in Chromium")
     parser.add_argument("--seed", type=int, default=17)
+    parser.add_argument("--max-mb", type=float, default=None, help="passed to annotkit report")
     args = parser.parse_args(argv)
 
     args.out.mkdir(parents=True, exist_ok=True)
@@ -155,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
         "documents": len(corpus),
         "spans": sum(len(d.spans) for d in corpus),
         "corpus_bytes": corpus_path.stat().st_size,
-        "render": render(corpus_path, gold_path, args.out / "report.html"),
+        "render": render(corpus_path, gold_path, args.out / "report.html", args.max_mb),
     }
     if args.browser:
         result["page"] = browse(args.out / "report.html", "bone marrow")
