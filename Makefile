@@ -1,12 +1,12 @@
 # annotkit: two commands on a fresh machine (Python 3.11 is all it needs).
-#   make demo   install, then run the pipeline on the seed corpus
+#   make demo   install, then run the pipeline on the seed corpus and write its HTML report
 #   make test   install with dev extras, then run the whole test suite
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint format bench clean browser
+.PHONY: install demo test lint format bench clean browser screenshot
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,11 +20,22 @@ install: $(STAMP)
 
 demo: install
 	$(BIN)/annotkit run seeds -o annotations/pre
+	$(BIN)/annotkit report annotations/pre --gold annotations/gold/seeds.jsonl -o annotations/pre/report.html
 
 # Debian's Chromium + ChromeDriver for the browser tests (the doccano UI, the HTML report)
 browser:
 	@if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then :; \
 	else apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; fi
+
+# The README's picture of the demo report; a small CJK font so that it shows the Chinese
+# (the browser tests read the text, not the glyphs, and need no font)
+screenshot: demo browser
+	@fc-list :lang=zh 2>/dev/null | grep -q . || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei; }
+	$(BIN)/python bench/screenshot.py annotations/pre/report.html docs/report-summary.png --height 1050
+	$(BIN)/python bench/screenshot.py annotations/pre/report.html docs/report.png --scroll-to d4 \
+		--height 1300 --js "const t = document.querySelector('#d4 .text'); \
+		t.scrollTop = t.querySelector('.run[data-lang=zh]').offsetTop - t.offsetTop - 150"
 
 test: install browser
 	$(BIN)/mypy
