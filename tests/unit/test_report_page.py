@@ -190,3 +190,15 @@ def test_report_run_folder_counts_each_document_once(tmp_path: Path, gold: list[
     page = report([str(tmp_path / "run")])
     assert page.documents == 6
     assert run_inputs(["-", "a.jsonl"]) == ["-", "a.jsonl"]
+
+
+def test_report_demo_page_is_up_to_date() -> None:
+    """annotations/pre/report.html is what `make demo` writes from the committed records."""
+    committed = ROOT / "annotations" / "pre" / "report.html"
+    page = report(
+        [str(ROOT / "annotations" / "pre")],
+        gold=str(GOLD),
+        input_names=["annotations/pre"],  # as the Makefile names them
+        gold_name="annotations/gold/seeds.jsonl",
+    )
+    assert page.html == committed.read_text(encoding="utf-8"), "stale demo report: `make demo`"
