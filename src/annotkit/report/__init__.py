@@ -25,6 +25,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+try:
+    import jinja2  # noqa: F401
+    import markupsafe  # noqa: F401
+except ImportError as err:  # pragma: no cover - both come with annotkit[report]
+    raise ImportError(
+        f"the HTML report needs Jinja2 and MarkupSafe ({err}); install them with "
+        "`pip install 'annotkit[report]'`"
+    ) from err
+
 from annotkit.doc import Document
 from annotkit.io import ReadReport, read_documents
 from annotkit.pipeline import run_inputs

@@ -257,12 +257,8 @@ def _sample_step(sizes: Sequence[int], budget: int) -> int:
 
 # --------------------------------------------------------------------------- page
 def _environment() -> Any:
-    try:
-        import jinja2
-    except ImportError:  # pragma: no cover - jinja2 comes with annotkit[report]
-        raise ConfigError(
-            "the report needs Jinja2; install it with `pip install 'annotkit[report]'`"
-        ) from None
+    import jinja2  # annotkit[report]; annotkit.report says so when it is missing
+
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("annotkit.report", "templates"),
         autoescape=True,
