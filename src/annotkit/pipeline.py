@@ -24,19 +24,30 @@ from pathlib import Path
 from typing import Any
 
 from annotkit.doc import LABELS, Document, PassagePair
-from annotkit.io import atomic_writer, dumps_record
+from annotkit.io import atomic_writer, dumps_record, iter_input_files
 from annotkit.record import document_to_record
 from annotkit.stages import missing
 
 __all__ = [
+    "RUN_FILES",
     "DocumentResult",
     "Summary",
     "ensure",
     "run_document",
+    "run_inputs",
     "run_stage",
     "summarise",
     "write_results",
 ]
+
+#: The files :func:`write_results` writes into a run folder, by stage; the last stage's
+#: file (``annotate``) holds the whole record.
+RUN_FILES: dict[str, str] = {
+    "detect": "detect.jsonl",
+    "align": "align.jsonl",
+    "annotate": "annotate.jsonl",
+    "summary": "summary.json",
+}
 
 
 def run_stage(doc: Document, stage: str, **options: Any) -> Document:
@@ -184,12 +195,7 @@ def write_results(results: list[DocumentResult], out_dir: str | Path) -> dict[st
     written, by stage.
     """
     out = Path(out_dir)
-    paths = {
-        "detect": out / "detect.jsonl",
-        "align": out / "align.jsonl",
-        "annotate": out / "annotate.jsonl",
-        "summary": out / "summary.json",
-    }
+    paths = {stage: out / name for stage, name in RUN_FILES.items()}
     ordered = sorted(results, key=lambda r: r.doc.id)
     writers = {
         "detect": (document_to_record(r.detected) for r in ordered),
@@ -211,3 +217,34 @@ def write_results(results: list[DocumentResult], out_dir: str | Path) -> dict[st
         )
         handle.write("\n")
     return paths
+
+
+def run_inputs(inputs: Iterable[str]) -> list[str]:
+    """``inputs`` with each ``annotkit run`` folder read once: its last stage's file.
+
+    A run folder holds the same documents after each stage (``detect.jsonl``,
+    ``align.jsonl``, ``annotate.jsonl``); reading all of them would count every document
+    three times. A folder holding any of them stands for the last one present (annotate,
+    else align, else detect) plus any other input files it holds; other inputs pass as
+    they are.
+
+    EXAMPLE:
+        >>> run_inputs(["annotations/pre", "more.jsonl"])  # doctest: +SKIP
+        ['annotations/pre/annotate.jsonl', 'more.jsonl']
+    """
+    stage_files = [RUN_FILES[s] for s in ("annotate", "align", "detect")]
+    out: list[str] = []
+    for item in inputs:
+        folder = Path(item)
+        present = [folder / n for n in stage_files] if item != "-" and folder.is_dir() else []
+        present = [f for f in present if f.is_file()]
+        if not present:
+            out.append(item)
+            continue
+        out.append(str(present[0]))
+        out.extend(
+            str(f)
+            for f, _ in iter_input_files([item])
+            if not (f.parent == folder and f.name in RUN_FILES.values())
+        )
+    return out

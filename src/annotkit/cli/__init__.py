@@ -33,6 +33,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "Score predicted spans against gold.",
     ),
     "export": ("export", "export_cli", "Export NER or parallel corpora (CoNLL, HF, TMX, …)."),
+    "report": ("report", "report_cli", "Write an HTML report of entities, alignments, reviews."),
     "doccano": ("doccano", "doccano_cli", "Run a local doccano server; push and pull annotations."),
     "train": ("train", "train_cli", "Train a stanza NER model on corrected annotations."),
     "models": ("models", "models_cli", "List, show and promote trained models."),

@@ -37,6 +37,7 @@ from typing import Any
 from annotkit.config import Settings, settings
 from annotkit.doc import Document
 from annotkit.errors import ConfigError, SyncError
+from annotkit.labels import EXTRA_COLOURS, LABEL_TYPES
 from annotkit.sync.client import LabelTypeSpec, ProjectInfo, SyncClient, iter_chunks
 from annotkit.sync.diff import ChangeReport, compare_spans
 from annotkit.sync.mapping import (
@@ -63,12 +64,11 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-DEFAULT_LABEL_TYPES: tuple[LabelTypeSpec, ...] = (
-    LabelTypeSpec("CELL_TYPE", "#1f77b4", "c"),
-    LabelTypeSpec("DOSE", "#d62728", "d"),
-    LabelTypeSpec("SCALE", "#2ca02c", "s"),
+# The colour table lives in annotkit.labels (the HTML report colours labels alike).
+DEFAULT_LABEL_TYPES: tuple[LabelTypeSpec, ...] = tuple(
+    LabelTypeSpec(t.name, t.colour, t.key) for t in LABEL_TYPES
 )
-_EXTRA_COLOURS = ("#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
+_EXTRA_COLOURS = EXTRA_COLOURS
 _BUILTIN_GUIDELINE = (
     "# annotkit pre-annotations\n\n"
     "Correct the pre-annotated spans, then mark the example as confirmed.\n\n"
