@@ -39,6 +39,7 @@ from annotkit.annotate.abbrev import (
 from annotkit.annotate.dose import SOURCE as DOSE_SOURCE
 from annotkit.annotate.dose import find_doses
 from annotkit.annotate.lexicon import Lexicon, fold_name, load_lexicon
+from annotkit.annotate.zh_cells import ZH_CELL_HEAD, zh_bad_context, zh_cell_start
 from annotkit.doc import Span
 
 __all__ = ["LEXICON_SOURCE", "annotate_text"]
@@ -139,33 +140,6 @@ def _both_scripts(words: list[str]) -> list[str]:
         {w for word in words for w in (word, word.translate(_TRAD))}, key=len, reverse=True
     )
 
-
-_ZH_MODS = (
-    "诱导多能 间充质 多能 干 基质 祖 前体 单个核 单核 有核 造血 成纤维 软骨 成骨 破骨 内皮 上皮 "
-    "神经 胚胎 脂肪 骨髓 脐带 脐血 胎盘 羊膜 滑膜 牙髓 外周血 成体 树突状 巨噬 淋巴 红 白 粒 "
-    "中性粒 嗜酸性粒 嗜碱性粒 肥大 浆 自然杀伤 杀伤 调节性 辅助性 记忆 免疫 髓核 纤维环 "
-    "肌 卫星 施万 雪旺 肝 胰岛 表皮 角质形成 间质 血管 周 脊索 软骨终板 成肌 心肌 胶质 星形胶质 "
-    "少突胶质 小胶质 生殖 肌腱 韧带 神经嵴 内皮祖 毛囊 真皮 华通胶 沃顿胶 人"
-).split()
-_ZH_MODS = _both_scripts(_ZH_MODS)
-_ZH_TISSUE = "|".join(
-    _both_scripts(
-        "骨髓 脐带 脐血 脂肪 胎盘 羊膜 滑膜 牙髓 外周血 华通胶 沃顿胶 肌肉 皮肤 经血 尿液 人 "
-        "人骨髓 人脐带 人脂肪".split()
-    )
-)
-_ZH_CELL_ANCHOR = re.compile(
-    "|".join(_both_scripts(["细胞系", "细胞株", "细胞", "血小板", "神经元", "红血球", "白血球"]))
-)
-_ZH_MOD_REV = re.compile(
-    "|".join(re.escape(m[::-1]) for m in sorted(_ZH_MODS, key=len, reverse=True))
-)
-_ZH_CODE_BEFORE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z][A-Za-z0-9+\-]*\s?$")
-_ZH_PREFIX = re.compile(rf"(?<![病个個])(?:{_ZH_TISSUE})(?:来源|來源|源性|衍生|源)?的?\s?$")
-_ZH_BAD_AFTER = re.compile(
-    "|".join(_both_scripts("减少症 增多症 白血病 瘤 癌 生成素 性贫血 无力症 血浆 裂解".split()))
-)
-_ZH_BAD_BEFORE = re.compile(r"[促富]$")
 
 # ----------------------------------------------------------------------------- SCALE
 _SCALE_HEADS = {
@@ -303,11 +277,6 @@ def _tissue_word(tok: str) -> bool:
     return tok.lower().rstrip("s") in _TISSUE_NOUNS or tok.lower() in _TISSUE_NOUNS
 
 
-def _zh_prefix(text: str, start: int) -> int:
-    m = _ZH_PREFIX.search(text, max(0, start - 12), start)
-    return m.start() if m is not None else start
-
-
 def _cell_tail(text: str, start: int, end: int) -> int:
     """End after a generic head that follows a cell name: "basophil cell" keeps ``cell``."""
     if _ENDS_IN_CELL.search(text, start, end) or not text[end - 1 : end].isalpha():
@@ -341,11 +310,11 @@ def _cell_candidates(text: str, lex_cells: list[_Cand]) -> list[_Cand]:
             continue
         s = _extend_cell(text, m.start(), required=False)
         out.append(_Cand(s if s is not None else m.start(), m.end(), "CELL_TYPE", CELL_SOURCE))
-    for m in _ZH_CELL_ANCHOR.finditer(text):
-        start = _zh_cell_start(text, m.start(), m.group())
-        if start is None or _bad_cell_context(text, start, m.end()):
+    for m in ZH_CELL_HEAD.finditer(text):
+        start = zh_cell_start(text, m.start(), required=True, head_word=m.group())
+        if start is None or _bad_cell_context(text, m.start(), m.end()):
             continue
-        out.append(_Cand(_zh_prefix(text, start), m.end(), "CELL_TYPE", CELL_SOURCE))
+        out.append(_Cand(start, m.end(), "CELL_TYPE", CELL_SOURCE))
     out = [
         c
         for c in out
@@ -375,35 +344,16 @@ def _join_slashed_cells(text: str, cands: list[_Cand]) -> list[_Cand]:
     return out
 
 
-def _zh_cell_start(text: str, head: int, word: str) -> int | None:
-    """Start of a Chinese cell name ending in ``细胞`` at ``head`` (modifiers scanned right
-    to left), or ``None`` when 细胞 has no modifier (个细胞, 培养的细胞)."""
-    if not word.startswith(("细胞", "細胞")):
-        return head  # 血小板, 神经元: complete names
-    rev = text[max(0, head - 16) : head][::-1]
-    toks: list[int] = []
-    pos = 0
-    while (m := _ZH_MOD_REV.match(rev, pos)) is not None:
-        toks.append(m.end() - pos)
-        pos = m.end()
-    while toks and head - pos > 0 and text[head - pos - 1] in "病个個的自异異":
-        pos -= toks.pop()  # "病人", "个", "自体": the leading character belongs elsewhere
-    if pos:
-        return head - pos
-    if head > 0 and text[head - 1] in "体體" and (head < 2 or text[head - 2] not in "自异異"):
-        return head - 1  # 体细胞 (somatic cells)
-    code = _ZH_CODE_BEFORE.search(text, max(0, head - 24), head)
-    return code.start() if code is not None else None
-
-
 def _extend_cell(text: str, start: int, *, required: bool) -> int | None:
     s = _extend_cell_left_en(text, start, required=required)
     if s is None:
         return None
-    if s == start:
-        z = _zh_prefix(text, start)
-        if z != start:
-            return z
+    if s == start and start > 0:
+        head = start - 1 if text[start - 1] in " \t" and start > 1 else start
+        if "\u3400" <= text[head - 1] <= "\u9fff":  # Chinese modifiers: 骨髓来源的 MSCs
+            z = zh_cell_start(text, head, required=True)
+            if z is not None:
+                return z
     return s
 
 
@@ -417,9 +367,7 @@ def _bad_cell_context(text: str, start: int, end: int) -> bool:
         and text[start:end].islower()
     ):
         return True  # second half of a compound: "units-fibroblast", "anti-platelet"
-    if _ZH_BAD_AFTER.match(text, end) or _ZH_BAD_BEFORE.search(text, max(0, start - 1), start):
-        return True
-    return False
+    return zh_bad_context(text, start, end)
 
 
 def _scale_candidates(text: str, lex_scales: list[_Cand]) -> list[_Cand]:
