@@ -2,8 +2,9 @@
 
 Finds ``long form (SF)`` pairs the Schwartz–Hearst way (the short form's letters are found,
 right to left, in the words before the parenthesis; its first letter starts a word), the
-reverse ``SF (long form)``, Chinese ``长形式(SF)`` / ``长形式（SF）`` and bilingual
-parentheses ``中文名（English name，SF）``. Parentheses are never part of either span.
+reverse ``SF (long form)`` and ``SF（中文长形式）``, Chinese ``长形式(SF)`` /
+``长形式（SF）`` and bilingual parentheses ``中文名（English name，SF）``.
+Parentheses are never part of either span.
 
 The rules engine uses the pairs to label a short form wherever its long form is labelled,
 and the long form wherever its short form is labelled (then every occurrence of the short
@@ -36,6 +37,10 @@ _ZH_STOP = re.compile(
 _LATIN_NAME_END = re.compile(r"(?<![A-Za-z0-9])([A-Z][A-Za-z'’\-]+(?:\s+[A-Z][A-Za-z'’\-]+)?)\s*$")
 _EN_BREAK = re.compile(r"[.;:!?\[\]()（）。；：\n]|,\s")
 _WORDS = re.compile(r"\S+")
+# reverse Chinese definition: a short form, then its Chinese long form in parentheses (a Han
+# run of 2-30 characters with no clause punctuation; Latin names inside are fine)
+_ZH_REVERSE = re.compile(rf"(?=.*[{_CJK}]{{2}})[{_CJK}A-Za-z0-9\- ·]{{2,30}}")
+_SF_BEFORE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z][A-Za-z0-9\-/'’.&+]{1,15})[ \t]*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +195,14 @@ def find_definitions(text: str) -> list[Definition]:
                             "latin",
                         )
                     )
+        elif _ZH_REVERSE.fullmatch(inner):  # SCORE-15（系统性临床结果和日常评估量表）
+            before = _SF_BEFORE.search(text, max(0, m.start() - 20), m.start())
+            if before is not None and _is_short_form(before.group(1)):
+                out.append(
+                    Definition(
+                        inner_start, inner_start + len(inner), before.start(1), before.end(1), "cjk"
+                    )
+                )
     out.sort(key=lambda d: (d.sf_start, d.lf_start))
     return out
 

@@ -26,7 +26,7 @@ Steps, all over the original text (offsets never change):
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +36,7 @@ from annotkit.annotate.abbrev import (
     schwartz_hearst_start,
     short_form_occurrences,
 )
+from annotkit.annotate.acronyms import acronym_variants, caps_code_is_modifier, product_designation
 from annotkit.annotate.dose import SOURCE as DOSE_SOURCE
 from annotkit.annotate.dose import find_doses
 from annotkit.annotate.lexicon import Lexicon, fold_name, load_lexicon
@@ -69,7 +70,8 @@ _EN_MOD_WORDS = (
     "alveolar bronchoalveolar lavage intestinal gastric pulmonary lung liver fetal-liver "
     "mucosal cortical hippocampal retinal cochlear nasal oral gingival corneal urothelial "
     "trophoblast trophoblastic erythroid myelomonocytic monocytic granulocytic megakaryocytic "
-    "lymphoblastoid lymphocytic spleen thymus lymph node positive negative"
+    "lymphoblastoid lymphocytic spleen thymus lymph node positive negative tissue breast colon "
+    "colorectal prostate ovarian cervical pancreatic hepatocellular"
 ).split()
 _MOD_SUFFIX = (
     r"non-?(?:B|T|NK|erythroid|myeloid|lymphoid|hematopoietic|haematopoietic|adherent|"
@@ -82,6 +84,9 @@ _CODE = (
     r"[A-Z][A-Za-z]*[A-Z0-9][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*\+?|CD\d+[a-z]?[+\-−]?|T|B|NK"
     r"|(?:[A-Z][A-Za-z]*\d+[a-z]?(?:[+\-−]|hi|lo|high|low|bright|dim)){2,}"  # CD3+CD56+
 )
+_EN_MOD_SET = frozenset(w.lower() for w in _EN_MOD_WORDS)
+# "(bm)", "(BM)" between a modifier run and its head: an abbreviation inside the name
+_PAREN_ABBR_BEFORE = re.compile(r"\(\s*([A-Za-z][A-Za-z0-9\-]{0,9})\s*\)[ \t]+$")
 _EN_MOD = re.compile(
     rf"(?:{_MOD_SUFFIX}|{_CODE}|(?i:{'|'.join(re.escape(w) for w in _EN_MOD_WORDS)}))$"
 )
@@ -96,7 +101,7 @@ _EN_GENERIC_HEAD = re.compile(
     re.IGNORECASE,
 )
 _EN_ACRONYM_HEAD = re.compile(
-    r"(?<![A-Za-z0-9])(?:[hr]?(?:[A-Z]{1,4}-?)?MSC|(?:h|hi)?iPSC|(?:AD|BM|UC|hAD|hBM|hUC)-?SC"
+    r"(?<![A-Za-z0-9])(?:[hr]?(?:(?!ALLO|AUTO|XENO)[A-Z]{1,4}-?)?MSC|(?:h|hi)?iPSC|(?:AD|BM|UC|hAD|hBM|hUC)-?SC"
     r"|HSC|ESC|hESC|EPC)(?:s|'s|’s)?(?![A-Za-z0-9])"
 )
 _HEAD_NEEDS_MOD = re.compile(r"(?i)cells?(?:\s+lines?)?")
@@ -162,6 +167,9 @@ _TITLE_WORD = r"(?:[A-Z][A-Za-z0-9'’\-]*(?:/[A-Z][A-Za-z0-9'’\-]*)*|\d+(?:-[
 _TITLE_SCALE = re.compile(
     rf"(?<![A-Za-z0-9\-])({_TITLE_WORD}(?:[ \t]+(?:(?:of|for|and|the|in|on|to)[ \t]+)?"
     rf"{_TITLE_WORD})*)[ \t]+({_SCALE_HEADS_TITLE})(?![A-Za-z0-9])"
+)
+_INTERNAL_HEAD = re.compile(
+    rf"(?<![A-Za-z])({_SCALE_HEADS_TITLE})(?:[ \t]*,[ \t]*|[ \t]+)(?:(?:and|or)[ \t]+)?(?=[A-Z])"
 )
 _SCALE_STRIP = re.compile(
     r"^(?:(?:The|A|An|Modified|Preoperative|Postoperative|Baseline|Total|Mean|Average|"
@@ -229,7 +237,9 @@ class _Cand:
     norm: dict[str, Any] | None = field(default=None)
 
 
-def _extend_cell_left_en(text: str, start: int, *, required: bool) -> int | None:
+def _extend_cell_left_en(
+    text: str, start: int, *, required: bool, cell_abbrs: Collection[str] = ()
+) -> int | None:
     """Start of the cell span after taking contiguous modifiers to the left of ``start``.
 
     ``required``: the head alone is not a cell type (``cells``), so at least one modifier
@@ -237,15 +247,24 @@ def _extend_cell_left_en(text: str, start: int, *, required: bool) -> int | None
     """
     stack: list[tuple[int, str]] = []  # (start, token) of each modifier taken, right to left
     pos = start
+    paren: tuple[int, int, str] | None = None  # "bone marrow (bm) MSCs": (start, stack size, sf)
     while True:
+        p = _PAREN_ABBR_BEFORE.search(text, max(0, pos - 16), pos)
+        if p is not None and p.end() == pos and paren is None and p.group(1) not in cell_abbrs:
+            # a cell acronym in parentheses is a definition: "natural killer (NK) cells"
+            paren = (p.start(), len(stack), p.group(1))
+            pos = p.start()
+            continue
         m = _EN_TOKEN_BEFORE.search(text, max(0, pos - 60), pos)
         if m is None or m.end() != pos:
             break
         tok, sep = m.group(1), m.group(2)
-        if re.fullmatch(r"(?i)cells?|and|or", tok) or not _EN_MOD.match(tok):
+        if re.fullmatch(r"(?i)cells?|and|or", tok) or not _is_en_modifier(tok):
             break
         if _EN_TRANSIENT.search(tok):
             break  # "GC-mediated cell", "LPS-stimulated cells": a state, not a cell type
+        if not caps_code_is_modifier(tok, cell_abbrs):
+            break  # "KOA stem cell therapy": a disease acronym, not a cell modifier
         if sep == "/":  # "CD34+/CD38- cells", "stromal/stem cells": like with like
             if not stack or tok.islower() != stack[-1][1].islower() or _tissue_word(tok):
                 break
@@ -265,9 +284,25 @@ def _extend_cell_left_en(text: str, start: int, *, required: bool) -> int | None
         stack.append((pos, tok))
     while stack and _EN_BAD_WORDS.match(stack[-1][1]):
         stack.pop()  # "derived"/"lineage" need a tissue word before them
+    if paren is not None:
+        p_start, n_before, sf = paren
+        words = text[stack[-1][0] : p_start] if len(stack) > n_before else ""
+        if not words or schwartz_hearst_start(sf, words) is None:
+            del stack[n_before:]  # the parenthesis abbreviates nothing before it: stop there
     if not stack:
         return None if required else start
     return stack[-1][0]
+
+
+def _is_en_modifier(tok: str) -> bool:
+    """A cell modifier token; hyphen compounds of modifier and tissue words count too
+    (``adipose-tissue``, ``bone-marrow``, ``cord-blood``)."""
+    if _EN_MOD.match(tok):
+        return True
+    parts = tok.lower().split("-")
+    return len(parts) > 1 and all(
+        p in _EN_MOD_SET or p in _TISSUE_NOUNS or p.rstrip("s") in _TISSUE_NOUNS for p in parts
+    )
 
 
 _DERIVED = re.compile(r"(?i)derived|origin")
@@ -287,12 +322,13 @@ def _cell_tail(text: str, start: int, end: int) -> int:
     return m.end()
 
 
-def _cell_candidates(text: str, lex_cells: list[_Cand]) -> list[_Cand]:
+def _cell_candidates(text: str, lex_cells: list[_Cand], lex: Lexicon) -> list[_Cand]:
+    abbrs = lex.cell_abbrs
     out: list[_Cand] = []
     for c in lex_cells:
         if _bad_cell_context(text, c.start, c.end):
             continue
-        s = _extend_cell(text, c.start, required=False)
+        s = _extend_cell(text, c.start, required=False, cell_abbrs=abbrs)
         end = _cell_tail(text, c.start, c.end)
         if text[end : end + 2] in ("'s", "’s") and text[end - 1].isupper():
             end += 2  # apostrophe plural: MSC's
@@ -301,15 +337,22 @@ def _cell_candidates(text: str, lex_cells: list[_Cand]) -> list[_Cand]:
         if _bad_cell_context(text, m.start(), m.end()):
             continue
         needs = _HEAD_NEEDS_MOD.fullmatch(m.group()) is not None
-        s = _extend_cell(text, m.start(), required=needs)
+        s = _extend_cell(text, m.start(), required=needs, cell_abbrs=abbrs)
         if s is None:
             continue
         out.append(_Cand(s, _cell_tail(text, m.start(), m.end()), "CELL_TYPE", CELL_SOURCE))
-    for m in _EN_ACRONYM_HEAD.finditer(text):
-        if _bad_cell_context(text, m.start(), m.end()):
+    heads = [(m.start(), m.end()) for m in _EN_ACRONYM_HEAD.finditer(text)]
+    heads += acronym_variants(text, lex.cell_abbr_bases)  # bmMSCs, hAdMSCs, Allo-hMSCs
+    for a, b in heads:
+        if _bad_cell_context(text, a, b):
             continue
-        s = _extend_cell(text, m.start(), required=False)
-        out.append(_Cand(s if s is not None else m.start(), m.end(), "CELL_TYPE", CELL_SOURCE))
+        s = _extend_cell(text, a, required=False, cell_abbrs=abbrs)
+        out.append(_Cand(s if s is not None else a, b, "CELL_TYPE", CELL_SOURCE))
+    out = [
+        c
+        for c in out
+        if " " in text[c.start : c.end] or not product_designation(text, c.start, c.end, abbrs)
+    ]
     for m in ZH_CELL_HEAD.finditer(text):
         start = zh_cell_start(text, m.start(), required=True, head_word=m.group())
         if start is None or _bad_cell_context(text, m.start(), m.end()):
@@ -344,8 +387,10 @@ def _join_slashed_cells(text: str, cands: list[_Cand]) -> list[_Cand]:
     return out
 
 
-def _extend_cell(text: str, start: int, *, required: bool) -> int | None:
-    s = _extend_cell_left_en(text, start, required=required)
+def _extend_cell(
+    text: str, start: int, *, required: bool, cell_abbrs: Collection[str] = ()
+) -> int | None:
+    s = _extend_cell_left_en(text, start, required=required, cell_abbrs=cell_abbrs)
     if s is None:
         return None
     if s == start and start > 0:
@@ -383,6 +428,10 @@ def _scale_candidates(text: str, lex_scales: list[_Cand]) -> list[_Cand]:
             continue
         if all(w.isupper() and len(w) > 1 for w in name_words):
             continue  # "NRS Index": an acronym plus a generic word
+        # "Visual Analogue Scale and Oswestry Disability Index": two coordinated names
+        for cut in _INTERNAL_HEAD.finditer(text, s, m.start(2)):
+            out.append(_Cand(s, cut.end(1), "SCALE", SCALE_SOURCE))
+            s = cut.end()
         out.append(_Cand(s, m.end(), "SCALE", SCALE_SOURCE))
     for m in _BROKEN_ACRONYM.finditer(text):  # "SF (Short Form) -36"
         if schwartz_hearst_start(m.group(1), m.group(2)) == 0:
@@ -501,6 +550,33 @@ def _label_coordinated(
                 changed = True
 
 
+_ZH_DOUBLE_HEAD = re.compile(
+    "(?:" + "|".join(_both_scripts("评估 评分 评定 测评 指数 问卷".split())) + ")(?:量表)$"
+)
+
+
+def _zh_scale_end(text: str, start: int, end: int) -> int:
+    """A Chinese instrument name that already ends in its own head word keeps 量表 outside
+    (系统性临床结果和日常评估量表: "… Evaluation"; the guidelines keep 量表 only where it
+    translates "Scale")."""
+    if _ZH_DOUBLE_HEAD.search(text, start, end):
+        return end - 2
+    return end
+
+
+_DONOR_PROCESSING = re.compile(
+    r"(?i)autologous|allogeneic|allogenic|xenogeneic|syngeneic|expanded|culture-expanded"
+    r"|cultured|cryopreserved|fresh|freshly|purified|isolated|and|the"
+)
+
+
+def _only_modifiers_between(text: str, a: int, b: int) -> bool:
+    """``text[a:b]`` holds only donor, processing and cell-modifier words: the long form of
+    "expanded adipose-derived allogeneic adult stem cells (eASCs)" names the cells."""
+    words = re.findall(r"[A-Za-z0-9'’+\-]+", text[a:b])
+    return bool(words) and all(_DONOR_PROCESSING.fullmatch(w) or _is_en_modifier(w) for w in words)
+
+
 def _apply_abbreviations(text: str, lex: Lexicon, cands: list[_Cand]) -> list[_Cand]:
     defs = find_definitions(text)
     if not defs:
@@ -525,7 +601,11 @@ def _apply_abbreviations(text: str, lex: Lexicon, cands: list[_Cand]) -> list[_C
         elif ent is not None and ent.label != "DOSE" and ent.start >= d.lf_start - 60:
             # the entity must be the whole long form: in "nuclear factor of activated T cells
             # (NFAT)" the short form names a protein, not the cells at its end
-            covers = d.script == "cjk" or ent.start <= d.lf_start + 1
+            covers = (
+                d.script == "cjk"
+                or ent.start <= d.lf_start + 1
+                or _only_modifiers_between(text, d.lf_start, ent.start)
+            )
             hit = lex.lookup_defined(sf)
             label = ent.label if covers else (hit[0] if hit else None)
         elif sf_ent is not None and sf_ent.label != "DOSE":
@@ -549,7 +629,8 @@ def _apply_abbreviations(text: str, lex: Lexicon, cands: list[_Cand]) -> list[_C
         if ent is None or ent.label != label:
             hit = lex.lookup_defined(text[d.lf_start : d.lf_end])
             lf_norm = {"id": hit[1]} if hit and hit[0] == label else None
-            extra.append(_Cand(d.lf_start, d.lf_end, label, ABBREV_SOURCE, lf_norm))
+            lf_end = _zh_scale_end(text, d.lf_start, d.lf_end) if label == "SCALE" else d.lf_end
+            extra.append(_Cand(d.lf_start, lf_end, label, ABBREV_SOURCE, lf_norm))
             if lf_norm and sf not in sf_norms:
                 sf_norms[sf] = lf_norm
     for sf, label in sorted(sf_labels.items()):
@@ -561,6 +642,27 @@ def _apply_abbreviations(text: str, lex: Lexicon, cands: list[_Cand]) -> list[_C
             extra.append(_Cand(s, e, label, ABBREV_SOURCE, norm))
     fixed = [_scale_edges(text, c) if c.label == "SCALE" else c for c in extra]
     return fixed + cands  # on equal spans the definition-based reading wins
+
+
+_INSTRUMENT_HEADS = frozenset(
+    (
+        "scale scales score scores index questionnaire questionnaires inventory survey test "
+        "tool profile measure checklist evaluation examination instrument subscale battery "
+        "assessment schedule form rating system classification criteria grade version"
+    ).split()
+)
+
+
+def _generic_use(surface: str, lex: Lexicon) -> bool:
+    """A Title Case instrument name written in lower case without an instrument word at its
+    end is a generic phrase ("for assessment of quality of life"; guidelines: Not SCALE)."""
+    if not surface.islower() or not re.search(r"[a-z]", surface):
+        return False
+    term = lex.name_terms.get(fold_name(surface), "")
+    if not any(c.isupper() for c in term):
+        return False
+    last = re.findall(r"[a-z]+", surface)[-1]
+    return last not in _INSTRUMENT_HEADS
 
 
 def _inside_stop(c: _Cand, stops: list[tuple[int, int]]) -> bool:
@@ -586,9 +688,11 @@ def annotate_text(text: str, *, lexicon: Lexicon | None = None) -> tuple[Span, .
     for m in matches:
         if fold_name(text[m.start : m.end]) in _NEVER:
             continue
+        if m.label == "SCALE" and m.kind == "name" and _generic_use(text[m.start : m.end], lex):
+            continue
         cand = _Cand(m.start, m.end, m.label, LEXICON_SOURCE, {"id": m.concept_id})
         (lex_cells if m.label == "CELL_TYPE" else lex_scales).append(cand)
-    cands = _cell_candidates(text, lex_cells)
+    cands = _cell_candidates(text, lex_cells, lex)
     cands += _scale_candidates(text, lex_scales)
     cands = _apply_abbreviations(text, lex, cands)
     cands = _join_slash(text, cands)
