@@ -222,9 +222,9 @@ _RATE = r"d|day|hr?|hour|min|天|日|小时"
 _LAB_PER = re.compile(
     r"\s*/\s*(?:[mµμnp]?mol/)?(?:d?L|dl|l|升|[µμu][Ll]|mm3|mm³|HPF|hpf|c?m[23²³]|mol|s)"
     r"(?![A-Za-z])"
-    # clearances normalised to body surface (eGFR "50 ml/(min·1.73 m2)", "ml/min/1.73m²")
-    r"|\s*/\s*[(（]\s*min\b|\s*/\s*min\s*/\s*1[.．]73"
 )
+# clearances normalised to body surface: eGFR "50 ml/(min·1.73 m2)", "60 mL/min/1.73 m²"
+_CLEARANCE = re.compile(r"\s*/\s*[(（]?\s*min\b[^;；。\n]{0,8}?1[.．]73")
 
 
 def _dose_re(number: str) -> re.Pattern[str]:
@@ -485,6 +485,8 @@ def find_doses(text: str, *, cell_starts: Collection[int] = ()) -> list[DoseMatc
         unit_name, factor = _norm_unit(unit)
         if _LAB_PER.match(text, m.end("unit")) and m["per"] is None:
             continue  # g/L, U/L, cells/µL: a measured lab value
+        if _CLEARANCE.match(text, m.end("unit")):
+            continue  # a clearance (eGFR), measured
         norm = {"value": value * factor, "unit": unit_name}
         if value_max is not None:
             norm["value_max"] = value_max * factor
@@ -629,7 +631,8 @@ def writes_spaced_numbers(text: str) -> bool:
 
     That is the style of Chinese journal text (GB/T 15835 digit groups; OCR'd decimals),
     where a full stop is ``。``, so "digit. digit" cannot be a sentence end: the text must be
-    mostly Han (more Han characters than Latin letters) and show such a number.
+    mostly Han (at least half as many Han characters as Latin letters, which units and drug
+    names bring in) and show such a number.
 
     EXAMPLE:
         >>> writes_spaced_numbers("每日 0. 5 mg"), writes_spaced_numbers("In 2019. 5 mL")
@@ -638,7 +641,7 @@ def writes_spaced_numbers(text: str) -> bool:
     if not _SPACED_SIGN.search(text):
         return False
     han = len(_HAN.findall(text))
-    return han > 0 and han >= len(_LATIN_LETTER.findall(text))
+    return han > 0 and 2 * han >= len(_LATIN_LETTER.findall(text))
 
 
 def _skip_space(text: str, i: int) -> int:

@@ -115,7 +115,10 @@ _EN_BAD_AFTER = re.compile(
 # hyphen compounds naming a transient state or a treatment (guideline: not modifiers)
 _EN_TRANSIENT = re.compile(
     r"(?i)-(?:mediated|induced|treated|stimulated|activated|exposed|transfected|infected"
-    r"|transduced|pulsed|loaded|primed|conditioned|challenged|dependent)$"
+    r"|transduced|pulsed|loaded|primed|(?:pre)?conditioned|challenged|dependent|pretreated"
+    r"|labell?ed|stained|tagged|licensed|engineered|modified|irradiated|encapsulated"
+    r"|seeded|co-?cultured|cultured|expanded|frozen|thawed)$"
+    r"|^[Pp]\d{1,2}$"  # a passage number (P3 MSCs): processing, not a cell type
 )
 # words that need a modifier before them: "derived", "lineage", "positive" ("ER positive")
 _EN_BAD_WORDS = re.compile(r"(?i)^(?:cells?|derived|and|or|lineage|positive|negative|node)$")
