@@ -33,9 +33,10 @@ __all__ = ["KNOWN_CELL_CODES", "acronym_variants", "caps_code_is_modifier", "pro
 KNOWN_CELL_CODES = frozenset(
     "CAR LAK GFP EGFP YFP RFP TCR BCR MHC HLA SSEA STRO ALDH NKT TIL CIK ILC MDSC LSK SLAM".split()
 )
-_TOKEN = re.compile(
-    r"(?<![A-Za-z0-9\-+])[A-Za-z][A-Za-z0-9\-]*[A-Za-z](?:'s|’s)?(?![A-Za-z0-9\-+])"
-)
+# the end of a token that ends in a capital (an acronym), with its plural: the only
+# candidates; the token's start is found by walking left
+_TOKEN_END = re.compile(r"[A-Z](?:s|'s|’s)?(?![A-Za-z0-9\-+])")
+_TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-")
 _DONOR = re.compile(r"(?:[Aa]llo|ALLO|[Aa]uto|AUTO|[Xx]eno|XENO)-?(?=[A-Za-z])")
 # species / tissue letters before the acronym: h, hu, bm, e, Ad, hAd, hUC-, BM-, PL-
 _PREFIX = re.compile(r"(?:[a-z]{1,3}|[a-z]{0,2}[A-Z][a-z]|[a-z]{0,2}[A-Z]{1,2})-?")
@@ -46,10 +47,16 @@ _CODE_AFTER = re.compile(r"/([A-Z][A-Z0-9]+)(?![A-Za-z0-9])")
 def acronym_variants(text: str, bases: Collection[str]) -> Iterator[tuple[int, int]]:
     """``(start, end)`` of every prefixed form of a cell acronym in ``bases`` (singular
     forms, e.g. ``MSC``): the prefix stays in the span unless it is a donor prefix."""
-    for m in _TOKEN.finditer(text):
-        tok = m.group()
-        if sum(c.isupper() for c in tok) < 2:
-            continue
+    for m in _TOKEN_END.finditer(text):
+        end = m.end()
+        start = m.start()
+        while start > 0 and text[start - 1] in _TOKEN_CHARS and m.end() - start < 24:
+            start -= 1
+        while start < m.start() and not text[start].isalpha():
+            start += 1  # a token starts with a letter
+        if start > 0 and text[start - 1] in "+" or end - start < 4:
+            continue  # a prefix and a base of three or more letters
+        tok = text[start:end]
         core = tok[:-2] if tok.endswith(("'s", "’s")) else tok
         if core.endswith("s") and len(core) > 2 and core[-2].isupper():
             core = core[:-1]
@@ -62,7 +69,7 @@ def acronym_variants(text: str, bases: Collection[str]) -> Iterator[tuple[int, i
                 continue
             if (k == 0 and not skip) or (k and not _PREFIX.fullmatch(rest[:k])):
                 break  # the bare acronym (the lexicon has it) or an unknown prefix
-            yield m.start() + skip, m.end()
+            yield start + skip, end
             break
 
 

@@ -638,7 +638,7 @@ def writes_spaced_numbers(text: str) -> bool:
         >>> writes_spaced_numbers("每日 0. 5 mg"), writes_spaced_numbers("In 2019. 5 mL")
         (True, False)
     """
-    if not _SPACED_SIGN.search(text):
+    if not _HAN.search(text) or not _SPACED_SIGN.search(text):
         return False
     han = len(_HAN.findall(text))
     return han > 0 and 2 * han >= len(_LATIN_LETTER.findall(text))

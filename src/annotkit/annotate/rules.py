@@ -325,6 +325,9 @@ def _cell_tail(text: str, start: int, end: int) -> int:
     return m.end()
 
 
+_ACRONYM_LIKE = re.compile(r"[A-Za-z0-9\-'’]*[A-Z][A-Za-z0-9\-'’]*")
+
+
 def _cell_candidates(text: str, lex_cells: list[_Cand], lex: Lexicon) -> list[_Cand]:
     abbrs = lex.cell_abbrs
     out: list[_Cand] = []
@@ -354,7 +357,8 @@ def _cell_candidates(text: str, lex_cells: list[_Cand], lex: Lexicon) -> list[_C
     out = [
         c
         for c in out
-        if " " in text[c.start : c.end] or not product_designation(text, c.start, c.end, abbrs)
+        if not _ACRONYM_LIKE.fullmatch(text, c.start, c.end)
+        or not product_designation(text, c.start, c.end, abbrs)
     ]
     for m in ZH_CELL_HEAD.finditer(text):
         start = zh_cell_start(text, m.start(), required=True, head_word=m.group())
