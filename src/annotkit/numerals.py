@@ -60,7 +60,7 @@ _UNIT_CHARS = frozenset((*ZH_SMALL_UNITS, *ZH_MAGNITUDES))
 
 @lru_cache(maxsize=1)
 def _converter() -> Any:
-    import cn2an  # type: ignore[import-untyped]  # loaded on first use (reads its config)
+    import cn2an  # type: ignore[import-untyped,unused-ignore]  # loaded on first use
 
     return cn2an.Cn2An()
 

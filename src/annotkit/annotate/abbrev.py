@@ -183,12 +183,12 @@ def find_definitions(text: str) -> list[Definition]:
             )
             if before is not None and _is_short_form(before.group(1)):
                 cand = before.group(1)
-                off = schwartz_hearst_start(cand, inner)
-                if off == 0 or (off is not None and not inner[:off].strip(" -").isalpha()):
+                rev = schwartz_hearst_start(cand, inner)
+                if rev == 0 or (rev is not None and not inner[:rev].strip(" -").isalpha()):
                     bs = m.start() - len(text[max(0, m.start() - 20) : m.start()]) + before.start(1)
                     out.append(
                         Definition(
-                            inner_start + (off or 0),
+                            inner_start + (rev or 0),
                             inner_start + len(inner),
                             bs,
                             bs + len(cand),
