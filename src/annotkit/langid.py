@@ -659,9 +659,9 @@ def _profile_picks(
             cols = [j for k in members for j in feats[k][1]]
             np.add.at(scores, (rows, cols), _FUNCTION_WORD_BONUS)
         if bonus is not None:
-            for r, k in enumerate(members):
-                if bonus[k] is not None:
-                    scores[r] += bonus[k]
+            rows_b = [r for r, k in enumerate(members) if bonus[k] is not None]
+            if rows_b:
+                scores[rows_b] += np.array([bonus[members[r]] for r in rows_b])
         best = scores.argmax(axis=1)  # first maximum: ties go to the earlier language
         probs = np.exp(scores - scores[np.arange(len(members)), best][:, None])
         conf = (1.0 / probs.sum(axis=1)).tolist()
@@ -822,13 +822,15 @@ def _latin_word_counts(text: str) -> tuple[int, int]:
     text = _strip_urls(text)
     units = _UNIT_WORDS
     if text.isascii():
-        n = lower = sum(1 for w in _ASCII_LOWER_WORD_RE.findall(text) if w not in units)
+        lows = _ASCII_LOWER_WORD_RE.findall(text)
+        n = lower = len(lows) - sum(map(units.__contains__, lows))
         for w in _ASCII_UPPER_WORD_RE.findall(text):
             if not (w.isupper() and len(w) <= 6) and w not in units:
                 n += 1
         return n, lower
     # words of 2+ letters starting with an ASCII lower-case letter count (units do not)
-    n = lower = sum(1 for w in _LOWER_ASCII_WORD_RE.findall(text) if w not in units)
+    lows = _LOWER_ASCII_WORD_RE.findall(text)
+    n = lower = len(lows) - sum(map(units.__contains__, lows))
     for w in _OTHER_WORD_RE.findall(text):
         if len(w) < 2 or (w.isupper() and len(w) <= 6) or w in units:
             continue
@@ -1048,8 +1050,9 @@ def _resolve_all(
         ]
         bonus = [prior.vector(langs, p.words) for _, p in items]
         picks = _profile_picks(feats, langs, bonus)
+        favoured = prior.favoured
         for (k, p), picked, feat in zip(items, picks, feats, strict=True):
-            if picked is not None:
+            if picked is not None and picked[0] not in favoured and p.words <= _PRIOR_WORDS:
                 instead = _unclear(p.text, picked[0], p.words, langs, prior, feat[1])
                 if instead is not None:
                     picked = (instead, 0.5)

@@ -214,15 +214,24 @@ def short_form_occurrences(text: str, sf: str) -> list[tuple[int, int]]:
         >>> short_form_occurrences("MSC and MSCs, not hMSCx", "MSC")
         [(0, 3), (8, 12)]
     """
-    return [(m.start(), m.end()) for m in _short_form_pattern(sf).finditer(text)]
+    return [
+        (m.start(), m.end())
+        for m in _short_form_pattern(sf).finditer(text)
+        if not m.start() or not _ALNUM_ASCII.match(text, m.start() - 1)
+    ]
+
+
+_ALNUM_ASCII = re.compile(r"[A-Za-z0-9]")
 
 
 @lru_cache(maxsize=4096)
 def _short_form_pattern(sf: str) -> re.Pattern[str]:
-    forms = {sf}
+    """The short form and its plural, right edge checked (the left edge is checked by the
+    caller: a pattern that starts with the literal is searched much faster)."""
     if sf[-1:].isupper():
-        forms.add(sf + "s")
+        body = re.escape(sf) + "s?"
     elif sf.endswith("s") and len(sf) > 2 and sf[-2].isupper():
-        forms.add(sf[:-1])
-    alt = "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))
-    return re.compile(rf"(?<![A-Za-z0-9])(?:{alt})(?![A-Za-z0-9])")
+        body = re.escape(sf[:-1]) + "s?"
+    else:
+        body = re.escape(sf)
+    return re.compile(rf"{body}(?![A-Za-z0-9])")
