@@ -13,6 +13,8 @@ Sections (each can be skipped):
 (f) development gold (``--dev-gold ../shared/data/ner/gold-dev``): per file and label, strict
     and lenient, a fixed document-level dev / held-out split and 5 folds (``bench/ner_gold.py``),
     error lists by class in ``OUT/ner_dev_errors_{dev,held-out}.txt``.
+(g) Chinese numerals (``--chinese-numerals N``): N generated amounts (cn2an's writer plus
+    colloquial and mixed forms) in carrier sentences: DOSE span and ``norm`` value right.
 (d) speed: read, detect, annotate and write JSONL for the seeds replicated to >= 50 MB, in a
     child process (MB/s on one core, peak RSS); the stanza model engine beside it when a
     model exists in the models folder.
@@ -742,6 +744,13 @@ def main(argv: list[str] | None = None) -> int:
         help="gold-dev folder (*.jsonl): per file, label, dev/held-out part and fold (f)",
     )
     ap.add_argument(
+        "--chinese-numerals",
+        type=int,
+        default=0,
+        metavar="N",
+        help="(g) N generated amounts in Chinese numerals: DOSE spans and norm values",
+    )
+    ap.add_argument(
         "--held-out-errors",
         action="store_true",
         help="also write the held-out part's error lines (default: its counts per class only)",
@@ -768,6 +777,10 @@ def main(argv: list[str] | None = None) -> int:
         results["dev_gold"] = bench_dev_gold(
             args.dev_gold, _engine("rules"), args.out, held_out_errors=args.held_out_errors
         )
+    if args.chinese_numerals:
+        from ner_gold import bench_chinese_numerals
+
+        results["chinese_numerals"] = bench_chinese_numerals(args.chinese_numerals)
     if args.jnlpba:
         results["jnlpba"] = bench_jnlpba(args.jnlpba, args.jnlpba_limit)
     if args.measeval:

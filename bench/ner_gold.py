@@ -34,7 +34,15 @@ from typing import Any
 from annotkit.doc import LABELS, Document, Span
 from annotkit.evaluate import evaluate, lenient_matches
 
-__all__ = ["bench_dev_gold", "doc_group", "fold_of", "part_of", "read_gold"]
+__all__ = [
+    "bench_chinese_numerals",
+    "bench_dev_gold",
+    "compare_tables",
+    "doc_group",
+    "fold_of",
+    "part_of",
+    "read_gold",
+]
 
 FOLDS = 5
 HELD_OUT_MOD = 3
@@ -243,3 +251,150 @@ def bench_dev_gold(
         print(f"\n  errors ({part}): {target}, {sum(classes.values())} in {len(classes)} classes")
     print()
     return results
+
+
+# --------------------------------------------------------------------------- Chinese numerals
+_ZH_UNITS = (("毫升", "mL", 1.0), ("毫克", "mg", 1.0), ("微克", "mg", 1e-3), ("单位", "U", 1.0))
+_CARRIERS = ("每次静脉注射{x}，", "给予{x}口服", "术中局部注射{x}。", "共输注{x}")
+
+
+def chinese_numeral_cases(n: int = 1000, seed: int = 13) -> list[tuple[str, str, float, str]]:
+    """``(text, numeral + unit, value, unit)``: amounts written in Chinese numerals by
+    cn2an's own writer (an2cn) plus the colloquial and mixed forms (两, 一万二, 1.5万),
+    generated from a fixed seed; cell counts use 个细胞."""
+    import random
+
+    import cn2an  # type: ignore[import-untyped,unused-ignore]
+
+    rng = random.Random(seed)
+    out: list[tuple[str, str, float, str]] = []
+    for k in range(n):
+        form = k % 5
+        if form == 0:  # decimals: 零点五, 一点二五
+            value = round(rng.choice([0.1, 0.25, 0.5, 0.75, 1.5, 2.5]) * rng.choice([1, 1, 10]), 3)
+        elif form == 1:  # hundreds to millions
+            value = float(rng.randint(1, 99) * 10 ** rng.randint(1, 5))
+        elif form == 2:  # cell counts with magnitudes in a row: 两千五百万, 三亿五千万
+            value = float(rng.randint(1, 99) * 10 ** rng.randint(5, 7))
+        elif form == 3:  # colloquial: digits after a magnitude (一万二 = 12000)
+            value = float(rng.randint(1, 9) * 10000 + rng.randint(1, 9) * 1000)
+        else:  # Arabic digits with Chinese units: 1.5万, 3千万
+            value = float(rng.choice([1.5, 2, 3, 5, 2.5]) * rng.choice([1e4, 1e6, 1e7]))
+        if form == 3:
+            num = cn2an.an2cn(int(value // 10000)) + "万" + cn2an.an2cn(int(value % 10000 // 1000))
+        elif form == 4:
+            mant = value / 1e4 if value < 1e6 else value / 1e6 if value < 1e7 else value / 1e7
+            mag = "万" if value < 1e6 else "百万" if value < 1e7 else "千万"
+            num = f"{mant:g}{mag}"
+        else:
+            num = cn2an.an2cn(value if value % 1 else int(value), "low")
+            if num.startswith("二") and rng.random() < 0.5:
+                num = "两" + num[1:]
+        if form == 2:
+            unit_zh, unit, factor = "个细胞", "cells", 1.0
+        else:
+            unit_zh, unit, factor = _ZH_UNITS[rng.randrange(len(_ZH_UNITS))]
+        amount = num + unit_zh
+        out.append((rng.choice(_CARRIERS).format(x=amount), amount, value * factor, unit))
+    return out
+
+
+def bench_chinese_numerals(n: int = 1000) -> dict[str, Any]:
+    """DOSE spans and ``norm`` values for amounts written in Chinese numerals."""
+    from annotkit.annotate.dose import find_doses
+
+    right_span = right_norm = 0
+    wrong: list[str] = []
+    for text, amount, value, unit in chinese_numeral_cases(n):
+        doses = find_doses(text)
+        start = text.index(amount)
+        hit = [d for d in doses if (d.start, d.end) == (start, start + len(amount))]
+        if hit:
+            right_span += 1
+            got = hit[0].norm
+            if got.get("unit") == unit and abs(got["value"] - value) <= 1e-9 * max(1.0, value):
+                right_norm += 1
+                continue
+            wrong.append(f"{amount}: {got} (want {value:g} {unit})")
+        else:
+            wrong.append(f"{amount}: spans {[text[d.start : d.end] for d in doses]}")
+    res = {
+        "cases": n,
+        "span_exact": right_span,
+        "norm_right": right_norm,
+        "norm_accuracy": round(right_norm / n, 4),
+        "examples_wrong": wrong[:20],
+    }
+    print("## (g) DOSE on amounts written in Chinese numerals (generated)\n")
+    print(
+        f"  {n} cases: span exact {right_span} ({100 * right_span / n:.1f} %), "
+        f"norm right {right_norm} ({100 * right_norm / n:.1f} %)"
+    )
+    for w in wrong[:8]:
+        print(f"    {w}")
+    print()
+    return res
+
+
+# --------------------------------------------------------------------------- before/after
+def compare_tables(before: dict[str, Any], after: dict[str, Any]) -> str:
+    """Markdown tables (per file and label, strict and lenient; parts; folds) from two
+    ``ner.json`` results' ``dev_gold`` sections."""
+    rows = [
+        "| set | label | gold | strict P | strict R | strict F1 (before → after) | "
+        "lenient F1 (before → after) |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    parts = [
+        "| set | part | docs | gold | strict F1 (before → after) | lenient F1 (before → after) |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    folds = [
+        "| set | 5 folds, strict F1 (after) | mean ± sd after | mean ± sd before |",
+        "|---|---|---:|---:|",
+    ]
+    for name, res in after["files"].items():
+        old = before["files"].get(name, {})
+        for label in (*LABELS, "micro"):
+
+            def block(r: dict[str, Any], mode: str, lab: str = label) -> dict[str, Any]:
+                b = r["all"][mode]
+                return b["micro"] if lab == "micro" else b["per_label"][lab]
+
+            s, le = block(res, "strict"), block(res, "lenient")
+            if s["gold"] == 0 and s["pred"] == 0:
+                continue
+            os_, ol = (block(old, "strict"), block(old, "lenient")) if old else (None, None)
+            f = (lambda x: f"{x['f1']:.3f}") if old else (lambda x: "-")
+            lab = f"**{label}**" if label == "micro" else label
+            rows.append(
+                f"| {name} | {lab} | {s['gold']} | {s['precision']:.3f} | {s['recall']:.3f} | "
+                f"{f(os_) if os_ else '-'} → **{s['f1']:.3f}** | "
+                f"{f(ol) if ol else '-'} → {le['f1']:.3f} |"
+            )
+        for part in ("dev", "held-out"):
+            if part not in res:
+                continue
+            p, op = res[part], old.get(part)
+            s, le = p["strict"]["micro"], p["lenient"]["micro"]
+            was = (
+                f"{op['strict']['micro']['f1']:.3f}" if op else "-",
+                f"{op['lenient']['micro']['f1']:.3f}" if op else "-",
+            )
+            parts.append(
+                f"| {name} | {part} | {p['documents']} | {s['gold']} | "
+                f"{was[0]} → **{s['f1']:.3f}** | {was[1]} → {le['f1']:.3f} |"
+            )
+        folds.append(
+            f"| {name} | {' '.join(f'{x:.3f}' for x in res['folds_strict_f1'])} | "
+            f"{res['folds_mean']:.3f} ± {res['folds_sd']:.3f} | "
+            f"{old.get('folds_mean', 0):.3f} ± {old.get('folds_sd', 0):.3f} |"
+        )
+    return "\n".join(rows) + "\n\n" + "\n".join(parts) + "\n\n" + "\n".join(folds) + "\n"
+
+
+if __name__ == "__main__":  # python bench/ner_gold.py BEFORE/ner.json AFTER/ner.json
+    import sys
+
+    b, a = (json.loads(Path(x).read_text(encoding="utf-8")) for x in sys.argv[1:3])
+    print(compare_tables(b["dev_gold"], a["dev_gold"]))

@@ -94,8 +94,23 @@ def chinese_value(text: str) -> float | None:
             warnings.simplefilter("ignore")
             value = convert(text.replace("點", "点"), "smart")
     except ValueError:
-        return None
+        return _digits_times_units(text)
     return float(value)
+
+
+def _digits_times_units(text: str) -> float | None:
+    """``1.5百万``, ``2千万``: Arabic digits before a run of units, which multiply (百万 is
+    10² × 10⁴); cn2an reads a single unit after digits only."""
+    i = 0
+    while i < len(text) and (text[i].isdigit() or text[i] == "."):
+        i += 1
+    head, units = text[:i], text[i:]
+    if not head or not units or head.count(".") > 1 or not _UNIT_CHARS.issuperset(units):
+        return None
+    value = float(head)
+    for c in units:
+        value *= {**ZH_SMALL_UNITS, **ZH_MAGNITUDES}[c]
+    return value
 
 
 def chinese_number(text: str) -> int | None:

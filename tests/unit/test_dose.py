@@ -333,3 +333,9 @@ def test_dose_bare_magnitudes_listed_with_parentheses_before_a_cell_type() -> No
         ("15x10^6", 1.5e7),
         ("45x10^6", 4.5e7),
     ]
+
+
+@pytest.mark.parametrize("text", ["十二五规划", "三七粉 3 g", "千万不要停药", "百分之五十"])
+def test_dose_numeral_strings_without_a_value_or_unit_are_skipped(text: str) -> None:
+    doses = find_doses(text)  # never raises
+    assert all(text[d.start : d.end] == "3 g" for d in doses)

@@ -136,7 +136,10 @@ def test_langid_short_lines_take_the_documents_language() -> None:
     doc = detect(Document("d", text))
     assert _line_langs(doc, "Zellzahl pro Kilogramm") == {"de"}
     # an English document: its short lines stay English
-    text = "Cell dose\nThe patients were treated with stem cells and followed for one year.\nSample size"
+    text = (
+        "Cell dose\nThe patients were treated with stem cells and followed for one year.\n"
+        "Sample size"
+    )
     doc = detect(Document("e", text))
     assert _line_langs(doc, "Cell dose") == {"en"} and _line_langs(doc, "Sample size") == {"en"}
 

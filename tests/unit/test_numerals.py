@@ -90,3 +90,9 @@ def test_numerals_equal_to_cn2an_on_its_test_cases() -> None:
             assert chinese_value(text) is None  # "10.1" is no Chinese numeral
             continue
         assert chinese_value(text) == pytest.approx(value), text
+
+
+def test_numerals_digits_before_a_run_of_units() -> None:
+    assert chinese_value("1.5百万") == pytest.approx(1_500_000)
+    assert chinese_value("2千万") == pytest.approx(20_000_000)
+    assert chinese_value("1.5.2万") is None

@@ -587,6 +587,8 @@ def _coordinated(
             break
         if not found and m["sep"].strip() in (",", "，"):
             break  # "In 2019, 5 mL": a list needs "and"/"or" before its last amount
+        if not _parses(m.group(1)):
+            break
         found.append((m.start(1), m.end(1)))
         pos = m.start(1)
     while found and _COORD_NOT_AFTER.search(text, max(0, found[-1][0] - 12), found[-1][0]):
@@ -616,7 +618,7 @@ def _iter_numbers(text: str, spaced: bool = False) -> Iterator[re.Match[str]]:
         if start.start() < last:
             continue
         m = dose_re.match(text, start.start())
-        if m is not None:
+        if m is not None and _parses(m["num"]) and (m["num2"] is None or _parses(m["num2"])):
             last = m.end()
             yield m
 
@@ -642,6 +644,18 @@ def writes_spaced_numbers(text: str) -> bool:
         return False
     han = len(_HAN.findall(text))
     return han > 0 and 2 * han >= len(_LATIN_LETTER.findall(text))
+
+
+def _parses(num: str) -> bool:
+    """Whether the grammar's number ``num`` has a value (a string of numeral characters such
+    as 十二五 has none)."""
+    if not _HAS_ZH_NUMERAL.search(num):
+        return True
+    try:
+        parse_number(num)
+    except ValueError:
+        return False
+    return True
 
 
 def _skip_space(text: str, i: int) -> int:

@@ -357,7 +357,8 @@ def _cell_candidates(text: str, lex_cells: list[_Cand], lex: Lexicon) -> list[_C
     out = [
         c
         for c in out
-        if text[c.start - 1 : c.start] != "-" and text[c.end : c.end + 1] != "/"
+        if text[c.start - 1 : c.start] != "-"
+        and text[c.end : c.end + 1] != "/"
         or not _ACRONYM_LIKE.fullmatch(text, c.start, c.end)
         or not product_designation(text, c.start, c.end, abbrs)
     ]
