@@ -341,8 +341,8 @@ def compare_tables(before: dict[str, Any], after: dict[str, Any]) -> str:
     """Markdown tables (per file and label, strict and lenient; parts; folds) from two
     ``ner.json`` results' ``dev_gold`` sections."""
     rows = [
-        "| set | label | gold | strict P | strict R | strict F1 (before → after) | "
-        "lenient F1 (before → after) |",
+        "| set | label | gold | strict P (after) | strict R (after) | "
+        "strict F1 (before → after) | lenient F1 (before → after) |",
         "|---|---|---:|---:|---:|---:|---:|",
     ]
     parts = [
