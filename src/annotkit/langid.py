@@ -215,10 +215,12 @@ _UNIT_WORDS = frozenset(
         "ivgtt"
     ).split()
 )
-_UNIT_RE = regex.compile(
-    r"(?<![\p{L}\p{N}])(?:"
-    + "|".join(sorted(map(regex.escape, _UNIT_WORDS), key=len, reverse=True))
-    + r")(?![\p{L}\p{N}])"
+# ASCII edges: "0.5mg每日" has its unit right before a Han character
+_DIGIT = re.compile(r"[0-9]")
+_UNIT_RE = re.compile(
+    r"(?<![A-Za-z0-9µμ])(?:"
+    + "|".join(sorted(map(re.escape, _UNIT_WORDS), key=len, reverse=True))
+    + r")(?![A-Za-z0-9µμ])"
 )
 _OPEN = "([{（［｛【〔〖「『《〈"
 _CLOSE = ")]}）］｝】〕〗」』》〉"
@@ -337,7 +339,7 @@ def _evidence(text: str) -> tuple[str, str, list[tuple[int, int]]]:
                 for k, sc in enumerate(scripts)
                 if sc != " " and sc not in _CJK_CODES
             )
-    for m in _UNIT_RE.finditer(text):
+    for m in _UNIT_RE.finditer(text) if _DIGIT.search(text) else ():  # units follow numbers
         a, b = m.span()
         if not any(u <= a < v for u, v, _ in cleared):
             blanks.append((a, b))
@@ -804,7 +806,25 @@ def _prior_vector(
 
 
 def _make_prior(langs: Sequence[str], prior: float) -> _Prior:
-    if isinstance(langs, str) or not all(isinstance(x, str) and x for x in langs):
+    if isinstance(langs, str):
+        raise ConfigError(
+            f"langs must be a sequence of language codes such as ('en', 'zh'), got {langs!r}"
+        )
+    try:
+        value = float(prior)
+    except (TypeError, ValueError):
+        raise ConfigError(f"prior must be a number of nats >= 0, got {prior!r}") from None
+    try:
+        return _prior_of(tuple(langs), value)
+    except TypeError:  # unhashable codes
+        raise ConfigError(
+            f"langs must be a sequence of language codes such as ('en', 'zh'), got {langs!r}"
+        ) from None
+
+
+@functools.lru_cache(maxsize=64)
+def _prior_of(langs: tuple[str, ...], prior: float) -> _Prior:
+    if not all(isinstance(x, str) and x for x in langs):
         raise ConfigError(
             f"langs must be a sequence of language codes such as ('en', 'zh'), got {langs!r}"
         )
@@ -878,17 +898,17 @@ def _detect(
     # One CJK character carries about as much as a 3-4 letter word: weigh letters so that
     # a few acronyms in a Chinese sentence do not outvote it.
     weighted = {s: c * (1.0 if s in _CJK_SCRIPTS else 0.3) for s, c in counts.items()}
-    if cjk and "Latin" in counts:
+    if cjk and "Latin" in counts and weighted["Latin"] > cjk:
         # Capitalised Latin words inside CJK text are names (companies, places, authors,
-        # acronyms) and say little about the sentence's language: a third of the weight.
-        caps = min(
-            counts["Latin"],
-            sum(
-                len(m.group())
-                for m in _CAPITAL_WORD.finditer(text)
-                if text[: m.start()].strip() or m.group().isupper()
-            ),
-        )  # (not the text's first word, unless an acronym: a sentence starts with a capital)
+        # acronyms) and say little about the sentence's language: a third of the weight
+        # (not the text's first word, unless an acronym: a sentence starts with a capital).
+        lead = len(text) - len(text.lstrip())
+        caps = sum(
+            len(m.group())
+            for m in _CAPITAL_WORD.finditer(text)
+            if m.start() > lead or m.group().isupper()
+        )
+        caps = min(counts["Latin"], caps)
         weighted["Latin"] = 0.3 * (counts["Latin"] - caps) + 0.1 * caps
     cjk_weight = sum(weighted[s] for s in _CJK_SCRIPTS if s in weighted)
     other = {s: w for s, w in weighted.items() if s not in _CJK_SCRIPTS}
