@@ -630,7 +630,7 @@ def _profile_scores(text: str, langs: tuple[str, ...]) -> np.ndarray | None:
 def _profile_picks(
     feats: Sequence[tuple[bytes, list[int]]],
     langs: tuple[str, ...],
-    bonus: Sequence[np.ndarray | None] | None = None,
+    bonus: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> list[tuple[str, float] | None]:
     """:func:`_score_profiles` of many texts, given their :func:`_profile_features`, with a
     few numpy calls.
@@ -638,7 +638,8 @@ def _profile_picks(
     Texts with similar numbers of n-grams (same power of two) share one padded index matrix;
     the padding row is zeros, numpy sums the rows of each text in order and the function-word
     bonuses are added in order, so every result is bit-for-bit the one
-    :func:`_score_profiles` gives. ``bonus`` holds each text's prior vector (or ``None``).
+    :func:`_score_profiles` gives. ``bonus`` is ``(weight per text, prior vector)``: text k
+    gets ``weight[k] * vector`` added.
     """
     model = _profiles(langs)
     out: list[tuple[str, float] | None] = [None] * len(feats)
@@ -661,9 +662,7 @@ def _profile_picks(
             cols = [j for k in members for j in feats[k][1]]
             np.add.at(scores, (rows, cols), _FUNCTION_WORD_BONUS)
         if bonus is not None:
-            rows_b = [r for r, k in enumerate(members) if bonus[k] is not None]
-            if rows_b:
-                scores[rows_b] += np.array([bonus[members[r]] for r in rows_b])
+            scores = scores + bonus[0][members][:, None] * bonus[1][None, :]
         best = scores.argmax(axis=1)  # first maximum: ties go to the earlier language
         probs = np.exp(scores - scores[np.arange(len(members)), best][:, None])
         conf = (1.0 / probs.sum(axis=1)).tolist()
@@ -1068,7 +1067,11 @@ def _resolve_all(
             p.features if p.features is not None else _profile_features(p.text, langs)
             for _, p in items
         ]
-        bonus = [prior.vector(langs, p.words) for _, p in items]
+        base = prior.vector(langs, 1)  # the full prior; longer texts get a share of it
+        bonus = None
+        if base is not None:
+            words = np.array([p.words for _, p in items], dtype=float)
+            bonus = (np.minimum(1.0, _PRIOR_WORDS / np.maximum(words, 1.0)), base)
         picks = _profile_picks(feats, langs, bonus)
         favoured = prior.favoured
         for (k, p), picked, feat in zip(items, picks, feats, strict=True):
