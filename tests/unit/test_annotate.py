@@ -607,3 +607,17 @@ def test_annotate_chinese_reverse_definition_labels_the_short_form() -> None:
     text = "HAMA（汉密尔顿焦虑量表）"
     doc = preannotate(Document("z", text), project=False)
     assert surfaces(doc) == [("HAMA", "SCALE"), ("汉密尔顿焦虑量表", "SCALE")]
+
+
+def test_annotate_donor_prefix_glued_to_a_name_or_short_form_stays_out() -> None:
+    text = (
+        "Injection of allogenic-umbilical cord-derived stromal cells (ALLO-UCSC) was safe; "
+        "ALLO-UCSC and allogenic UCSCs were compared."
+    )
+    doc = preannotate(Document("d", text), project=False)
+    assert surfaces(doc) == [
+        ("umbilical cord-derived stromal cells", "CELL_TYPE"),
+        ("UCSC", "CELL_TYPE"),
+        ("UCSC", "CELL_TYPE"),
+        ("UCSCs", "CELL_TYPE"),
+    ]

@@ -339,3 +339,20 @@ def test_dose_bare_magnitudes_listed_with_parentheses_before_a_cell_type() -> No
 def test_dose_numeral_strings_without_a_value_or_unit_are_skipped(text: str) -> None:
     doses = find_doses(text)  # never raises
     assert all(text[d.start : d.end] == "3 g" for d in doses)
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "unit"),
+    [
+        ("a dose of 2×106 / kg was infused", "2×106 / kg", "cells/kg"),  # guidelines (December)
+        ("suspended at 25 million / ml", "25 million / ml", "cells/mL"),
+    ],
+)
+def test_dose_bare_cell_count_keeps_its_qualifier(text: str, span: str, unit: str) -> None:
+    doses = find_doses(text)
+    assert [text[d.start : d.end] for d in doses] == [span]
+    assert doses[0].norm["unit"] == unit
+
+
+def test_dose_measured_count_with_qualifier_is_not_a_dose() -> None:
+    assert find_doses("CD34+ counts were 5 x 10^6/kg") == []

@@ -219,6 +219,8 @@ _PER = (
     r"(?![A-Za-z0-9])"
 )
 _RATE = r"d|day|hr?|hour|min|天|日|小时"
+# the per-unit qualifier of a bare cell count (guidelines: "4×105 / kg" keeps "/ kg")
+_BARE_PER = re.compile(r"\s*(?:/|per\s+)\s*(?P<per>kg|mL|ml|千克|公斤|毫升)(?![A-Za-z0-9])")
 _LAB_PER = re.compile(
     r"\s*/\s*(?:[mµμnp]?mol/)?(?:d?L|dl|l|升|[µμu][Ll]|mm3|mm³|HPF|hpf|c?m[23²³]|mol|s)"
     r"(?![A-Za-z])"
@@ -477,6 +479,12 @@ def find_doses(text: str, *, cell_starts: Collection[int] = ()) -> list[DoseMatc
             norm: dict[str, Any] = {"value": value, "unit": "cells"}
             if value_max is not None:
                 norm["value_max"] = value_max
+            per = _BARE_PER.match(text, end)
+            if per is not None and not _MEASURED_BEFORE.search(text, max(0, start - 40), start):
+                # a bare cell count with its qualifier: "4×105 / kg", "40 million / ml"
+                norm["unit"] = "cells/" + _PER_UNIT[per["per"].lower()]
+                out.append(DoseMatch(start, per.end(), norm))
+                continue
             if first is not None and _coordinated(text, start, first, spaced):
                 pending_first[len(pending)] = first
             pending.append((start, end, norm))

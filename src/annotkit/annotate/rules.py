@@ -262,6 +262,12 @@ def _extend_cell_left_en(
         if m is None or m.end() != pos:
             break
         tok, sep = m.group(1), m.group(2)
+        donor = _DONOR_HYPHEN.match(tok)
+        if donor is not None:  # "Allogenic-Adipose-derived": the donor word stays outside
+            rest = tok[donor.end() :]
+            if _is_en_modifier(rest) and not _EN_TRANSIENT.search(rest) and not sep.strip():
+                stack.append((m.start(1) + donor.end(), rest))
+            break
         if re.fullmatch(r"(?i)cells?|and|or", tok) or not _is_en_modifier(tok):
             break
         if _EN_TRANSIENT.search(tok):
@@ -295,6 +301,11 @@ def _extend_cell_left_en(
     if not stack:
         return None if required else start
     return stack[-1][0]
+
+
+_DONOR_HYPHEN = re.compile(
+    r"(?i)(?:autologous|allogeneic|allogenic|xenogeneic|syngeneic|allo|auto|xeno)-(?=[a-z])"
+)
 
 
 def _is_en_modifier(tok: str) -> bool:
@@ -573,6 +584,7 @@ def _zh_scale_end(text: str, start: int, end: int) -> int:
     return end
 
 
+_DONOR_SF = re.compile(r"^(?:[Aa]llo|ALLO|[Aa]uto|AUTO|[Xx]eno|XENO)-?(?=[A-Za-z])")
 _DONOR_PROCESSING = re.compile(
     r"(?i)autologous|allogeneic|allogenic|xenogeneic|syngeneic|expanded|culture-expanded"
     r"|cultured|cryopreserved|fresh|freshly|purified|isolated|and|the"
@@ -582,7 +594,7 @@ _DONOR_PROCESSING = re.compile(
 def _only_modifiers_between(text: str, a: int, b: int) -> bool:
     """``text[a:b]`` holds only donor, processing and cell-modifier words: the long form of
     "expanded adipose-derived allogeneic adult stem cells (eASCs)" names the cells."""
-    words = re.findall(r"[A-Za-z0-9'’+\-]+", text[a:b])
+    words = re.findall(r"[A-Za-z0-9'’+]+(?:-[A-Za-z0-9'’+]+)*", text[a:b])
     return bool(words) and all(_DONOR_PROCESSING.fullmatch(w) or _is_en_modifier(w) for w in words)
 
 
@@ -643,6 +655,16 @@ def _apply_abbreviations(text: str, lex: Lexicon, cands: list[_Cand]) -> list[_C
             if lf_norm and sf not in sf_norms:
                 sf_norms[sf] = lf_norm
     for sf, label in sorted(sf_labels.items()):
+        core = _DONOR_SF.sub("", sf)
+        if core != sf and len(core) >= 2 and sum(c.isupper() for c in core) >= 2:
+            # "(ALLO-ASC)": the short form names the cells, the donor prefix stays outside
+            # (guidelines: Allo-hMSCs -> hMSCs), so label the core wherever it occurs
+            cut = len(sf) - len(core)
+            for s, e in short_form_occurrences(text, core):
+                extra.append(_Cand(s, e, label, ABBREV_SOURCE, sf_norms.get(sf)))
+            for s, e in short_form_occurrences(text, sf):
+                extra.append(_Cand(s + cut, e, label, ABBREV_SOURCE, sf_norms.get(sf)))
+            continue
         norm = sf_norms.get(sf)
         if norm is None:
             hit = lex.lookup_defined(sf)
