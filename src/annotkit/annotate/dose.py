@@ -479,11 +479,11 @@ def find_doses(text: str, *, cell_starts: Collection[int] = ()) -> list[DoseMatc
             norm: dict[str, Any] = {"value": value, "unit": "cells"}
             if value_max is not None:
                 norm["value_max"] = value_max
-            per = _BARE_PER.match(text, end)
-            if per is not None and not _MEASURED_BEFORE.search(text, max(0, start - 40), start):
+            bare = _BARE_PER.match(text, end)
+            if bare is not None and not _MEASURED_BEFORE.search(text, max(0, start - 40), start):
                 # a bare cell count with its qualifier: "4×105 / kg", "40 million / ml"
-                norm["unit"] = "cells/" + _PER_UNIT[per["per"].lower()]
-                out.append(DoseMatch(start, per.end(), norm))
+                norm["unit"] = "cells/" + _PER_UNIT[bare["per"].lower()]
+                out.append(DoseMatch(start, bare.end(), norm))
                 continue
             if first is not None and _coordinated(text, start, first, spaced):
                 pending_first[len(pending)] = first
