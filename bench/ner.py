@@ -10,6 +10,11 @@ Sections (each can be skipped):
     from tokens, one document per abstract), strict and lenient.
 (c) MeasEval: DOSE spans against Quantity spans that carry a unit (all of them, and the
     subset whose unit is a dose unit: volume, mass, concentration, IU/U, cells).
+(f) development gold (``--dev-gold ../shared/data/ner/gold-dev``): per file and label, strict
+    and lenient, a fixed document-level dev / held-out split and 5 folds (``bench/ner_gold.py``),
+    error lists by class in ``OUT/ner_dev_errors_{dev,held-out}.txt``.
+(g) Chinese numerals (``--chinese-numerals N``): N generated amounts (cn2an's writer plus
+    colloquial and mixed forms) in carrier sentences: DOSE span and ``norm`` value right.
 (d) speed: read, detect, annotate and write JSONL for the seeds replicated to >= 50 MB, in a
     child process (MB/s on one core, peak RSS); the stanza model engine beside it when a
     model exists in the models folder.
@@ -733,6 +738,23 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--gold", type=Path, default=ROOT / "annotations/gold/seeds.jsonl")
     ap.add_argument("--seeds", type=Path, default=ROOT / "seeds")
     ap.add_argument("--guidelines", type=Path, help="annotation-guidelines.md: score its examples")
+    ap.add_argument(
+        "--dev-gold",
+        type=Path,
+        help="gold-dev folder (*.jsonl): per file, label, dev/held-out part and fold (f)",
+    )
+    ap.add_argument(
+        "--chinese-numerals",
+        type=int,
+        default=0,
+        metavar="N",
+        help="(g) N generated amounts in Chinese numerals: DOSE spans and norm values",
+    )
+    ap.add_argument(
+        "--held-out-errors",
+        action="store_true",
+        help="also write the held-out part's error lines (default: its counts per class only)",
+    )
     ap.add_argument("--jnlpba", type=Path, help="JNLPBA devel.tsv (token<TAB>BIO tag)")
     ap.add_argument(
         "--jnlpba-limit", type=int, default=None, help="score only the first N abstracts"
@@ -749,6 +771,16 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, Any] = {"seeds": bench_seeds(args.gold, args.out)}
     if args.guidelines:
         results["guidelines"] = bench_guidelines(args.guidelines, args.out)
+    if args.dev_gold:
+        from ner_gold import bench_dev_gold
+
+        results["dev_gold"] = bench_dev_gold(
+            args.dev_gold, _engine("rules"), args.out, held_out_errors=args.held_out_errors
+        )
+    if args.chinese_numerals:
+        from ner_gold import bench_chinese_numerals
+
+        results["chinese_numerals"] = bench_chinese_numerals(args.chinese_numerals)
     if args.jnlpba:
         results["jnlpba"] = bench_jnlpba(args.jnlpba, args.jnlpba_limit)
     if args.measeval:

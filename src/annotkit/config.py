@@ -17,6 +17,7 @@ arguments, and use :func:`settings` only for defaults a caller did not give.
 | ``train_threads`` | ``ANNOTKIT_TRAIN_THREADS`` | 1 (BLAS/OpenMP threads of training) |
 | ``languages`` | ``ANNOTKIT_LANGUAGES`` (comma-separated) | ``en,zh`` (the corpus languages) |
 | ``latin_langs`` | ``ANNOTKIT_LATIN_LANGS`` (comma-separated) | ``en,de,fr,es,it,pt,nl`` |
+| ``lid_prior`` | ``ANNOTKIT_LID_PRIOR`` | 12.0 (nats for the corpus languages on short text) |
 
 Secrets (the doccano password) come from the environment only; a config file holding one
 is refused.
@@ -48,6 +49,7 @@ DOCCANO_VERSION = "1.8.4"
 _LIST_FIELDS = ("languages", "latin_langs")
 _PATH_FIELDS = ("models_dir", "doccano_home", "doccano_venv", "stanza_dir")
 _INT_FIELDS = ("threads", "train_threads")
+_FLOAT_FIELDS = ("lid_prior",)
 _SECRET_FIELDS = ("doccano_password",)
 
 
@@ -93,6 +95,7 @@ class Settings:
     train_threads: int = 1
     languages: tuple[str, ...] = ("en", "zh")
     latin_langs: tuple[str, ...] = ("en", "de", "fr", "es", "it", "pt", "nl")
+    lid_prior: float = 12.0
 
     @classmethod
     def load(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -115,6 +118,10 @@ class Settings:
                 values[f.name] = _parse(f.name, raw, f"ANNOTKIT_{f.name.upper()}")
         return cls(**values)
 
+    def detect_options(self) -> dict[str, Any]:
+        """Keyword arguments of :func:`annotkit.langid.detect` these settings choose."""
+        return {"langs": self.languages, "latin_langs": self.latin_langs, "prior": self.lid_prior}
+
     def with_overrides(self, **changes: Any) -> Settings:
         """A copy with the given settings changed (``None`` values are ignored)."""
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
@@ -131,6 +138,14 @@ def _parse(name: str, raw: Any, where: str) -> Any:
         if value < 1:
             raise ConfigError(f"{where} = {raw!r} must be a whole number of at least 1")
         return value
+    if name in _FLOAT_FIELDS:
+        try:
+            number = float(raw)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{where} = {raw!r} must be a number, e.g. 12.0") from None
+        if number < 0:
+            raise ConfigError(f"{where} = {raw!r} must not be negative")
+        return number
     if name in _LIST_FIELDS:
         items = raw if isinstance(raw, list) else str(raw).split(",")
         langs = tuple(str(x).strip() for x in items if str(x).strip())

@@ -59,6 +59,8 @@ from annotkit.segment import segment_bounds, sentence_bounds
 
 __all__ = [
     "BACKENDS",
+    "CORPUS_LANGS",
+    "DEFAULT_PRIOR",
     "LATIN_LANGS",
     "detect",
     "detect_language",
@@ -78,6 +80,21 @@ LATIN_LANGS: tuple[str, ...] = ("en", "de", "fr", "es", "it", "pt", "nl")
 
 #: Scorers for Latin-script text.
 BACKENDS: tuple[str, ...] = ("profile", "langdetect", "lingua")
+
+#: The corpus languages (annotkit: English and Chinese biomedical text), first in every
+#: decision. Latin-script ones get a prior on Latin text (:data:`DEFAULT_PRIOR`), so another
+#: Latin-script language needs clear evidence; Han text without kana is Chinese when ``zh``
+#: is one of them (Japanese when only ``ja`` is). Pass ``langs=`` to change them; a document's
+#: own clearly identified languages join them for its short lines (:func:`detect`).
+CORPUS_LANGS: tuple[str, ...] = ("en", "zh")
+
+#: Prior log-odds, in nats, for the corpus languages on Latin text of up to three words;
+#: text of n > 3 words gets ``prior * 3 / n`` (its own evidence grows with n, so the prior
+#: settles short or ambiguous text and hardly touches sentences). 12 nats: on lingua's
+#: *word-pair* files (not the sentences the benchmark reports) it keeps English pairs
+#: English and still lets most French/German/... pairs with accents or function words win.
+DEFAULT_PRIOR = 12.0
+_PRIOR_WORDS = 3
 
 _CYRILLIC_LANGS = ("ru", "uk", "bg", "mk")
 _ARABIC_LANGS = ("ar", "fa", "ur")
@@ -191,6 +208,23 @@ def _url_re(text: str) -> regex.Pattern[str] | None:
     return _url_re_of(parts) if parts else None
 
 
+# Units and dosing abbreviations carry no language: a line of numbers and units is ``und``,
+# and "0.5 mg/kg，qd" in a Chinese sentence does not outweigh its characters.
+_UNIT_WORDS = frozenset(
+    (
+        "mg kg ng pg mcg ug μg µg mL ml dL dl uL μL µL mmol nmol umol μmol µmol mol mM nM uM "
+        "μM µM IU mIU mU mmHg kPa cm mm nm um μm µm km hr hrs min mins sec wk wks mo yr yrs "
+        "mEq mOsm kcal Hz kHz MHz Gy cGy mGy bpm rpm ppm qd bid tid qid qod qn qh prn iv ih sc "
+        "ivgtt"
+    ).split()
+)
+# ASCII edges: "0.5mg每日" has its unit right before a Han character
+_DIGIT = re.compile(r"[0-9]")
+_UNIT_RE = re.compile(
+    r"(?<![A-Za-z0-9µμ])(?:"
+    + "|".join(sorted(map(re.escape, _UNIT_WORDS), key=len, reverse=True))
+    + r")(?![A-Za-z0-9µμ])"
+)
 _OPEN = "([{（［｛【〔〖「『《〈"
 _CLOSE = ")]}）］｝】〕〗」』》〉"
 _STRONG_LATIN_WORDS = 3  # fewer real words than this is weak evidence
@@ -207,6 +241,8 @@ _STRONG_LATIN, _SHORT_LATIN, _WEAK_LATIN = "strong-latin", "short-latin", "weak-
 _LONG_LATIN_WORDS = 6
 # Latin text this short without accented letters ("RESULTS:", "Methods") is English.
 _SHORT_LATIN_WORDS = 2
+_CAPITAL_WORD = regex.compile(r"(?<![A-Za-z])[A-Z][A-Za-z]+")
+_LATIN_RUN = regex.compile(r"[[\p{Latin}&&\p{L}]µμ]+", regex.V1)
 _NON_ASCII_LATIN = regex.compile(r"[[\p{Latin}&&\p{L}]--[A-Za-z]]", regex.V1)
 
 
@@ -306,8 +342,14 @@ def _evidence(text: str) -> tuple[str, str, list[tuple[int, int]]]:
                 for k, sc in enumerate(scripts)
                 if sc != " " and sc not in _CJK_CODES
             )
+    for m in _UNIT_RE.finditer(text) if _DIGIT.search(text) else ():  # units follow numbers
+        a, b = m.span()
+        if not any(u <= a < v for u, v, _ in cleared):
+            blanks.append((a, b))
+            cleared.append((a, b, " " * (b - a)))
     if not cleared:
         return codes, codes, blanks
+    cleared.sort()
     parts = []
     pos = 0
     for a, b, repl in cleared:
@@ -374,7 +416,7 @@ def _script_counts(marks: str) -> dict[str, int]:
     return {_SCRIPT_OF[c]: marks.count(c) for c in set(marks) if c != " "}
 
 
-def _cjk_lang(counts: dict[str, int]) -> tuple[str, float]:
+def _cjk_lang(counts: dict[str, int], prefer: Sequence[str] = CORPUS_LANGS) -> tuple[str, float]:
     han = counts.get("Han", 0)
     kana = counts.get("Hiragana", 0) + counts.get("Katakana", 0)
     hangul = counts.get("Hangul", 0)
@@ -383,6 +425,8 @@ def _cjk_lang(counts: dict[str, int]) -> tuple[str, float]:
         return "ko", hangul / total
     if kana and (kana >= 2 or kana / (han + kana) >= 0.1):
         return "ja", (han + kana) / total
+    if "zh" not in prefer and "ja" in prefer:
+        return "ja", han / total if total else 0.0  # a Japanese corpus: kanji-only text
     return "zh", han / total if total else 0.0
 
 
@@ -479,6 +523,8 @@ def _word_ids(langs: tuple[str, ...], word: str) -> tuple[int, ...]:
         a.isupper() and b.isupper() for a, b in zip(word, word[1:], strict=False)
     ):
         return ()  # acronyms (MRI, BM-MSCs) say nothing about the language
+    if word in _UNIT_WORDS:
+        return ()  # nor do units (mg, mL, qd)
     index = _profiles(langs).index
     return tuple(index[g] for g in _ngrams(word) if g in index)
 
@@ -505,10 +551,11 @@ def _word_cache(langs: tuple[str, ...]) -> _WordIds:
     return _WordIds(langs)
 
 
-class _WordInfo(dict[str, tuple[bytes, int | None, int, int]]):
+class _WordInfo(dict[str, tuple[bytes, int | None, int, int, int]]):
     """ASCII word -> (n-gram ids as in :class:`_WordIds`, language index of the function
     word, 1 if it counts as a Latin word (:func:`_latin_word_counts`), 1 if it counts and
-    starts in lower case) for one candidate set (memoised, bounded)."""
+    starts in lower case, 1 if it is no evidence at all: a unit or a single letter) for one
+    candidate set (memoised, bounded)."""
 
     _LIMIT = 1 << 18
 
@@ -516,15 +563,17 @@ class _WordInfo(dict[str, tuple[bytes, int | None, int, int]]):
         super().__init__()
         self.langs = langs
 
-    def __missing__(self, word: str) -> tuple[bytes, int | None, int, int]:
+    def __missing__(self, word: str) -> tuple[bytes, int | None, int, int, int]:
         if len(self) >= self._LIMIT:
             self.clear()
-        counts = len(word) >= 2 and not (word.isupper() and len(word) <= 6)
+        unit = word in _UNIT_WORDS
+        counts = len(word) >= 2 and not (word.isupper() and len(word) <= 6) and not unit
         out = self[word] = (
             _word_cache(self.langs)[word],
             _profiles(self.langs).words.get(word.lower()),
             int(counts),
             int(counts and word[0].islower()),
+            int(unit or len(word) < 2),
         )
         return out
 
@@ -582,7 +631,9 @@ def _profile_scores(text: str, langs: tuple[str, ...]) -> np.ndarray | None:
 
 
 def _profile_picks(
-    feats: Sequence[tuple[bytes, list[int]]], langs: tuple[str, ...]
+    feats: Sequence[tuple[bytes, list[int]]],
+    langs: tuple[str, ...],
+    bonus: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> list[tuple[str, float] | None]:
     """:func:`_score_profiles` of many texts, given their :func:`_profile_features`, with a
     few numpy calls.
@@ -590,7 +641,8 @@ def _profile_picks(
     Texts with similar numbers of n-grams (same power of two) share one padded index matrix;
     the padding row is zeros, numpy sums the rows of each text in order and the function-word
     bonuses are added in order, so every result is bit-for-bit the one
-    :func:`_score_profiles` gives.
+    :func:`_score_profiles` gives. ``bonus`` is ``(weight per text, prior vector)``: text k
+    gets ``weight[k] * vector`` added.
     """
     model = _profiles(langs)
     out: list[tuple[str, float] | None] = [None] * len(feats)
@@ -612,6 +664,8 @@ def _profile_picks(
         if rows:
             cols = [j for k in members for j in feats[k][1]]
             np.add.at(scores, (rows, cols), _FUNCTION_WORD_BONUS)
+        if bonus is not None:
+            scores = scores + bonus[0][members][:, None] * bonus[1][None, :]
         best = scores.argmax(axis=1)  # first maximum: ties go to the earlier language
         probs = np.exp(scores - scores[np.arange(len(members)), best][:, None])
         conf = (1.0 / probs.sum(axis=1)).tolist()
@@ -627,14 +681,18 @@ def _pick(scores: np.ndarray, langs: tuple[str, ...]) -> tuple[str, float]:
     return langs[best], float(1.0 / probs.sum())
 
 
-def _score_profiles(text: str, langs: tuple[str, ...]) -> tuple[str, float] | None:
+def _score_profiles(
+    text: str, langs: tuple[str, ...], bonus: np.ndarray | None = None
+) -> tuple[str, float] | None:
     """Naive-Bayes language of ``text`` over ``langs``; ``None`` without usable features.
 
     Features are langdetect's: 1-3-grams of normalised words, URLs and e-mail addresses
     removed, all-capital words skipped; plus one bonus per language-specific function word.
     """
     scores = _profile_scores(text, langs)
-    return None if scores is None else _pick(scores, langs)
+    if scores is None:
+        return None
+    return _pick(scores if bonus is None else scores + bonus, langs)
 
 
 @functools.lru_cache(maxsize=16)
@@ -653,7 +711,9 @@ def _langdetect_factory(langs: tuple[str, ...]) -> Any:
     return factory
 
 
-def _score_langdetect(text: str, langs: tuple[str, ...]) -> tuple[str, float] | None:
+def _score_langdetect(
+    text: str, langs: tuple[str, ...], bonus: np.ndarray | None = None
+) -> tuple[str, float] | None:
     from langdetect.lang_detect_exception import LangDetectException
 
     detector = _langdetect_factory(langs).create()
@@ -664,7 +724,13 @@ def _score_langdetect(text: str, langs: tuple[str, ...]) -> tuple[str, float] | 
         return None
     if not found:
         return None
-    return _iso(found[0].lang), float(found[0].prob)
+    if bonus is None:
+        return _iso(found[0].lang), float(found[0].prob)
+    index = {lang: j for j, lang in enumerate(langs)}
+    names = [f.lang for f in found]
+    logp = np.array([math.log(max(f.prob, 1e-9)) + bonus[index[f.lang]] for f in found])
+    best, probs = int(logp.argmax()), np.exp(logp - logp.max())
+    return _iso(names[best]), float(1.0 / probs.sum())
 
 
 @functools.lru_cache(maxsize=8)
@@ -684,7 +750,9 @@ def _lingua_detector(langs: tuple[str, ...]) -> Any:
     return LanguageDetectorBuilder.from_languages(*languages).build()
 
 
-def _score_lingua(text: str, langs: tuple[str, ...]) -> tuple[str, float] | None:
+def _score_lingua(
+    text: str, langs: tuple[str, ...], bonus: np.ndarray | None = None
+) -> tuple[str, float] | None:
     """The profile scorer's log-probabilities plus _LINGUA_WEIGHT x lingua's (an ensemble)."""
     model = _profiles(langs)
     own = _profile_scores(text, langs)
@@ -698,6 +766,8 @@ def _score_lingua(text: str, langs: tuple[str, ...]) -> tuple[str, float] | None
     scores = scores + _LINGUA_WEIGHT * np.log(
         np.array([max(conf.get(lang, 0.0), 1e-6) for lang in model.langs])
     )
+    if bonus is not None:
+        scores = scores + bonus
     best = int(np.argmax(scores))
     probs = np.exp(scores - scores[best])
     return langs[best], float(1.0 / probs.sum())
@@ -707,6 +777,64 @@ def _iso(code: str) -> str:
     return "zh" if code in ("zh-cn", "zh-tw") else code
 
 
+class _Prior(NamedTuple):
+    """Favoured languages and the prior (nats) they get on Latin text of ``_PRIOR_WORDS``
+    words or fewer (less for longer text)."""
+
+    favoured: tuple[str, ...] = ()
+    nats: float = 0.0
+
+    def vector(self, langs: tuple[str, ...], words: int) -> np.ndarray | None:
+        """Bonus per candidate language for a text of ``words`` words (``None``: none)."""
+        if not self.nats or not self.favoured:
+            return None
+        return _prior_vector(self.favoured, self.nats, langs, min(words, 1 << 12))
+
+
+_NO_PRIOR = _Prior()
+
+
+@functools.lru_cache(maxsize=4096)
+def _prior_vector(
+    favoured: tuple[str, ...], nats: float, langs: tuple[str, ...], words: int
+) -> np.ndarray | None:
+    idx = [j for j, lang in enumerate(langs) if lang in favoured]
+    if not idx:
+        return None
+    vec = np.zeros(len(langs))
+    vec[idx] = nats * min(1.0, _PRIOR_WORDS / max(words, 1))
+    vec.flags.writeable = False
+    return vec
+
+
+def _make_prior(langs: Sequence[str], prior: float) -> _Prior:
+    if isinstance(langs, str):
+        raise ConfigError(
+            f"langs must be a sequence of language codes such as ('en', 'zh'), got {langs!r}"
+        )
+    try:
+        value = float(prior)
+    except (TypeError, ValueError):
+        raise ConfigError(f"prior must be a number of nats >= 0, got {prior!r}") from None
+    try:
+        return _prior_of(tuple(langs), value)
+    except TypeError:  # unhashable codes
+        raise ConfigError(
+            f"langs must be a sequence of language codes such as ('en', 'zh'), got {langs!r}"
+        ) from None
+
+
+@functools.lru_cache(maxsize=64)
+def _prior_of(langs: tuple[str, ...], prior: float) -> _Prior:
+    if not all(isinstance(x, str) and x for x in langs):
+        raise ConfigError(
+            f"langs must be a sequence of language codes such as ('en', 'zh'), got {langs!r}"
+        )
+    if not math.isfinite(prior) or prior < 0:
+        raise ConfigError(f"prior must be a finite number of nats >= 0, got {prior!r}")
+    return _Prior(tuple(dict.fromkeys(langs)), float(prior))
+
+
 # --- text-level detection -----------------------------------------------------------------
 
 
@@ -714,16 +842,19 @@ def _latin_word_counts(text: str) -> tuple[int, int]:
     """Words that carry language evidence (Latin letters only, 2+ letters, not an acronym),
     and how many of them start in lower case."""
     text = _strip_urls(text)
+    units = _UNIT_WORDS
     if text.isascii():
-        n = lower = len(_ASCII_LOWER_WORD_RE.findall(text))
+        lows = _ASCII_LOWER_WORD_RE.findall(text)
+        n = lower = len(lows) - sum(map(units.__contains__, lows))
         for w in _ASCII_UPPER_WORD_RE.findall(text):
-            if not (w.isupper() and len(w) <= 6):
+            if not (w.isupper() and len(w) <= 6) and w not in units:
                 n += 1
         return n, lower
-    # words of 2+ letters starting with an ASCII lower-case letter always count
-    n = lower = len(_LOWER_ASCII_WORD_RE.findall(text))
+    # words of 2+ letters starting with an ASCII lower-case letter count (units do not)
+    lows = _LOWER_ASCII_WORD_RE.findall(text)
+    n = lower = len(lows) - sum(map(units.__contains__, lows))
     for w in _OTHER_WORD_RE.findall(text):
-        if len(w) < 2 or (w.isupper() and len(w) <= 6):
+        if len(w) < 2 or (w.isupper() and len(w) <= 6) or w in units:
             continue
         first = w[0]
         if first.isascii() or _script(first) == "Latin":  # letters: ASCII ones are Latin
@@ -746,6 +877,7 @@ def _detect(
     default_latin: str = "en",
     evidence: tuple[str, str, list[tuple[int, int]]] | None = None,
     defer: bool = False,
+    prior: _Prior = _NO_PRIOR,
 ) -> tuple[str, float, str] | _Pending:
     """(language, score, evidence) for one piece of text.
 
@@ -754,10 +886,11 @@ def _detect(
     capitalised words: names, addresses, journal abbreviations); ``_NEUTRAL`` (no letters, or
     one or two Latin words). How context overrides each level: see :func:`_smooth`.
     ``evidence`` is ``_evidence(text)`` when the caller has it already. With ``defer``, text
-    for the profile scorer comes back as a :class:`_Pending` (see :func:`detect`).
+    for the profile scorer comes back as a :class:`_Pending` (see :func:`detect`). ``prior``
+    favours the corpus languages on Latin text and decides Han-only text.
     """
     if evidence is None and _plain_ascii(text):
-        return _detect_ascii(text, latin_langs, backend, default_latin, defer)
+        return _detect_ascii(text, latin_langs, backend, default_latin, defer, prior)
     _, marks, blanks = evidence if evidence is not None else _evidence(text)
     counts = _script_counts(_outside_brackets(text, marks))
     if not counts:
@@ -767,11 +900,23 @@ def _detect(
     # One CJK character carries about as much as a 3-4 letter word: weigh letters so that
     # a few acronyms in a Chinese sentence do not outvote it.
     weighted = {s: c * (1.0 if s in _CJK_SCRIPTS else 0.3) for s, c in counts.items()}
+    if cjk and "Latin" in counts and weighted["Latin"] > cjk:
+        # Capitalised Latin words inside CJK text are names (companies, places, authors,
+        # acronyms) and say little about the sentence's language: a third of the weight
+        # (not the text's first word, unless an acronym: a sentence starts with a capital).
+        lead = len(text) - len(text.lstrip())
+        caps = sum(
+            len(m.group())
+            for m in _CAPITAL_WORD.finditer(text)
+            if m.start() > lead or m.group().isupper()
+        )
+        caps = min(counts["Latin"], caps)
+        weighted["Latin"] = 0.3 * (counts["Latin"] - caps) + 0.1 * caps
     cjk_weight = sum(weighted[s] for s in _CJK_SCRIPTS if s in weighted)
     other = {s: w for s, w in weighted.items() if s not in _CJK_SCRIPTS}
     top_other = max(other, key=lambda s: (other[s], s)) if other else ""
     if cjk and cjk_weight >= other.get(top_other, 0.0):
-        lang, share = _cjk_lang(counts)
+        lang, share = _cjk_lang(counts, prior.favoured or CORPUS_LANGS)
         return lang, round(share * cjk / total, 4), _STRONG
     script = top_other
     share = counts[script] / total
@@ -791,7 +936,7 @@ def _detect(
             level = _SHORT_LATIN
         else:
             level = _STRONG_LATIN
-        return _scored(text, latin_langs, backend, default_latin, share, level, defer)
+        return _scored(text, latin_langs, backend, default_latin, share, level, defer, words, prior)
     if script in ("Cyrillic", "Arabic", "Devanagari"):
         langs = {
             "Cyrillic": _CYRILLIC_LANGS,
@@ -818,7 +963,12 @@ def _spaces(m: re.Match[str]) -> str:
 
 
 def _detect_ascii(
-    text: str, latin_langs: tuple[str, ...], backend: str, default_latin: str, defer: bool
+    text: str,
+    latin_langs: tuple[str, ...],
+    backend: str,
+    default_latin: str,
+    defer: bool,
+    prior: _Prior = _NO_PRIOR,
 ) -> tuple[str, float, str] | _Pending:
     """:func:`_detect` for :func:`_plain_ascii` text: its only evidence is Latin letters
     (share 1.0); identifiers are blanked out."""
@@ -832,16 +982,26 @@ def _detect_ascii(
         entries = list(map(_word_info(latin_langs).__getitem__, text.translate(_NORM).split()))
         words = sum([e[2] for e in entries])
         if words < _SHORT_LATIN_WORDS:
+            if all([e[4] for e in entries]):
+                return "und", 1.0, _NEUTRAL  # numbers and units only
             return default_latin, 0.5, _NEUTRAL
         lower = sum([e[3] for e in entries])
         level = _latin_level(words, lower)
         features = (b"".join([e[0] for e in entries]), [e[1] for e in entries if e[1] is not None])
-        return _Pending(text, latin_langs, default_latin, 1.0, level, features)
+        return _Pending(text, latin_langs, default_latin, 1.0, level, features, words)
     words, lower = _latin_word_counts(text)
     if words < _SHORT_LATIN_WORDS:
+        if _only_units(text):
+            return "und", 1.0, _NEUTRAL
         return default_latin, 0.5, _NEUTRAL
     level = _latin_level(words, lower)
-    return _scored(text, latin_langs, backend, default_latin, 1.0, level, defer)
+    return _scored(text, latin_langs, backend, default_latin, 1.0, level, defer, words, prior)
+
+
+def _only_units(text: str) -> bool:
+    """Every Latin word of two or more letters is a unit or dosing abbreviation."""
+    runs = [w for w in _LATIN_RUN.findall(text) if len(w) >= 2]
+    return bool(runs) and all(w in _UNIT_WORDS for w in runs)
 
 
 def _latin_level(words: int, lower: int) -> str:
@@ -863,6 +1023,7 @@ class _Pending(NamedTuple):
     share: float
     evidence: str
     features: tuple[bytes, list[int]] | None = None  # _profile_features(text), if known
+    words: int = 0  # Latin words (the prior's strength depends on it)
 
     def resolve(self, found: tuple[str, float] | None) -> tuple[str, float, str]:
         """What :func:`_detect` returns, given :func:`_score_profiles` of the text."""
@@ -879,14 +1040,23 @@ def _scored(
     share: float,
     evidence: str,
     defer: bool,
+    words: int = 0,
+    prior: _Prior = _NO_PRIOR,
 ) -> tuple[str, float, str] | _Pending:
     if defer and backend == "profile":
-        return _Pending(text, langs, default, share, evidence)
-    return (*_score(text, langs, backend, default, share), evidence)
+        return _Pending(text, langs, default, share, evidence, None, words)
+    lang, conf = _score(text, langs, backend, default, share, prior.vector(langs, words))
+    instead = _unclear(text, lang, words, langs, prior) if lang in langs else None
+    if instead is not None:
+        return instead, round(0.5 * share, 4), evidence
+    return lang, conf, evidence
 
 
-def _resolve_all(found: list[tuple[str, float, str] | _Pending]) -> list[tuple[str, float, str]]:
-    """``found`` with its pending items scored, in batches (one per candidate set)."""
+def _resolve_all(
+    found: Sequence[tuple[str, float, str] | _Pending], prior: _Prior = _NO_PRIOR
+) -> list[tuple[str, float, str]]:
+    """``found`` with its pending items scored, in batches (one per candidate set), each
+    with ``prior``."""
     groups: dict[tuple[str, ...], list[tuple[int, _Pending]]] = {}
     out: list[tuple[str, float, str]] = []
     for k, item in enumerate(found):
@@ -900,9 +1070,43 @@ def _resolve_all(found: list[tuple[str, float, str] | _Pending]) -> list[tuple[s
             p.features if p.features is not None else _profile_features(p.text, langs)
             for _, p in items
         ]
-        for (k, p), picked in zip(items, _profile_picks(feats, langs), strict=True):
+        base = prior.vector(langs, 1)  # the full prior; longer texts get a share of it
+        bonus = None
+        if base is not None:
+            words = np.array([p.words for _, p in items], dtype=float)
+            bonus = (np.minimum(1.0, _PRIOR_WORDS / np.maximum(words, 1.0)), base)
+        picks = _profile_picks(feats, langs, bonus)
+        favoured = prior.favoured
+        for (k, p), picked, feat in zip(items, picks, feats, strict=True):
+            if picked is not None and picked[0] not in favoured and p.words <= _PRIOR_WORDS:
+                instead = _unclear(p.text, picked[0], p.words, langs, prior, feat[1])
+                if instead is not None:
+                    picked = (instead, 0.5)
             out[k] = p.resolve(picked)
     return out
+
+
+def _unclear(
+    text: str,
+    lang: str,
+    words: int,
+    langs: tuple[str, ...],
+    prior: _Prior,
+    hits: list[int] | None = None,
+) -> str | None:
+    """The favoured language to report instead of ``lang`` when the evidence for ``lang`` is
+    not clear, else ``None``: a short ASCII text (three words or fewer) without a function word of
+    ``lang`` ("Visual analogue scale", "Cell dose") is ambiguous, and ambiguous text takes the
+    corpus language; accents or a function word ("Les patients", "Materiales y métodos") are
+    clear evidence."""
+    if not prior.nats or lang in prior.favoured or words > _PRIOR_WORDS:
+        return None
+    favoured = next((x for x in langs if x in prior.favoured), None)
+    if favoured is None or not text.isascii():
+        return None
+    if hits is None:
+        hits = _profile_features(text, langs)[1]
+    return None if langs.index(lang) in hits else favoured
 
 
 def _check_backend(backend: str) -> None:
@@ -913,11 +1117,16 @@ def _check_backend(backend: str) -> None:
 
 
 def _score(
-    text: str, langs: tuple[str, ...], backend: str, default: str, share: float
+    text: str,
+    langs: tuple[str, ...],
+    backend: str,
+    default: str,
+    share: float,
+    bonus: np.ndarray | None = None,
 ) -> tuple[str, float]:
     _check_backend(backend)
     scorer = {"profile": _score_profiles, "langdetect": _score_langdetect, "lingua": _score_lingua}
-    found = scorer[backend](text, langs)
+    found = scorer[backend](text, langs, bonus)
     if found is None:
         return default, round(0.5 * share, 4)
     return found[0], round(found[1] * share, 4)
@@ -928,16 +1137,25 @@ def detect_language(
     *,
     latin_langs: Sequence[str] = LATIN_LANGS,
     backend: Literal["profile", "langdetect", "lingua"] = "profile",
+    langs: Sequence[str] = CORPUS_LANGS,
+    prior: float = DEFAULT_PRIOR,
 ) -> tuple[str, float]:
     """The language of ``text`` as ``(ISO 639-1 code, score in [0, 1])``.
 
     Scripts decide Chinese (``zh``, either script), Japanese, Korean and single-language
-    scripts; Latin-script text is scored over ``latin_langs``; short Latin text (one or two
-    words, acronyms) is ``en``; text with no letters is ``und``.
+    scripts; Latin-script text is scored over ``latin_langs``, the corpus languages ``langs``
+    first: another Latin-script language needs evidence beyond ``prior``; short Latin text
+    (one or two words, acronyms) is ``en``; text without letters of any language (numbers,
+    units, dosing abbreviations) is ``und``.
 
     text (str): any text.
     latin_langs (Sequence[str]): candidate languages for Latin-script text.
-    backend (str): ``"profile"`` (deterministic n-gram scorer) or ``"langdetect"``.
+    backend (str): ``"profile"`` (deterministic n-gram scorer), ``"langdetect"`` or
+        ``"lingua"``.
+    langs (Sequence[str]): the corpus languages (default :data:`CORPUS_LANGS`, English and
+        Chinese); Latin-script ones must be among ``latin_langs`` to be chosen.
+    prior (float): log-odds in nats for the corpus languages on Latin text of up to three
+        words, ``prior * 3 / n`` for n words (default :data:`DEFAULT_PRIOR`); 0 turns it off.
     RETURNS (tuple[str, float]): the language code and a confidence.
 
     EXAMPLE:
@@ -945,11 +1163,16 @@ def detect_language(
         'en'
         >>> detect_language("退行性椎间盘疾病(DDD)")[0], detect_language("2017-09-22")[0]
         ('zh', 'und')
+        >>> detect_language("Cell dose")[0], detect_language("Cell dose", prior=0)[0]
+        ('en', 'it')
+        >>> detect_language("0.5 mg/kg qd")[0]
+        'und'
     """
     _check_backend(backend)
-    found = _detect(text, latin_langs=tuple(latin_langs), backend=backend)
+    pri = _make_prior(langs, prior)
+    found = _detect(text, latin_langs=tuple(latin_langs), backend=backend, prior=pri)
     if isinstance(found, _Pending):  # only with defer=True; kept for the type checker
-        found = _resolve_all([found])[0]
+        found = _resolve_all([found], pri)[0]
     return found[0], found[1]
 
 
@@ -978,7 +1201,10 @@ def _substantial(text: str, kind: str, a: int, b: int, codes: str, start: int) -
     if kind == "C":
         part = codes[a - start : b - start]
         return len(part) - len(part.translate(_DROP_CJK_TABLE)) >= 4
-    return _latin_words(text[a:b]) >= _STRONG_LATIN_WORDS + 1
+    # a run of names ("Eli Lilly and Company", "Thermo Fisher Scientific") inside a Chinese
+    # sentence is no sentence of its own: the Latin side needs lower-case words
+    words, lower = _latin_word_counts(text[a:b])
+    return words >= _STRONG_LATIN_WORDS + 1 and lower >= _LOWER_CASE_WORDS
 
 
 def _split_points(
@@ -1115,6 +1341,8 @@ def detect(
     latin_langs: Sequence[str] = LATIN_LANGS,
     backend: Literal["profile", "langdetect", "lingua"] = "profile",
     segmenter: Literal["rules", "stanza"] = "rules",
+    langs: Sequence[str] = CORPUS_LANGS,
+    prior: float = DEFAULT_PRIOR,
 ) -> Document:
     """Fill ``lang``, ``langs``, ``zh_script``, ``segments`` and ``sentences`` of a document.
 
@@ -1125,8 +1353,13 @@ def detect(
 
     doc (Document): the document (its text is not changed).
     latin_langs (Sequence[str]): candidate languages for Latin-script text.
-    backend (str): ``"profile"`` or ``"langdetect"`` for Latin-script scoring.
+    backend (str): ``"profile"``, ``"langdetect"`` or ``"lingua"`` for Latin-script scoring.
     segmenter (str): ``"rules"`` or ``"stanza"`` (local stanza tokenize models only).
+    langs (Sequence[str]): the corpus languages (default :data:`CORPUS_LANGS`), favoured
+        on short or ambiguous text by ``prior`` (see :func:`detect_language`). A Latin-script
+        language that the document's own long sentences clearly show (a fifth of them or
+        more) is favoured too, so the document's short lines can take it.
+    prior (float): the prior in nats (default :data:`DEFAULT_PRIOR`; 0 turns it off).
     RETURNS (Document): a copy with the detection filled in.
 
     EXAMPLE:
@@ -1135,6 +1368,7 @@ def detect(
         ('en', [(0, 26, 'en'), (27, 40, 'zh')], 'Hans')
     """
     _check_backend(backend)
+    pri = _make_prior(langs, prior)
     text = doc.text
     langs = tuple(latin_langs)
     # Pieces (start, end, block number) and what _detect found for each; the pieces for
@@ -1147,7 +1381,7 @@ def detect(
             sentence = text[sa:sb]
             if _plain_ascii(sentence):  # no CJK: never cut
                 spans.append((sa, sb, k))
-                found.append(_detect_ascii(sentence, langs, backend, _DEFAULT_LATIN, True))
+                found.append(_detect_ascii(sentence, langs, backend, _DEFAULT_LATIN, True, pri))
                 continue
             evidence = _evidence(sentence)
             for pa, pb in _split_points(text, sa, sb, evidence):
@@ -1159,10 +1393,15 @@ def detect(
                         backend=backend,
                         evidence=evidence if (pa, pb) == (sa, sb) else None,
                         defer=True,
+                        prior=pri,
                     )
                 )
+    resolved = _resolve_all(found, pri)
+    own = _own_languages(spans, resolved, pri)
+    if own:  # the document's own languages inform its short lines: score again
+        resolved = _resolve_all(found, pri._replace(favoured=pri.favoured + own))
     pieces_by_block: list[list[_Piece]] = [[] for _ in blocks]
-    for (pa, pb, k), (lang, score, level) in zip(spans, _resolve_all(found), strict=True):
+    for (pa, pb, k), (lang, score, level) in zip(spans, resolved, strict=True):
         pieces_by_block[k].append(_Piece(pa, pb, lang, score, level))
     pieces_by_block = _smooth(pieces_by_block, text)
     sentences = tuple(
@@ -1181,6 +1420,32 @@ def detect(
         zh_script=script,
         segments=segments,
         sentences=sentences,
+    )
+
+
+_OWN_SHARE = 0.2  # share of the long Latin sentences' characters a language needs
+
+
+def _own_languages(
+    spans: Sequence[tuple[int, int, int]],
+    resolved: Sequence[tuple[str, float, str]],
+    prior: _Prior,
+) -> tuple[str, ...]:
+    """Latin-script languages, other than the favoured ones, that hold at least
+    ``_OWN_SHARE`` of the document's long Latin sentences (they beat the prior there)."""
+    if not prior.nats:
+        return ()
+    chars: Counter[str] = Counter()
+    for (a, b, _), (lang, _, level) in zip(spans, resolved, strict=True):
+        if level == _STRONG_LATIN:
+            chars[lang] += b - a
+    total = sum(chars.values())
+    return tuple(
+        sorted(
+            lang
+            for lang, n in chars.items()
+            if lang not in prior.favoured and n >= _OWN_SHARE * total
+        )
     )
 
 

@@ -53,7 +53,7 @@ RUN_FILES: dict[str, str] = {
 def run_stage(doc: Document, stage: str, **options: Any) -> Document:
     """Run one stage on a document with its owner's code (``options`` go to that stage).
 
-    ``detect``: :func:`annotkit.langid.detect` (``latin_langs``, ``backend``,
+    ``detect``: :func:`annotkit.langid.detect` (``langs``, ``latin_langs``, ``prior``, ``backend``,
     ``segmenter``); ``align``: :func:`annotkit.align.align_document` (``scorer``);
     ``annotate``: :func:`annotkit.annotate.preannotate` (``engine``, ``model``, ``project``,
     ``models_dir``).

@@ -520,3 +520,106 @@ def test_annotate_random_texts_keep_invariants(parts: list[str], glue: str) -> N
 def test_annotate_tissue_coordination_needs_a_shared_derivation(text: str, span: str) -> None:
     doc = preannotate(Document("d", text))
     assert [doc.text_of(s) for s in doc.spans if s.label == "CELL_TYPE"] == [span]
+
+
+# ----------------------------------------------------------------------------- issue 13
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # an abbreviation in parentheses inside a name belongs to the name
+        ("umbilical cord (UC) MSCs were thawed", [("umbilical cord (UC) MSCs", "CELL_TYPE")]),
+        ("adipose tissue (at) stem cells", [("adipose tissue (at) stem cells", "CELL_TYPE")]),
+        # ... but a cell acronym in parentheses is a definition
+        (
+            "natural killer (NK) cells",
+            [("natural killer", "CELL_TYPE"), ("NK", "CELL_TYPE")],
+        ),
+        ("MSCs (n=3) were used", [("MSCs", "CELL_TYPE")]),
+        # hyphen compounds of tissue and modifier words
+        ("adipose-tissue stromal cells", [("adipose-tissue stromal cells", "CELL_TYPE")]),
+        ("cord-blood stem cells", [("cord-blood stem cells", "CELL_TYPE")]),
+        # the plural names the cells; the singular before "lesion" is a finding
+        ("sparing the lower motor neurons", [("lower motor neurons", "CELL_TYPE")]),
+        ("an upper motor neuron lesion", []),
+    ],
+)
+def test_annotate_issue13_cell_names(text: str, expected: list[tuple[str, str]]) -> None:
+    doc = preannotate(Document("c", text), project=False)
+    assert surfaces(doc) == expected
+
+
+def test_annotate_definition_through_donor_and_processing_words() -> None:
+    text = "We gave expanded allogeneic adipose stem cells (eADSCs). The eADSCs were safe."
+    doc = preannotate(Document("d", text), project=False)
+    assert surfaces(doc) == [
+        ("adipose stem cells", "CELL_TYPE"),
+        ("eADSCs", "CELL_TYPE"),
+        ("eADSCs", "CELL_TYPE"),
+    ]
+    text = "nuclear factor of activated T cells (NFAT) rose; NFAT fell"
+    doc = preannotate(Document("d", text), project=False)
+    assert surfaces(doc) == [("T cells", "CELL_TYPE")]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # coordinated title-case names are two spans
+        (
+            "the Visual Analogue Scale and Oswestry Disability Index at 6 months",
+            [("Visual Analogue Scale", "SCALE"), ("Oswestry Disability Index", "SCALE")],
+        ),
+        (
+            "the Hamilton Depression Rating Scale or Beck Anxiety Inventory",
+            [("Hamilton Depression Rating Scale", "SCALE"), ("Beck Anxiety Inventory", "SCALE")],
+        ),
+        # a name with "and" inside and no inner head stays one
+        (
+            "the Knee Injury and Osteoarthritis Outcome Score",
+            [("Knee Injury and Osteoarthritis Outcome Score", "SCALE")],
+        ),
+        # a Title Case name used as a lower-case phrase is generic; its capitalised use is not
+        ("a tool for assessment of quality of life in adults", []),
+        (
+            "the Assessment of Quality of Life was given",
+            [("Assessment of Quality of Life", "SCALE")],
+        ),
+        # the elliptic VAS
+        ("scored on a 100 mm visual analogue", [("visual analogue", "SCALE")]),
+    ],
+)
+def test_annotate_issue13_scales(text: str, expected: list[tuple[str, str]]) -> None:
+    doc = preannotate(Document("s", text), project=False)
+    assert surfaces(doc) == expected
+
+
+def test_annotate_chinese_reverse_definition_labels_the_short_form() -> None:
+    text = "采用FAD-12（家庭功能评估量表）评价，FAD-12 得分越高越好。"
+    doc = preannotate(Document("z", text), project=False)
+    # 评估量表: the name already ends in its head (评估), 量表 stays outside
+    assert surfaces(doc) == [
+        ("FAD-12", "SCALE"),
+        ("家庭功能评估", "SCALE"),
+        ("FAD-12", "SCALE"),
+    ]
+    defs = find_definitions(text)
+    assert [(text[d.sf_start : d.sf_end], text[d.lf_start : d.lf_end]) for d in defs] == [
+        ("FAD-12", "家庭功能评估量表")
+    ]
+    text = "HAMA（汉密尔顿焦虑量表）"
+    doc = preannotate(Document("z", text), project=False)
+    assert surfaces(doc) == [("HAMA", "SCALE"), ("汉密尔顿焦虑量表", "SCALE")]
+
+
+def test_annotate_donor_prefix_glued_to_a_name_or_short_form_stays_out() -> None:
+    text = (
+        "Injection of allogenic-umbilical cord-derived stromal cells (ALLO-UCSC) was safe; "
+        "ALLO-UCSC and allogenic UCSCs were compared."
+    )
+    doc = preannotate(Document("d", text), project=False)
+    assert surfaces(doc) == [
+        ("umbilical cord-derived stromal cells", "CELL_TYPE"),
+        ("UCSC", "CELL_TYPE"),
+        ("UCSC", "CELL_TYPE"),
+        ("UCSCs", "CELL_TYPE"),
+    ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from annotkit.annotate.dose import find_doses, parse_number
+from annotkit.annotate.dose import find_doses, parse_number, writes_spaced_numbers
 
 
 @pytest.mark.parametrize(
@@ -236,3 +236,127 @@ def test_dose_spans_are_sorted_and_disjoint() -> None:
     ]
     ends = [d.end for d in doses]
     assert all(ends[i] <= doses[i + 1].start for i in range(len(doses) - 1))
+
+
+# ----------------------------------------------------------------------------- issue 13
+@pytest.mark.parametrize(
+    ("text", "spans", "values"),
+    [
+        # Chinese journal style: spaced decimals and digit groups (the text is mostly Han)
+        ("每日口服 0. 5 mg / d,随后加量", ["0. 5 mg / d"], [0.5]),
+        ("维生素 D 的推荐补充量为 1 500 ~ 2 000 IU", ["1 500 ~ 2 000 IU"], [1500.0]),
+        ("剂量依次为 0. 1、0. 2 和 0. 4 mg 每次", ["0. 1", "0. 2", "0. 4 mg"], [0.1, 0.2, 0.4]),
+        ("皮下注射 0. 2 U / kg 的胰岛素", ["0. 2 U / kg"], [0.2]),
+    ],
+)
+def test_dose_spaced_numbers_in_chinese_text(
+    text: str, spans: list[str], values: list[float]
+) -> None:
+    doses = find_doses(text)
+    assert [text[d.start : d.end] for d in doses] == spans
+    assert [d.norm["value"] for d in doses] == pytest.approx(values)
+
+
+def test_dose_spaced_numbers_only_where_the_text_writes_them() -> None:
+    assert writes_spaced_numbers("每日 0. 5 mg") and writes_spaced_numbers("共 1 500 IU")
+    assert not writes_spaced_numbers("We enrolled 120 patients in 2019. 5 mL was given.")
+    text = "The dose was raised in week 2. 5 mL was then given."
+    assert [text[d.start : d.end] for d in find_doses(text)] == ["5 mL"]
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "unit"),
+    [
+        ("零点五毫升", 0.5, "mL"),  # not 5 mL: a dose off by 10x is worse than none
+        ("一点五毫克", 1.5, "mg"),
+        ("两千五百万个细胞", 2.5e7, "cells"),
+        ("一亿五千万个细胞", 1.5e8, "cells"),
+        ("一万二千单位", 12000.0, "U"),
+        ("一万二单位", 12000.0, "U"),
+        ("3千万个细胞", 3e7, "cells"),
+        ("1.5万单位", 15000.0, "U"),
+        ("二十毫克", 20.0, "mg"),
+        ("兩萬單位", 20000.0, "U"),
+    ],
+)
+def test_dose_chinese_numerals_normalise(text: str, value: float, unit: str) -> None:
+    doses = find_doses(text)
+    assert [text[d.start : d.end] for d in doses] == [text]
+    assert doses[0].norm["value"] == pytest.approx(value)
+    assert doses[0].norm["unit"] == unit
+
+
+def test_dose_kilogram_is_not_a_thousand() -> None:
+    assert find_doses("体重5千克") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "unit"),
+    [("唑来膦酸 5 mg /年", "mg/yr"), ("5 mg/year", "mg/yr"), ("每次 2 mg / 月", "mg/mo")],
+)
+def test_dose_yearly_and_monthly_rates(text: str, unit: str) -> None:
+    doses = find_doses(text)
+    assert len(doses) == 1 and doses[0].norm["unit"] == unit
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "eGFR ≥ 45 ml/(min·1.73 m2) was required",
+        "creatinine clearance 60 mL/min/1.73 m²",
+        "饮水量增至约 3 L / d",
+        "urine output of 1500 mL per day",
+        "术中出血量约 200 ml",
+    ],
+)
+def test_dose_clearances_and_measured_volumes_are_not_doses(text: str) -> None:
+    assert find_doses(text) == []
+
+
+def test_dose_amounts_listed_before_one_harvest_verb_are_all_harvested() -> None:
+    text = "Marrow (2-3 ml/kg, up to 50 ml) will be aspirated; 5 mL of MSCs is infused."
+    assert [text[d.start : d.end] for d in find_doses(text)] == ["5 mL"]
+
+
+def test_dose_e_style_exponent_after_a_times_sign() -> None:
+    text = "a total of 3*10e7 cells"
+    doses = find_doses(text)
+    assert [text[d.start : d.end] for d in doses] == ["3*10e7 cells"]
+    assert doses[0].norm["value"] == pytest.approx(3e7)
+
+
+def test_dose_bare_magnitudes_listed_with_parentheses_before_a_cell_type() -> None:
+    text = "arms received 5x10^6 (arm A), 15x10^6 (arm B) or 45x10^6 (arm C) MSCs"
+    doses = find_doses(text, cell_starts={text.index("MSCs")})
+    assert [(text[d.start : d.end], d.norm["value"]) for d in doses] == [
+        ("5x10^6", 5e6),
+        ("15x10^6", 1.5e7),
+        ("45x10^6", 4.5e7),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "spans"),
+    [("十二五规划", []), ("三七粉 3 g", ["3 g"]), ("千万不要停药", []), ("百分之五十", [])],
+)
+def test_dose_numeral_strings_without_a_value_or_unit_are_skipped(
+    text: str, spans: list[str]
+) -> None:
+    assert [text[d.start : d.end] for d in find_doses(text)] == spans  # and never raises
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "unit"),
+    [
+        ("a dose of 2×106 / kg was infused", "2×106 / kg", "cells/kg"),  # guidelines (December)
+        ("suspended at 25 million / ml", "25 million / ml", "cells/mL"),
+    ],
+)
+def test_dose_bare_cell_count_keeps_its_qualifier(text: str, span: str, unit: str) -> None:
+    doses = find_doses(text)
+    assert [text[d.start : d.end] for d in doses] == [span]
+    assert doses[0].norm["unit"] == unit
+
+
+def test_dose_measured_count_with_qualifier_is_not_a_dose() -> None:
+    assert find_doses("CD34+ counts were 5 x 10^6/kg") == []

@@ -2,8 +2,9 @@
 
 Finds ``long form (SF)`` pairs the Schwartz–Hearst way (the short form's letters are found,
 right to left, in the words before the parenthesis; its first letter starts a word), the
-reverse ``SF (long form)``, Chinese ``长形式(SF)`` / ``长形式（SF）`` and bilingual
-parentheses ``中文名（English name，SF）``. Parentheses are never part of either span.
+reverse ``SF (long form)`` and ``SF（中文长形式）``, Chinese ``长形式(SF)`` /
+``长形式（SF）`` and bilingual parentheses ``中文名（English name，SF）``.
+Parentheses are never part of either span.
 
 The rules engine uses the pairs to label a short form wherever its long form is labelled,
 and the long form wherever its short form is labelled (then every occurrence of the short
@@ -36,6 +37,10 @@ _ZH_STOP = re.compile(
 _LATIN_NAME_END = re.compile(r"(?<![A-Za-z0-9])([A-Z][A-Za-z'’\-]+(?:\s+[A-Z][A-Za-z'’\-]+)?)\s*$")
 _EN_BREAK = re.compile(r"[.;:!?\[\]()（）。；：\n]|,\s")
 _WORDS = re.compile(r"\S+")
+# reverse Chinese definition: a short form, then its Chinese long form in parentheses (a Han
+# run of 2-30 characters with no clause punctuation; Latin names inside are fine)
+_ZH_REVERSE = re.compile(rf"(?=.*[{_CJK}]{{2}})[{_CJK}A-Za-z0-9\- ·]{{2,30}}")
+_SF_BEFORE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z][A-Za-z0-9\-/'’.&+]{1,15})[ \t]*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,18 +183,26 @@ def find_definitions(text: str) -> list[Definition]:
             )
             if before is not None and _is_short_form(before.group(1)):
                 cand = before.group(1)
-                off = schwartz_hearst_start(cand, inner)
-                if off == 0 or (off is not None and not inner[:off].strip(" -").isalpha()):
+                rev = schwartz_hearst_start(cand, inner)
+                if rev == 0 or (rev is not None and not inner[:rev].strip(" -").isalpha()):
                     bs = m.start() - len(text[max(0, m.start() - 20) : m.start()]) + before.start(1)
                     out.append(
                         Definition(
-                            inner_start + (off or 0),
+                            inner_start + (rev or 0),
                             inner_start + len(inner),
                             bs,
                             bs + len(cand),
                             "latin",
                         )
                     )
+        elif _ZH_REVERSE.fullmatch(inner):  # SCORE-15（系统性临床结果和日常评估量表）
+            before = _SF_BEFORE.search(text, max(0, m.start() - 20), m.start())
+            if before is not None and _is_short_form(before.group(1)):
+                out.append(
+                    Definition(
+                        inner_start, inner_start + len(inner), before.start(1), before.end(1), "cjk"
+                    )
+                )
     out.sort(key=lambda d: (d.sf_start, d.lf_start))
     return out
 
@@ -201,15 +214,24 @@ def short_form_occurrences(text: str, sf: str) -> list[tuple[int, int]]:
         >>> short_form_occurrences("MSC and MSCs, not hMSCx", "MSC")
         [(0, 3), (8, 12)]
     """
-    return [(m.start(), m.end()) for m in _short_form_pattern(sf).finditer(text)]
+    return [
+        (m.start(), m.end())
+        for m in _short_form_pattern(sf).finditer(text)
+        if not m.start() or not _ALNUM_ASCII.match(text, m.start() - 1)
+    ]
+
+
+_ALNUM_ASCII = re.compile(r"[A-Za-z0-9]")
 
 
 @lru_cache(maxsize=4096)
 def _short_form_pattern(sf: str) -> re.Pattern[str]:
-    forms = {sf}
+    """The short form and its plural, right edge checked (the left edge is checked by the
+    caller: a pattern that starts with the literal is searched much faster)."""
     if sf[-1:].isupper():
-        forms.add(sf + "s")
+        body = re.escape(sf) + "s?"
     elif sf.endswith("s") and len(sf) > 2 and sf[-2].isupper():
-        forms.add(sf[:-1])
-    alt = "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))
-    return re.compile(rf"(?<![A-Za-z0-9])(?:{alt})(?![A-Za-z0-9])")
+        body = re.escape(sf[:-1]) + "s?"
+    else:
+        body = re.escape(sf)
+    return re.compile(rf"{body}(?![A-Za-z0-9])")

@@ -33,22 +33,26 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from annotkit.numerals import ZH_MAGNITUDES, chinese_number
+from annotkit.numerals import chinese_value
 
-__all__ = ["DoseMatch", "find_doses", "parse_number"]
+__all__ = ["DoseMatch", "find_doses", "parse_number", "writes_spaced_numbers"]
 
 SOURCE = "rule:dose.v1"
 
 _SUP = "⁰¹²³⁴⁵⁶⁷⁸⁹"
 _SUP_MAP = str.maketrans(_SUP + "⁻", "0123456789-")
-_DIG = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+# digits: thousands with commas or thin spaces (SI style), decimals
+_DIG = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,3}(?:[\u2009\u202f]\d{3})+(?![\d])|\d+(?:\.\d+)?"
+# the same where the document writes numbers spaced (Chinese journal style, GB/T 15835):
+# "0. 25 mg", "1 500 IU", "2 000"
+_DIG_SPACED = rf"\d{{1,3}}(?: \d{{3}})+(?![\d.]| \d)|\d+\.[ ]?\d+|{_DIG}"
 _TIMES = r"\s*[x×X*·]\s*"
 _EXP = (
     rf"10\s*(?:\^\s*[-−]?\s*\d{{1,2}}|⁻?[{_SUP}]{{1,2}}|(?:[3-9]|1\d)(?!\d)"
-    r"|\(\s*[-−]?\d{1,2}\s*\))"  # "10(6)": a superscript written in parentheses
+    r"|\(\s*[-−]?\d{1,2}\s*\)"  # "10(6)": a superscript written in parentheses
+    r"|[eE][-+]?\d{1,2}(?![\w.]))"  # "4*10e8": the exponent written e-style
 )
 _EXP_BARE = rf"10\s*(?:\^\s*[-−]?\s*\d{{1,2}}|⁻?[{_SUP}]{{1,2}})"
-_SCI = rf"(?:{_DIG}){_TIMES}{_EXP}|{_EXP_BARE}|\d+(?:\.\d+)?[eE][-+]?\d{{1,2}}(?![\w.])"
 _UNITS_EN = (
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
     "fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy "
@@ -63,16 +67,32 @@ _WORDNUM = (
 )
 _MAG_WORDS = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
 _MAG = r"(?:thousand|million|billion|trillion)"
-_ZH_BIG = ZH_MAGNITUDES
-_ZHNUM = r"[零〇一二两兩三四五六七八九十百千]+"
+_ZHD = "零〇一二两兩三四五六七八九"
 _ZHMAG = r"[万亿萬億]+"
-_NUMBER = (
-    rf"(?:{_SCI}"
-    rf"|(?:{_DIG})\s*(?:{_MAG}\b|{_ZHMAG})"
-    rf"|(?:{_WORDNUM})[\s-]+{_MAG}\b"
-    rf"|{_ZHNUM}{_ZHMAG}|{_ZHNUM}"
-    rf"|{_DIG}|(?:{_WORDNUM})\b)"
+# a Chinese numeral: digits, 十百千, any run of magnitudes, 点 decimals (零点五, 两千五百万,
+# 一万二千, 一点五万); "千克" (kg) is a unit, not a thousand
+_ZHNUM = (
+    rf"(?:[{_ZHD}十百]|千(?!克))(?:[{_ZHD}十百万亿萬億]|千(?!克))*"
+    rf"(?:[点點][{_ZHD}]+(?:{_ZHMAG})?)?"
 )
+# Arabic digits with Chinese units: 1.5万, 3千万, 1万2千
+_ZH_UNITS_AFTER = rf"(?:[十百万亿萬億]|千(?!克))(?:[0-9{_ZHD}十百万亿萬億]|千(?!克))*"
+
+
+def _number_re(dig: str) -> str:
+    sci = rf"(?:{dig}){_TIMES}{_EXP}|{_EXP_BARE}|\d+(?:\.\d+)?[eE][-+]?\d{{1,2}}(?![\w.])"
+    return (
+        rf"(?:{sci}"
+        rf"|(?:{dig})\s*(?:{_MAG}\b|{_ZH_UNITS_AFTER})"
+        rf"|(?:{_WORDNUM})[\s-]+{_MAG}\b"
+        rf"|{_ZHNUM}"
+        rf"|{dig}|(?:{_WORDNUM})\b)"
+    )
+
+
+_SCI = rf"(?:{_DIG}){_TIMES}{_EXP}|{_EXP_BARE}|\d+(?:\.\d+)?[eE][-+]?\d{{1,2}}(?![\w.])"
+_NUMBER = _number_re(_DIG)
+_NUMBER_SPACED = _number_re(_DIG_SPACED)
 _RANGE_SEP = r"\s*(?:-|–|—|~|～|〜|至|到)\s*|\s+(?:to|and)\s+"
 _BETWEEN = re.compile(r"(?i)\bbetween\s+$")
 
@@ -186,25 +206,45 @@ _PER_UNIT = {
     "week": "wk",
     "wk": "wk",
     "周": "wk",
+    "month": "mo",
+    "月": "mo",
+    "year": "yr",
+    "yr": "yr",
+    "年": "yr",
 }
 _PER = (
     r"\s*(?:/|per\s+)\s*(?P<per_n>\d+(?:\.\d+)?\s*)?"
-    r"(?P<per>kg|mL|ml|d|day|hr?|hour|min|m2|m²|week|wk|天|日|小时|公斤|千克|毫升|周)"
+    r"(?P<per>kg|mL|ml|d|day|hr?|hour|min|m2|m²|week|wk|month|year|yr"
+    r"|天|日|小时|公斤|千克|毫升|周|月|年)"
     r"(?![A-Za-z0-9])"
 )
+_RATE = r"d|day|hr?|hour|min|天|日|小时"
+# the per-unit qualifier of a bare cell count (guidelines: "4×105 / kg" keeps "/ kg")
+_BARE_PER = re.compile(r"\s*(?:/|per\s+)\s*(?P<per>kg|mL|ml|千克|公斤|毫升)(?![A-Za-z0-9])")
 _LAB_PER = re.compile(
     r"\s*/\s*(?:[mµμnp]?mol/)?(?:d?L|dl|l|升|[µμu][Ll]|mm3|mm³|HPF|hpf|c?m[23²³]|mol|s)"
     r"(?![A-Za-z])"
 )
-_DOSE_RE = re.compile(
-    rf"(?<![A-Za-z0-9.,/^_])(?P<num>{_NUMBER})(?:(?P<sep>{_RANGE_SEP})(?P<num2>{_NUMBER}))?"
-    rf"(?:\s?(?P<unit>{_UNIT})(?:{_PER}(?:\s*/\s*(?P<rate>d|day|hr?|hour|min|天|日|小时)"
-    r"(?![A-Za-z0-9]))?)?)?",
-    re.IGNORECASE,
-)
-# between a bare magnitude and its cell type: a classifier or donor/processing words
+# clearances normalised to body surface: eGFR "50 ml/(min·1.73 m2)", "60 mL/min/1.73 m²"
+_CLEARANCE = re.compile(r"\s*/\s*[(（]?\s*min\b[^;；。\n]{0,8}?1[.．]73")
+
+
+def _dose_re(number: str) -> re.Pattern[str]:
+    return re.compile(
+        rf"(?<![A-Za-z0-9.,/^_])(?P<num>{number})(?:(?P<sep>{_RANGE_SEP})(?P<num2>{number}))?"
+        rf"(?:\s?(?P<unit>{_UNIT})(?:{_PER}(?:\s*/\s*(?P<rate>{_RATE})"
+        r"(?![A-Za-z0-9]))?)?)?",
+        re.IGNORECASE,
+    )
+
+
+_DOSE_RE = _dose_re(_NUMBER)
+_DOSE_RE_SPACED = _dose_re(_NUMBER_SPACED)
+# between a bare magnitude and its cell type: a short parenthesis ("(cohort 3)"), a classifier
+# or donor/processing words
 _TO_CELL = re.compile(
-    r"[ \t\u00a0]*(?P<cls>个)?[ \t\u00a0]*(?:(?:autologous|allogeneic|allogenic|xenogeneic|"
+    r"[ \t\u00a0]*(?:[(（][^()（）\n]{1,25}[)）][ \t\u00a0]*)?"
+    r"(?P<cls>个)?[ \t\u00a0]*(?:(?:autologous|allogeneic|allogenic|xenogeneic|"
     r"cultured|culture-expanded|expanded|viable|living|fresh|cryopreserved|thawed|"
     r"自体|同种异体|异体|培养的?|冻存的?)[ \t,，、]*){0,3}",
     re.IGNORECASE,
@@ -230,6 +270,19 @@ _JOINER = re.compile(
     r"(?i)\b(?:and|then|before|after|while|whereas|but|prior to|followed by|which)\b"
     r"|[,，、]|后|後|并|並|然后|再"
 )
+# between two coordinated amounts of one list: a comma/and/or, a short parenthesis, "max"
+_LIST_GAP = re.compile(
+    r"\s*(?:[(（][^()（）\n]{1,25}[)）])?\s*(?:[,，、]\s*)?"
+    r"(?:(?:and|or|max(?:imum)?|up to|或|和|及|与|至|最多|最大)\s*)?$",
+    re.IGNORECASE,
+)
+# measured (not administered) volumes: intake, output, losses ("饮水量增至约 2 L / d")
+_MEASURED_VOLUME = re.compile(
+    r"(?:饮水量|饮水|尿量|出血量|失血量|引流量|出量|入量|摄入量|排出量|出入量"
+    r"|(?i:urine\s+(?:output|volume)|blood\s+loss|fluid\s+(?:intake|output)|water\s+intake"
+    r"|drainage|intake|output))"
+    r"[^,，;；。.\n\d]{0,10}$"
+)
 _JOINER_AFTER = re.compile(r"(?i)\b(?:and|before|after|while|whereas|but|followed by)\b")
 # a standalone scientific number ("1.0 x 108", "2 × 10^6"): mantissa times a power of ten
 _SCI_MANT = re.compile(rf"(?:{_DIG}){_TIMES}10")
@@ -244,11 +297,18 @@ _MEASURED_BEFORE = re.compile(
     r"[^.;。；]{0,30}$"
 )
 # "1, 2 or 4 mL", "5 and 10 mg", "5或10毫克": numbers coordinated with an amount share its unit
-_COORD_NUM = re.compile(
-    rf"(?<![A-Za-z0-9.,/^_<>=≤≥±])({_NUMBER})(?P<sep>\s*,\s*(?:(?:and|or)\s+)?|\s+(?:and|or)\s+"
-    r"|\s*(?:或|和|及|与|、)\s*)$",
-    re.IGNORECASE,
-)
+
+
+def _coord_num_re(number: str) -> re.Pattern[str]:
+    return re.compile(
+        rf"(?<![A-Za-z0-9.,/^_<>=≤≥±])({number})(?P<sep>\s*,\s*(?:(?:and|or)\s+)?"
+        r"|\s+(?:and|or)\s+|\s*(?:或|和|及|与|、)\s*)$",
+        re.IGNORECASE,
+    )
+
+
+_COORD_NUM = _coord_num_re(_NUMBER)
+_COORD_NUM_SPACED = _coord_num_re(_NUMBER_SPACED)
 _COORD_NOT_AFTER = re.compile(
     r"(?i)(?:\b(?:days?|weeks?|months?|years?|groups?|cohorts?|arms?|levels?|grades?|visits?"
     r"|steps?|figures?|fig|tables?|between|from|and|or|no|n|p)|[<>=≤≥±:]|[A-Za-z0-9][-‐])\s*$"
@@ -277,26 +337,22 @@ def _parse_words(text: str) -> float:
     return total + current
 
 
-def _parse_zh(text: str) -> float:
-    value = chinese_number(text)
-    if value is None:  # the grammar only hands over numerals; keep the old total order
-        raise ValueError(f"not a Chinese numeral: {text!r}")
-    return float(value)
-
-
 _SCI_PARTS = re.compile(
     rf"^(?:(?P<m>{_DIG}){_TIMES})?10\s*(?:\^\s*(?P<e1>[-−]?\s*\d{{1,2}})|(?P<e2>⁻?[{_SUP}]{{1,2}})"
-    rf"|(?P<e3>[3-9]|1\d)|\(\s*(?P<e4>[-−]?\d{{1,2}})\s*\))$"
+    rf"|(?P<e3>[3-9]|1\d)|\(\s*(?P<e4>[-−]?\d{{1,2}})\s*\)|[eE](?P<e5>[-+]?\d{{1,2}}))$"
 )
+# spaces inside one number: "0. 25", "1 500", "1\u2009500"
+_SPACED_DIGITS = re.compile(r"(?<=\d)[ \u2009\u202f](?=\d{3}(?!\d))|(?<=\d\.)[ ](?=\d)")
+_HAS_ZH_NUMERAL = re.compile(rf"[{_ZHD}十百千万亿萬億]")
 _E_NOTATION = re.compile(r"^(\d+(?:\.\d+)?)[eE]([-+]?\d{1,2})$")
-_DIGMAG = re.compile(rf"^({_DIG})\s*(.+)$")
 
 
 def parse_number(text: str) -> tuple[float, bool]:
     """Value of a number expression and whether it carries a magnitude.
 
     A *magnitude* is scientific notation, million/billion/thousand or 万/亿: such numbers
-    can stand for a cell count without a unit.
+    can stand for a cell count without a unit. Spaced digits (``0. 25``, ``1 500``) are read
+    as one number; Chinese numerals go through :func:`annotkit.numerals.chinese_value`.
 
     EXAMPLE:
         >>> parse_number("1.0 x 108")
@@ -305,12 +361,14 @@ def parse_number(text: str) -> tuple[float, bool]:
         (10000000.0, True)
         >>> parse_number("eighty-seven million")
         (87000000.0, True)
+        >>> parse_number("零点五"), parse_number("1 500"), parse_number("0. 25")
+        ((0.5, False), (1500.0, False), (0.25, False))
     """
-    t = text.strip()
+    t = _SPACED_DIGITS.sub("", text.strip())
     m = _SCI_PARTS.match(t)
-    if m and not (m["e3"] and not m["m"]):
+    if m and not ((m["e3"] or m["e5"]) and not m["m"]):
         mant = float(m["m"].replace(",", "")) if m["m"] else 1.0
-        exp_s = m["e1"] or m["e3"] or m["e4"] or (m["e2"] or "").translate(_SUP_MAP)
+        exp_s = m["e1"] or m["e3"] or m["e4"] or m["e5"] or (m["e2"] or "").translate(_SUP_MAP)
         exp = int(exp_s.replace("−", "-").replace(" ", ""))
         return mant * 10.0**exp, True
     m = _E_NOTATION.match(t)
@@ -324,14 +382,13 @@ def parse_number(text: str) -> tuple[float, bool]:
             low = low[: -len(word)].strip(" -")
             mag, has_mag = factor, True
             break
-    while low and low[-1] in _ZH_BIG and re.search(r"\d$", low.rstrip("万亿萬億")):
-        mag *= _ZH_BIG[low[-1]]
-        has_mag = True
-        low = low[:-1].strip()
     if re.fullmatch(_DIG, low):
         return float(low.replace(",", "")) * mag, has_mag
-    if re.fullmatch(_ZHNUM + "(?:" + _ZHMAG + ")?", low):
-        return _parse_zh(low) * mag, has_mag or bool(re.search(_ZHMAG, low))
+    if _HAS_ZH_NUMERAL.search(low):
+        value = chinese_value(re.sub(r"\s+", "", low).replace(",", ""))
+        if value is None:  # the grammar only hands over numerals
+            raise ValueError(f"not a Chinese numeral: {text!r}")
+        return value * mag, has_mag or bool(re.search(_ZHMAG, low))
     return _parse_words(low) * mag, has_mag
 
 
@@ -386,11 +443,12 @@ def find_doses(text: str, *, cell_starts: Collection[int] = ()) -> list[DoseMatc
         >>> [text[d.start:d.end] for text in ["10–20 million cells"] for d in find_doses(text)]
         ['10–20 million cells']
     """
+    spaced = writes_spaced_numbers(text)
     out: list[DoseMatch] = []
     volumes: list[int] = []  # indexes into ``out`` of volumes (harvest check below)
     pending: list[tuple[int, int, dict[str, Any]]] = []  # magnitudes without a unit
     pending_first: dict[int, tuple[int, int]] = {}  # "1 x 10^6 and 5 x 10^6 MSCs"
-    for m in _iter_numbers(text):
+    for m in _iter_numbers(text, spaced):
         unit = m["unit"]
         if unit is not None and (
             not _unit_ok(unit)
@@ -421,7 +479,13 @@ def find_doses(text: str, *, cell_starts: Collection[int] = ()) -> list[DoseMatc
             norm: dict[str, Any] = {"value": value, "unit": "cells"}
             if value_max is not None:
                 norm["value_max"] = value_max
-            if first is not None and _coordinated(text, start, first):
+            bare = _BARE_PER.match(text, end)
+            if bare is not None and not _MEASURED_BEFORE.search(text, max(0, start - 40), start):
+                # a bare cell count with its qualifier: "4×105 / kg", "40 million / ml"
+                norm["unit"] = "cells/" + _PER_UNIT[bare["per"].lower()]
+                out.append(DoseMatch(start, bare.end(), norm))
+                continue
+            if first is not None and _coordinated(text, start, first, spaced):
                 pending_first[len(pending)] = first
             pending.append((start, end, norm))
             continue
@@ -429,6 +493,8 @@ def find_doses(text: str, *, cell_starts: Collection[int] = ()) -> list[DoseMatc
         unit_name, factor = _norm_unit(unit)
         if _LAB_PER.match(text, m.end("unit")) and m["per"] is None:
             continue  # g/L, U/L, cells/µL: a measured lab value
+        if _CLEARANCE.match(text, m.end("unit")):
+            continue  # a clearance (eGFR), measured
         norm = {"value": value * factor, "unit": unit_name}
         if value_max is not None:
             norm["value_max"] = value_max * factor
@@ -440,7 +506,7 @@ def find_doses(text: str, *, cell_starts: Collection[int] = ()) -> list[DoseMatc
                 norm["unit"] = f"{unit_name}/{per}/{rate}"
             if m["per_n"]:
                 norm["per"] = float(m["per_n"])
-        for s, e in _coordinated(text, start, first):
+        for s, e in _coordinated(text, start, first, spaced):
             v, mag = parse_number(text[s:e])
             if not mag and has_mag and v < value:
                 v *= _magnitude_of(num)[1]  # "5 and 10 million cells"
@@ -464,7 +530,16 @@ def find_doses(text: str, *, cell_starts: Collection[int] = ()) -> list[DoseMatc
                 edges[i - 1][1] if i > 0 else 0,
                 edges[i + 1][0] if i + 1 < len(edges) else len(text),
             )
+            or _MEASURED_VOLUME.search(text, max(0, out[i].start - 24), out[i].start)
         }
+        vol = set(volumes)
+        for i in sorted(drop, reverse=True):  # "(1-2 ml/kg, max 60 ml) will be collected"
+            j = i - 1
+            while (
+                j in vol and j not in drop and _LIST_GAP.match(text[out[j].end : out[j + 1].start])
+            ):
+                drop.add(j)
+                j -= 1
         out = [d for i, d in enumerate(out) if i not in drop]
     starts = set(cell_starts)
     dose_ends = {d.end for d in out}
@@ -485,6 +560,11 @@ def find_doses(text: str, *, cell_starts: Collection[int] = ()) -> list[DoseMatc
             keep.add(i)  # "5 million cells (5 × 10^6)"
         if _standalone_sci(text, s, e):
             keep.add(i)  # "1.0 x 108 were injected"
+    for i in sorted(keep, reverse=True):  # "10x10^6 (cohort 1), 30x10^6 (cohort 2) or 90x10^6"
+        j = i - 1
+        while j >= 0 and j not in keep and _LIST_GAP.match(text[pending[j][1] : pending[j + 1][0]]):
+            keep.add(j)
+            j -= 1
     out.extend(DoseMatch(*pending[i]) for i in sorted(keep))
     for i in sorted(keep & pending_first.keys()):
         fs, fe = pending_first[i]
@@ -496,7 +576,9 @@ def find_doses(text: str, *, cell_starts: Collection[int] = ()) -> list[DoseMatc
     return out
 
 
-def _coordinated(text: str, start: int, first: tuple[int, int] | None) -> list[tuple[int, int]]:
+def _coordinated(
+    text: str, start: int, first: tuple[int, int] | None, spaced: bool = False
+) -> list[tuple[int, int]]:
     """Bare numbers coordinated with the amount at ``start`` ("1, 2 or 4 mL" -> ``1``, ``2``).
 
     Not after a noun that makes the list something else (days, groups, levels), an operator
@@ -508,11 +590,13 @@ def _coordinated(text: str, start: int, first: tuple[int, int] | None) -> list[t
         found.append(first)
         pos = first[0]
     while True:
-        m = _COORD_NUM.search(text, max(0, pos - 40), pos)
+        m = (_COORD_NUM_SPACED if spaced else _COORD_NUM).search(text, max(0, pos - 40), pos)
         if m is None or m.end() != pos:
             break
         if not found and m["sep"].strip() in (",", "，"):
             break  # "In 2019, 5 mL": a list needs "and"/"or" before its last amount
+        if not _parses(m.group(1)):
+            break
         found.append((m.start(1), m.end(1)))
         pos = m.start(1)
     while found and _COORD_NOT_AFTER.search(text, max(0, found[-1][0] - 12), found[-1][0]):
@@ -534,16 +618,52 @@ def _standalone_sci(text: str, start: int, end: int) -> bool:
     )
 
 
-def _iter_numbers(text: str) -> Iterator[re.Match[str]]:
+def _iter_numbers(text: str, spaced: bool = False) -> Iterator[re.Match[str]]:
     """Same matches as ``_DOSE_RE.finditer(text)``, tried only where a number starts."""
     last = 0
+    dose_re = _DOSE_RE_SPACED if spaced else _DOSE_RE
     for start in _START.finditer(text):
         if start.start() < last:
             continue
-        m = _DOSE_RE.match(text, start.start())
-        if m is not None:
+        m = dose_re.match(text, start.start())
+        if m is not None and _parses(m["num"]) and (m["num2"] is None or _parses(m["num2"])):
             last = m.end()
             yield m
+
+
+_HAN = re.compile(r"[\u3400-\u9fff]")
+_LATIN_LETTER = re.compile(r"[A-Za-z]")
+_SPACED_SIGN = re.compile(r"\d\.[ ]\d|(?<![\d.])\d{1,3} \d{3}(?![\d.]| \d)")
+
+
+def writes_spaced_numbers(text: str) -> bool:
+    """Whether ``text`` writes numbers with spaces inside (``0. 25 mg``, ``1 500 IU``).
+
+    That is the style of Chinese journal text (GB/T 15835 digit groups; OCR'd decimals),
+    where a full stop is ``。``, so "digit. digit" cannot be a sentence end: the text must be
+    mostly Han (at least half as many Han characters as Latin letters, which units and drug
+    names bring in) and show such a number.
+
+    EXAMPLE:
+        >>> writes_spaced_numbers("每日 0. 5 mg"), writes_spaced_numbers("In 2019. 5 mL")
+        (True, False)
+    """
+    if not _HAN.search(text) or not _SPACED_SIGN.search(text):
+        return False
+    han = len(_HAN.findall(text))
+    return han > 0 and 2 * han >= len(_LATIN_LETTER.findall(text))
+
+
+def _parses(num: str) -> bool:
+    """Whether the grammar's number ``num`` has a value (a string of numeral characters such
+    as 十二五 has none)."""
+    if not _HAS_ZH_NUMERAL.search(num):
+        return True
+    try:
+        parse_number(num)
+    except ValueError:
+        return False
+    return True
 
 
 def _skip_space(text: str, i: int) -> int:

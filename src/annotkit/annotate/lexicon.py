@@ -24,6 +24,7 @@ EXAMPLE:
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Iterable, Sequence
@@ -195,6 +196,11 @@ class Lexicon:
         self.terms_by_concept = {k: tuple(sorted(v)) for k, v in by_concept.items()}
         self.abbr_labels: dict[str, tuple[str, str]] = {k: (v[1], v[2]) for k, v in abbrs.items()}
         self.name_labels: dict[str, tuple[str, str]] = {k: (v[1], v[2]) for k, v in names.items()}
+        #: folded name -> the lexicon's own spelling (its casing tells names from phrases)
+        self.name_terms: dict[str, str] = {}
+        for e in sorted(self.entries, key=lambda e: (e.concept_id, e.kind, e.term)):
+            if e.kind == "name":
+                self.name_terms.setdefault(fold_name(e.term), e.term)
         for term in stops:  # stop terms compete for the longest match, then are dropped
             if re.search(r"[A-Z]", term[1:]) or term.isupper():
                 abbrs.setdefault(fold_abbr(term), (len(term), STOP, "", "abbr"))
@@ -205,6 +211,23 @@ class Lexicon:
 
     def __len__(self) -> int:
         return len(self.entries)
+
+    @functools.cached_property
+    def cell_abbrs(self) -> frozenset[str]:
+        """Every CELL_TYPE abbreviation form (main and ambiguous lexicons): ``MSC``, ``MSCs``."""
+        main = (k for k, (label, _) in self.abbr_labels.items() if label == "CELL_TYPE")
+        amb = (k for k, (label, _) in self.ambiguous.items() if label == "CELL_TYPE")
+        return frozenset((*main, *(k for k in amb if not k.islower())))
+
+    @functools.cached_property
+    def cell_abbr_bases(self) -> frozenset[str]:
+        """Main-lexicon CELL_TYPE acronyms with two or more capitals (``MSC``, ``ADSC``): the
+        bases of prefixed variants (:func:`annotkit.annotate.acronyms.acronym_variants`)."""
+        return frozenset(
+            k
+            for k, (label, _) in self.abbr_labels.items()
+            if label == "CELL_TYPE" and len(k) >= 3 and sum(c.isupper() for c in k) >= 2
+        )
 
     def lookup(self, surface: str) -> tuple[str, str] | None:
         """``(label, concept_id)`` of an exact term (abbreviation first), or ``None``."""

@@ -26,7 +26,7 @@ Steps, all over the original text (offsets never change):
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,9 +36,11 @@ from annotkit.annotate.abbrev import (
     schwartz_hearst_start,
     short_form_occurrences,
 )
+from annotkit.annotate.acronyms import acronym_variants, caps_code_is_modifier, product_designation
 from annotkit.annotate.dose import SOURCE as DOSE_SOURCE
 from annotkit.annotate.dose import find_doses
 from annotkit.annotate.lexicon import Lexicon, fold_name, load_lexicon
+from annotkit.annotate.zh_cells import ZH_CELL_HEAD, zh_bad_context, zh_cell_start
 from annotkit.doc import Span
 
 __all__ = ["LEXICON_SOURCE", "annotate_text"]
@@ -68,7 +70,8 @@ _EN_MOD_WORDS = (
     "alveolar bronchoalveolar lavage intestinal gastric pulmonary lung liver fetal-liver "
     "mucosal cortical hippocampal retinal cochlear nasal oral gingival corneal urothelial "
     "trophoblast trophoblastic erythroid myelomonocytic monocytic granulocytic megakaryocytic "
-    "lymphoblastoid lymphocytic spleen thymus lymph node positive negative"
+    "lymphoblastoid lymphocytic spleen thymus lymph node positive negative tissue breast colon "
+    "colorectal prostate ovarian cervical pancreatic hepatocellular"
 ).split()
 _MOD_SUFFIX = (
     r"non-?(?:B|T|NK|erythroid|myeloid|lymphoid|hematopoietic|haematopoietic|adherent|"
@@ -81,6 +84,9 @@ _CODE = (
     r"[A-Z][A-Za-z]*[A-Z0-9][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*\+?|CD\d+[a-z]?[+\-−]?|T|B|NK"
     r"|(?:[A-Z][A-Za-z]*\d+[a-z]?(?:[+\-−]|hi|lo|high|low|bright|dim)){2,}"  # CD3+CD56+
 )
+_EN_MOD_SET = frozenset(w.lower() for w in _EN_MOD_WORDS)
+# "(bm)", "(BM)" between a modifier run and its head: an abbreviation inside the name
+_PAREN_ABBR_BEFORE = re.compile(r"\(\s*([A-Za-z][A-Za-z0-9\-]{0,9})\s*\)[ \t]+$")
 _EN_MOD = re.compile(
     rf"(?:{_MOD_SUFFIX}|{_CODE}|(?i:{'|'.join(re.escape(w) for w in _EN_MOD_WORDS)}))$"
 )
@@ -95,7 +101,7 @@ _EN_GENERIC_HEAD = re.compile(
     re.IGNORECASE,
 )
 _EN_ACRONYM_HEAD = re.compile(
-    r"(?<![A-Za-z0-9])(?:[hr]?(?:[A-Z]{1,4}-?)?MSC|(?:h|hi)?iPSC|(?:AD|BM|UC|hAD|hBM|hUC)-?SC"
+    r"(?<![A-Za-z0-9])(?:[hr]?(?:(?!ALLO|AUTO|XENO)[A-Z]{1,4}-?)?MSC|(?:h|hi)?iPSC|(?:AD|BM|UC|hAD|hBM|hUC)-?SC"
     r"|HSC|ESC|hESC|EPC)(?:s|'s|’s)?(?![A-Za-z0-9])"
 )
 _HEAD_NEEDS_MOD = re.compile(r"(?i)cells?(?:\s+lines?)?")
@@ -109,7 +115,10 @@ _EN_BAD_AFTER = re.compile(
 # hyphen compounds naming a transient state or a treatment (guideline: not modifiers)
 _EN_TRANSIENT = re.compile(
     r"(?i)-(?:mediated|induced|treated|stimulated|activated|exposed|transfected|infected"
-    r"|transduced|pulsed|loaded|primed|conditioned|challenged|dependent)$"
+    r"|transduced|pulsed|loaded|primed|(?:pre)?conditioned|challenged|dependent|pretreated"
+    r"|labell?ed|stained|tagged|licensed|engineered|modified|irradiated|encapsulated"
+    r"|seeded|co-?cultured|cultured|expanded|frozen|thawed)$"
+    r"|^[Pp]\d{1,2}$"  # a passage number (P3 MSCs): processing, not a cell type
 )
 # words that need a modifier before them: "derived", "lineage", "positive" ("ER positive")
 _EN_BAD_WORDS = re.compile(r"(?i)^(?:cells?|derived|and|or|lineage|positive|negative|node)$")
@@ -140,33 +149,6 @@ def _both_scripts(words: list[str]) -> list[str]:
     )
 
 
-_ZH_MODS = (
-    "诱导多能 间充质 多能 干 基质 祖 前体 单个核 单核 有核 造血 成纤维 软骨 成骨 破骨 内皮 上皮 "
-    "神经 胚胎 脂肪 骨髓 脐带 脐血 胎盘 羊膜 滑膜 牙髓 外周血 成体 树突状 巨噬 淋巴 红 白 粒 "
-    "中性粒 嗜酸性粒 嗜碱性粒 肥大 浆 自然杀伤 杀伤 调节性 辅助性 记忆 免疫 髓核 纤维环 "
-    "肌 卫星 施万 雪旺 肝 胰岛 表皮 角质形成 间质 血管 周 脊索 软骨终板 成肌 心肌 胶质 星形胶质 "
-    "少突胶质 小胶质 生殖 肌腱 韧带 神经嵴 内皮祖 毛囊 真皮 华通胶 沃顿胶 人"
-).split()
-_ZH_MODS = _both_scripts(_ZH_MODS)
-_ZH_TISSUE = "|".join(
-    _both_scripts(
-        "骨髓 脐带 脐血 脂肪 胎盘 羊膜 滑膜 牙髓 外周血 华通胶 沃顿胶 肌肉 皮肤 经血 尿液 人 "
-        "人骨髓 人脐带 人脂肪".split()
-    )
-)
-_ZH_CELL_ANCHOR = re.compile(
-    "|".join(_both_scripts(["细胞系", "细胞株", "细胞", "血小板", "神经元", "红血球", "白血球"]))
-)
-_ZH_MOD_REV = re.compile(
-    "|".join(re.escape(m[::-1]) for m in sorted(_ZH_MODS, key=len, reverse=True))
-)
-_ZH_CODE_BEFORE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z][A-Za-z0-9+\-]*\s?$")
-_ZH_PREFIX = re.compile(rf"(?<![病个個])(?:{_ZH_TISSUE})(?:来源|來源|源性|衍生|源)?的?\s?$")
-_ZH_BAD_AFTER = re.compile(
-    "|".join(_both_scripts("减少症 增多症 白血病 瘤 癌 生成素 性贫血 无力症 血浆 裂解".split()))
-)
-_ZH_BAD_BEFORE = re.compile(r"[促富]$")
-
 # ----------------------------------------------------------------------------- SCALE
 _SCALE_HEADS = {
     "scale",
@@ -188,6 +170,9 @@ _TITLE_WORD = r"(?:[A-Z][A-Za-z0-9'’\-]*(?:/[A-Z][A-Za-z0-9'’\-]*)*|\d+(?:-[
 _TITLE_SCALE = re.compile(
     rf"(?<![A-Za-z0-9\-])({_TITLE_WORD}(?:[ \t]+(?:(?:of|for|and|the|in|on|to)[ \t]+)?"
     rf"{_TITLE_WORD})*)[ \t]+({_SCALE_HEADS_TITLE})(?![A-Za-z0-9])"
+)
+_INTERNAL_HEAD = re.compile(
+    rf"(?<![A-Za-z])({_SCALE_HEADS_TITLE})(?:[ \t]*,[ \t]*|[ \t]+)(?:(?:and|or)[ \t]+)?(?=[A-Z])"
 )
 _SCALE_STRIP = re.compile(
     r"^(?:(?:The|A|An|Modified|Preoperative|Postoperative|Baseline|Total|Mean|Average|"
@@ -255,7 +240,9 @@ class _Cand:
     norm: dict[str, Any] | None = field(default=None)
 
 
-def _extend_cell_left_en(text: str, start: int, *, required: bool) -> int | None:
+def _extend_cell_left_en(
+    text: str, start: int, *, required: bool, cell_abbrs: Collection[str] = ()
+) -> int | None:
     """Start of the cell span after taking contiguous modifiers to the left of ``start``.
 
     ``required``: the head alone is not a cell type (``cells``), so at least one modifier
@@ -263,15 +250,30 @@ def _extend_cell_left_en(text: str, start: int, *, required: bool) -> int | None
     """
     stack: list[tuple[int, str]] = []  # (start, token) of each modifier taken, right to left
     pos = start
+    paren: tuple[int, int, str] | None = None  # "bone marrow (bm) MSCs": (start, stack size, sf)
     while True:
+        p = _PAREN_ABBR_BEFORE.search(text, max(0, pos - 16), pos)
+        if p is not None and p.end() == pos and paren is None and p.group(1) not in cell_abbrs:
+            # a cell acronym in parentheses is a definition: "natural killer (NK) cells"
+            paren = (p.start(), len(stack), p.group(1))
+            pos = p.start()
+            continue
         m = _EN_TOKEN_BEFORE.search(text, max(0, pos - 60), pos)
         if m is None or m.end() != pos:
             break
         tok, sep = m.group(1), m.group(2)
-        if re.fullmatch(r"(?i)cells?|and|or", tok) or not _EN_MOD.match(tok):
+        donor = _DONOR_HYPHEN.match(tok)
+        if donor is not None:  # "Allogenic-Adipose-derived": the donor word stays outside
+            rest = tok[donor.end() :]
+            if _is_en_modifier(rest) and not _EN_TRANSIENT.search(rest) and not sep.strip():
+                stack.append((m.start(1) + donor.end(), rest))
+            break
+        if re.fullmatch(r"(?i)cells?|and|or", tok) or not _is_en_modifier(tok):
             break
         if _EN_TRANSIENT.search(tok):
             break  # "GC-mediated cell", "LPS-stimulated cells": a state, not a cell type
+        if not caps_code_is_modifier(tok, cell_abbrs):
+            break  # "KOA stem cell therapy": a disease acronym, not a cell modifier
         if sep == "/":  # "CD34+/CD38- cells", "stromal/stem cells": like with like
             if not stack or tok.islower() != stack[-1][1].islower() or _tissue_word(tok):
                 break
@@ -291,9 +293,30 @@ def _extend_cell_left_en(text: str, start: int, *, required: bool) -> int | None
         stack.append((pos, tok))
     while stack and _EN_BAD_WORDS.match(stack[-1][1]):
         stack.pop()  # "derived"/"lineage" need a tissue word before them
+    if paren is not None:
+        p_start, n_before, sf = paren
+        words = text[stack[-1][0] : p_start] if len(stack) > n_before else ""
+        if not words or schwartz_hearst_start(sf, words) is None:
+            del stack[n_before:]  # the parenthesis abbreviates nothing before it: stop there
     if not stack:
         return None if required else start
     return stack[-1][0]
+
+
+_DONOR_HYPHEN = re.compile(
+    r"(?i)(?:autologous|allogeneic|allogenic|xenogeneic|syngeneic|allo|auto|xeno)-(?=[a-z])"
+)
+
+
+def _is_en_modifier(tok: str) -> bool:
+    """A cell modifier token; hyphen compounds of modifier and tissue words count too
+    (``adipose-tissue``, ``bone-marrow``, ``cord-blood``)."""
+    if _EN_MOD.match(tok):
+        return True
+    parts = tok.lower().split("-")
+    return len(parts) > 1 and all(
+        p in _EN_MOD_SET or p in _TISSUE_NOUNS or p.rstrip("s") in _TISSUE_NOUNS for p in parts
+    )
 
 
 _DERIVED = re.compile(r"(?i)derived|origin")
@@ -301,11 +324,6 @@ _DERIVED = re.compile(r"(?i)derived|origin")
 
 def _tissue_word(tok: str) -> bool:
     return tok.lower().rstrip("s") in _TISSUE_NOUNS or tok.lower() in _TISSUE_NOUNS
-
-
-def _zh_prefix(text: str, start: int) -> int:
-    m = _ZH_PREFIX.search(text, max(0, start - 12), start)
-    return m.start() if m is not None else start
 
 
 def _cell_tail(text: str, start: int, end: int) -> int:
@@ -318,12 +336,16 @@ def _cell_tail(text: str, start: int, end: int) -> int:
     return m.end()
 
 
-def _cell_candidates(text: str, lex_cells: list[_Cand]) -> list[_Cand]:
+_ACRONYM_LIKE = re.compile(r"[A-Za-z0-9\-'’]*[A-Z][A-Za-z0-9\-'’]*")
+
+
+def _cell_candidates(text: str, lex_cells: list[_Cand], lex: Lexicon) -> list[_Cand]:
+    abbrs = lex.cell_abbrs
     out: list[_Cand] = []
     for c in lex_cells:
         if _bad_cell_context(text, c.start, c.end):
             continue
-        s = _extend_cell(text, c.start, required=False)
+        s = _extend_cell(text, c.start, required=False, cell_abbrs=abbrs)
         end = _cell_tail(text, c.start, c.end)
         if text[end : end + 2] in ("'s", "’s") and text[end - 1].isupper():
             end += 2  # apostrophe plural: MSC's
@@ -332,20 +354,30 @@ def _cell_candidates(text: str, lex_cells: list[_Cand]) -> list[_Cand]:
         if _bad_cell_context(text, m.start(), m.end()):
             continue
         needs = _HEAD_NEEDS_MOD.fullmatch(m.group()) is not None
-        s = _extend_cell(text, m.start(), required=needs)
+        s = _extend_cell(text, m.start(), required=needs, cell_abbrs=abbrs)
         if s is None:
             continue
         out.append(_Cand(s, _cell_tail(text, m.start(), m.end()), "CELL_TYPE", CELL_SOURCE))
-    for m in _EN_ACRONYM_HEAD.finditer(text):
-        if _bad_cell_context(text, m.start(), m.end()):
+    heads = [(m.start(), m.end()) for m in _EN_ACRONYM_HEAD.finditer(text)]
+    heads += acronym_variants(text, lex.cell_abbr_bases)  # bmMSCs, hAdMSCs, Allo-hMSCs
+    for a, b in heads:
+        if _bad_cell_context(text, a, b):
             continue
-        s = _extend_cell(text, m.start(), required=False)
-        out.append(_Cand(s if s is not None else m.start(), m.end(), "CELL_TYPE", CELL_SOURCE))
-    for m in _ZH_CELL_ANCHOR.finditer(text):
-        start = _zh_cell_start(text, m.start(), m.group())
-        if start is None or _bad_cell_context(text, start, m.end()):
+        s = _extend_cell(text, a, required=False, cell_abbrs=abbrs)
+        out.append(_Cand(s if s is not None else a, b, "CELL_TYPE", CELL_SOURCE))
+    out = [
+        c
+        for c in out
+        if text[c.start - 1 : c.start] != "-"
+        and text[c.end : c.end + 1] != "/"
+        or not _ACRONYM_LIKE.fullmatch(text, c.start, c.end)
+        or not product_designation(text, c.start, c.end, abbrs)
+    ]
+    for m in ZH_CELL_HEAD.finditer(text):
+        start = zh_cell_start(text, m.start(), required=True, head_word=m.group())
+        if start is None or _bad_cell_context(text, m.start(), m.end()):
             continue
-        out.append(_Cand(_zh_prefix(text, start), m.end(), "CELL_TYPE", CELL_SOURCE))
+        out.append(_Cand(start, m.end(), "CELL_TYPE", CELL_SOURCE))
     out = [
         c
         for c in out
@@ -375,35 +407,18 @@ def _join_slashed_cells(text: str, cands: list[_Cand]) -> list[_Cand]:
     return out
 
 
-def _zh_cell_start(text: str, head: int, word: str) -> int | None:
-    """Start of a Chinese cell name ending in ``细胞`` at ``head`` (modifiers scanned right
-    to left), or ``None`` when 细胞 has no modifier (个细胞, 培养的细胞)."""
-    if not word.startswith(("细胞", "細胞")):
-        return head  # 血小板, 神经元: complete names
-    rev = text[max(0, head - 16) : head][::-1]
-    toks: list[int] = []
-    pos = 0
-    while (m := _ZH_MOD_REV.match(rev, pos)) is not None:
-        toks.append(m.end() - pos)
-        pos = m.end()
-    while toks and head - pos > 0 and text[head - pos - 1] in "病个個的自异異":
-        pos -= toks.pop()  # "病人", "个", "自体": the leading character belongs elsewhere
-    if pos:
-        return head - pos
-    if head > 0 and text[head - 1] in "体體" and (head < 2 or text[head - 2] not in "自异異"):
-        return head - 1  # 体细胞 (somatic cells)
-    code = _ZH_CODE_BEFORE.search(text, max(0, head - 24), head)
-    return code.start() if code is not None else None
-
-
-def _extend_cell(text: str, start: int, *, required: bool) -> int | None:
-    s = _extend_cell_left_en(text, start, required=required)
+def _extend_cell(
+    text: str, start: int, *, required: bool, cell_abbrs: Collection[str] = ()
+) -> int | None:
+    s = _extend_cell_left_en(text, start, required=required, cell_abbrs=cell_abbrs)
     if s is None:
         return None
-    if s == start:
-        z = _zh_prefix(text, start)
-        if z != start:
-            return z
+    if s == start and start > 0:
+        head = start - 1 if text[start - 1] in " \t" and start > 1 else start
+        if "\u3400" <= text[head - 1] <= "\u9fff":  # Chinese modifiers: 骨髓来源的 MSCs
+            z = zh_cell_start(text, head, required=True)
+            if z is not None:
+                return z
     return s
 
 
@@ -417,9 +432,7 @@ def _bad_cell_context(text: str, start: int, end: int) -> bool:
         and text[start:end].islower()
     ):
         return True  # second half of a compound: "units-fibroblast", "anti-platelet"
-    if _ZH_BAD_AFTER.match(text, end) or _ZH_BAD_BEFORE.search(text, max(0, start - 1), start):
-        return True
-    return False
+    return zh_bad_context(text, start, end)
 
 
 def _scale_candidates(text: str, lex_scales: list[_Cand]) -> list[_Cand]:
@@ -435,6 +448,10 @@ def _scale_candidates(text: str, lex_scales: list[_Cand]) -> list[_Cand]:
             continue
         if all(w.isupper() and len(w) > 1 for w in name_words):
             continue  # "NRS Index": an acronym plus a generic word
+        # "Visual Analogue Scale and Oswestry Disability Index": two coordinated names
+        for cut in _INTERNAL_HEAD.finditer(text, s, m.start(2)):
+            out.append(_Cand(s, cut.end(1), "SCALE", SCALE_SOURCE))
+            s = cut.end()
         out.append(_Cand(s, m.end(), "SCALE", SCALE_SOURCE))
     for m in _BROKEN_ACRONYM.finditer(text):  # "SF (Short Form) -36"
         if schwartz_hearst_start(m.group(1), m.group(2)) == 0:
@@ -553,6 +570,34 @@ def _label_coordinated(
                 changed = True
 
 
+_ZH_DOUBLE_HEAD = re.compile(
+    "(?:" + "|".join(_both_scripts("评估 评分 评定 测评 指数 问卷".split())) + ")(?:量表)$"
+)
+
+
+def _zh_scale_end(text: str, start: int, end: int) -> int:
+    """A Chinese instrument name that already ends in its own head word keeps 量表 outside
+    (系统性临床结果和日常评估量表: "… Evaluation"; the guidelines keep 量表 only where it
+    translates "Scale")."""
+    if _ZH_DOUBLE_HEAD.search(text, start, end):
+        return end - 2
+    return end
+
+
+_DONOR_SF = re.compile(r"^(?:[Aa]llo|ALLO|[Aa]uto|AUTO|[Xx]eno|XENO)-?(?=[A-Za-z])")
+_DONOR_PROCESSING = re.compile(
+    r"(?i)autologous|allogeneic|allogenic|xenogeneic|syngeneic|expanded|culture-expanded"
+    r"|cultured|cryopreserved|fresh|freshly|purified|isolated|and|the"
+)
+
+
+def _only_modifiers_between(text: str, a: int, b: int) -> bool:
+    """``text[a:b]`` holds only donor, processing and cell-modifier words: the long form of
+    "expanded adipose-derived allogeneic adult stem cells (eASCs)" names the cells."""
+    words = re.findall(r"[A-Za-z0-9'’+]+(?:-[A-Za-z0-9'’+]+)*", text[a:b])
+    return bool(words) and all(_DONOR_PROCESSING.fullmatch(w) or _is_en_modifier(w) for w in words)
+
+
 def _apply_abbreviations(text: str, lex: Lexicon, cands: list[_Cand]) -> list[_Cand]:
     defs = find_definitions(text)
     if not defs:
@@ -577,7 +622,11 @@ def _apply_abbreviations(text: str, lex: Lexicon, cands: list[_Cand]) -> list[_C
         elif ent is not None and ent.label != "DOSE" and ent.start >= d.lf_start - 60:
             # the entity must be the whole long form: in "nuclear factor of activated T cells
             # (NFAT)" the short form names a protein, not the cells at its end
-            covers = d.script == "cjk" or ent.start <= d.lf_start + 1
+            covers = (
+                d.script == "cjk"
+                or ent.start <= d.lf_start + 1
+                or _only_modifiers_between(text, d.lf_start, ent.start)
+            )
             hit = lex.lookup_defined(sf)
             label = ent.label if covers else (hit[0] if hit else None)
         elif sf_ent is not None and sf_ent.label != "DOSE":
@@ -601,10 +650,21 @@ def _apply_abbreviations(text: str, lex: Lexicon, cands: list[_Cand]) -> list[_C
         if ent is None or ent.label != label:
             hit = lex.lookup_defined(text[d.lf_start : d.lf_end])
             lf_norm = {"id": hit[1]} if hit and hit[0] == label else None
-            extra.append(_Cand(d.lf_start, d.lf_end, label, ABBREV_SOURCE, lf_norm))
+            lf_end = _zh_scale_end(text, d.lf_start, d.lf_end) if label == "SCALE" else d.lf_end
+            extra.append(_Cand(d.lf_start, lf_end, label, ABBREV_SOURCE, lf_norm))
             if lf_norm and sf not in sf_norms:
                 sf_norms[sf] = lf_norm
     for sf, label in sorted(sf_labels.items()):
+        core = _DONOR_SF.sub("", sf)
+        if core != sf and len(core) >= 2 and sum(c.isupper() for c in core) >= 2:
+            # "(ALLO-ASC)": the short form names the cells, the donor prefix stays outside
+            # (guidelines: Allo-hMSCs -> hMSCs), so label the core wherever it occurs
+            cut = len(sf) - len(core)
+            for s, e in short_form_occurrences(text, core):
+                extra.append(_Cand(s, e, label, ABBREV_SOURCE, sf_norms.get(sf)))
+            for s, e in short_form_occurrences(text, sf):
+                extra.append(_Cand(s + cut, e, label, ABBREV_SOURCE, sf_norms.get(sf)))
+            continue
         norm = sf_norms.get(sf)
         if norm is None:
             hit = lex.lookup_defined(sf)
@@ -613,6 +673,27 @@ def _apply_abbreviations(text: str, lex: Lexicon, cands: list[_Cand]) -> list[_C
             extra.append(_Cand(s, e, label, ABBREV_SOURCE, norm))
     fixed = [_scale_edges(text, c) if c.label == "SCALE" else c for c in extra]
     return fixed + cands  # on equal spans the definition-based reading wins
+
+
+_INSTRUMENT_HEADS = frozenset(
+    (
+        "scale scales score scores index questionnaire questionnaires inventory survey test "
+        "tool profile measure checklist evaluation examination instrument subscale battery "
+        "assessment schedule form rating system classification criteria grade version"
+    ).split()
+)
+
+
+def _generic_use(surface: str, lex: Lexicon) -> bool:
+    """A Title Case instrument name written in lower case without an instrument word at its
+    end is a generic phrase ("for assessment of quality of life"; guidelines: Not SCALE)."""
+    if not surface.islower() or not re.search(r"[a-z]", surface):
+        return False
+    term = lex.name_terms.get(fold_name(surface), "")
+    if not any(c.isupper() for c in term):
+        return False
+    last = re.findall(r"[a-z]+", surface)[-1]
+    return last not in _INSTRUMENT_HEADS
 
 
 def _inside_stop(c: _Cand, stops: list[tuple[int, int]]) -> bool:
@@ -638,9 +719,11 @@ def annotate_text(text: str, *, lexicon: Lexicon | None = None) -> tuple[Span, .
     for m in matches:
         if fold_name(text[m.start : m.end]) in _NEVER:
             continue
+        if m.label == "SCALE" and m.kind == "name" and _generic_use(text[m.start : m.end], lex):
+            continue
         cand = _Cand(m.start, m.end, m.label, LEXICON_SOURCE, {"id": m.concept_id})
         (lex_cells if m.label == "CELL_TYPE" else lex_scales).append(cand)
-    cands = _cell_candidates(text, lex_cells)
+    cands = _cell_candidates(text, lex_cells, lex)
     cands += _scale_candidates(text, lex_scales)
     cands = _apply_abbreviations(text, lex, cands)
     cands = _join_slash(text, cands)

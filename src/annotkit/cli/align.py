@@ -70,7 +70,7 @@ def _align_docs(source: Inputs, scorer: str | None, output: str | None, quiet: b
     from annotkit.pipeline import ensure, run_stage
 
     pair_scorer = load_scorer(scorer) if scorer else None
-    detect_opts = {"latin_langs": current_settings().latin_langs}
+    detect_opts = current_settings().detect_options()
     records = (
         document_to_record(
             run_stage(ensure(d, "align", detect=detect_opts), "align", scorer=pair_scorer)

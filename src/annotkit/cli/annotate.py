@@ -92,8 +92,8 @@ def annotate_cli(
     docs = source.read()
     replaced = sum(1 for d in docs if d.spans)
     options = {"engine": engine, "model": model, "project": project, "models_dir": cfg.models_dir}
-    records = (document_to_record(d) for d in progress(_annotated(docs, options, cfg.latin_langs),
-               quiet=quiet, desc="annotate"))  # fmt: skip
+    done = _annotated(docs, options, cfg.detect_options())
+    records = (document_to_record(d) for d in progress(done, quiet=quiet, desc="annotate"))
     n = write_jsonl(records, output)
     if replaced and not quiet:
         warn(f"note: {replaced} input document(s) had spans; they were replaced by the {engine} "
@@ -104,7 +104,7 @@ def annotate_cli(
 
 
 def _annotated(docs: list[Document], options: Mapping[str, object],
-               latin_langs: tuple[str, ...]) -> Iterator[Document]:  # fmt: skip
+               detect_options: Mapping[str, object]) -> Iterator[Document]:  # fmt: skip
     for doc in docs:
-        ready = ensure(doc, "annotate", detect={"latin_langs": latin_langs})
+        ready = ensure(doc, "annotate", detect=detect_options)
         yield run_stage(ready, "annotate", **options)

@@ -66,9 +66,9 @@ def detect_cli(
     """
     check_output(output, source.paths, overwrite_input=overwrite_input)
     docs = source.read()
-    langs = current_settings().latin_langs
+    options = current_settings().detect_options()
     found = (
-        document_to_record(detect(d, segmenter=segmenter, backend=backend, latin_langs=langs))  # type: ignore[arg-type]
+        document_to_record(detect(d, segmenter=segmenter, backend=backend, **options))  # type: ignore[arg-type]
         for d in progress(docs, quiet=quiet, desc="detect")
     )
     n = write_jsonl(found, output)

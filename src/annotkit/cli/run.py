@@ -67,7 +67,7 @@ def run_cli(
             engine=engine,
             model=model,
             models_dir=cfg.models_dir,
-            detect_options={"latin_langs": cfg.latin_langs},
+            detect_options=cfg.detect_options(),
         )  # fmt: skip
         for d in progress(docs, quiet=quiet, desc="pipeline")
     ]

@@ -1,0 +1,85 @@
+"""Chinese CELL_TYPE grammar (annotkit.annotate.zh_cells) through the packaged lexicon."""
+
+from __future__ import annotations
+
+import pytest
+
+from annotkit.annotate import preannotate
+from annotkit.annotate.zh_cells import zh_bad_context, zh_cell_start
+from annotkit.doc import Document
+
+
+def _cells(text: str) -> list[str]:
+    doc = preannotate(Document("z", text), project=False)
+    return [doc.text_of(s) for s in doc.spans if s.label == "CELL_TYPE"]
+
+
+@pytest.mark.parametrize(
+    ("text", "cells"),
+    [
+        # modifiers before a complete name are kept (the English "peripheral blood platelets")
+        ("术后外周血小板计数恢复", ["外周血小板"]),
+        ("骨髓中原始巨核细胞比例升高", ["原始巨核细胞"]),
+        ("涂片可见幼稚红细胞", ["幼稚红细胞"]),
+        ("晚幼粒细胞增多", ["晚幼粒细胞"]),
+        # species, tissue + linker, lineage
+        ("取小鼠骨髓间充质干细胞培养", ["小鼠骨髓间充质干细胞"]),
+        ("人胎盘来源的间充质干细胞", ["人胎盘来源的间充质干细胞"]),
+        ("大鼠脂肪源性干细胞", ["大鼠脂肪源性干细胞"]),
+        # markers with polarity, marker codes, cell lines with tumour words
+        ("CD133阳性细胞", ["CD133阳性细胞"]),
+        ("CD8+细胞毒性T细胞", ["CD8+细胞毒性T细胞"]),
+        ("人乳腺癌MCF-7细胞", ["人乳腺癌MCF-7细胞"]),
+        ("人白血病K562细胞", ["人白血病K562细胞"]),
+        ("胃癌细胞的迁移", ["胃癌细胞"]),
+    ],
+)
+def test_zh_cells_modifiers_are_kept(text: str, cells: list[str]) -> None:
+    assert _cells(text) == cells
+
+
+@pytest.mark.parametrize(
+    ("text", "cells"),
+    [
+        # donor relation, processing and words that end another word stay outside
+        ("输注自体外周血干细胞", ["外周血干细胞"]),
+        ("同种异体脐带间充质干细胞", ["脐带间充质干细胞"]),
+        ("扩增的骨髓间充质干细胞", ["骨髓间充质干细胞"]),
+        ("病人骨髓单个核细胞", ["骨髓单个核细胞"]),
+        ("老人红细胞", ["红细胞"]),
+        ("活化的T细胞", ["T细胞"]),
+        ("培养的细胞", []),
+        ("每个细胞", []),
+    ],
+)
+def test_zh_cells_donor_processing_and_other_words_stay_out(text: str, cells: list[str]) -> None:
+    assert _cells(text) == cells
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "口服升血小板胶囊治疗",  # a drug name: dosage form after the cell word
+        "给予抗血小板药物",  # a drug action before it
+        "重组人粒细胞集落刺激因子",  # a protein / drug
+        "白细胞介素-6水平",  # interleukin
+        "促红细胞生成素",
+        "免疫性血小板减少症",  # a disease
+    ],
+)
+def test_zh_cells_cell_words_in_drug_protein_disease_names(text: str) -> None:
+    assert _cells(text) == []
+
+
+def test_zh_cells_findings_keep_the_cell_noun() -> None:
+    assert _cells("化疗后血小板减少") == ["血小板"]
+
+
+def test_zh_cells_scanner_directly() -> None:
+    text = "自体骨髓来源的间充质干细胞"
+    head = text.index("细胞")
+    assert text[zh_cell_start(text, head, required=True) :] == "骨髓来源的间充质干细胞"
+    assert zh_cell_start("的细胞", 1, required=True) is None
+    assert zh_cell_start("的细胞", 1, required=False) == 1
+    assert zh_bad_context("升血小板胶囊", 1, 4)
+    assert not zh_bad_context("外周血小板减少", 2, 5)
