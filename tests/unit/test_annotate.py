@@ -623,3 +623,10 @@ def test_annotate_donor_prefix_glued_to_a_name_or_short_form_stays_out() -> None
         ("UCSC", "CELL_TYPE"),
         ("UCSCs", "CELL_TYPE"),
     ]
+
+
+def test_annotate_grammar_span_equal_to_a_lexicon_term_keeps_its_id() -> None:
+    doc = preannotate(Document("z", "患者接受了骨髓间充质干细胞治疗。"))
+    (span,) = [s for s in doc.spans if s.label == "CELL_TYPE"]
+    assert doc.text_of(span) == "骨髓间充质干细胞"
+    assert span.norm == {"id": "cell:bm-msc"} and span.source == "rule:lexicon.v1"

@@ -83,3 +83,13 @@ def test_zh_cells_scanner_directly() -> None:
     assert zh_cell_start("的细胞", 1, required=False) == 1
     assert zh_bad_context("升血小板胶囊", 1, 4)
     assert not zh_bad_context("外周血小板减少", 2, 5)
+
+
+def test_zh_cells_litre_unit_before_a_cell_name_is_no_drug_prefix() -> None:
+    from annotkit.annotate.rules import annotate_text
+
+    text = "患者接受了5 毫升骨髓间充质干细胞。升血小板胶囊口服。"
+    found = {text[s.start : s.end]: s for s in annotate_text(text)}
+    assert found["5 毫升"].label == "DOSE"
+    assert found["骨髓间充质干细胞"].norm == {"id": "cell:bm-msc"}
+    assert "血小板" not in found  # the drug name stays untagged

@@ -517,8 +517,12 @@ def _label_of_long_form(lf: str) -> str | None:
 
 
 def _select(cands: Iterable[_Cand]) -> list[_Cand]:
-    """Longest first, then DOSE > CELL_TYPE > SCALE, then leftmost; sorted by start."""
-    ordered = sorted(cands, key=lambda c: (c.start - c.end, _PRIORITY[c.label], c.start))
+    """Longest first, then DOSE > CELL_TYPE > SCALE, then leftmost, then the candidate that
+    carries a normalised value (a lexicon id: the grammar may rebuild the same span);
+    sorted by start."""
+    ordered = sorted(
+        cands, key=lambda c: (c.start - c.end, _PRIORITY[c.label], c.start, c.norm is None)
+    )
     if not ordered:
         return []
     occupied = bytearray(max(c.end for c in ordered))

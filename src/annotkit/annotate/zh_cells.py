@@ -126,7 +126,9 @@ _BAD_AFTER = re.compile(
         )
     )
 )
-_BAD_BEFORE = re.compile(r"[促富抗升]$")
+# 促/富/抗/升 + a cell word name a drug or product (升血小板胶囊); 升 after a number or a
+# metric prefix is the unit litre (5 毫升骨髓细胞), not "raise"
+_BAD_BEFORE = re.compile(r"(?:[促富抗]|(?<![毫微纳千公0-9０-９.\s])升)$")
 
 
 def zh_bad_context(text: str, start: int, end: int) -> bool:
