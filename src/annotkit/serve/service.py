@@ -14,6 +14,7 @@ EXAMPLE:
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import json
 import logging
 import os
@@ -56,6 +57,13 @@ def _bind(host: str, port: int) -> socket.socket:
 
 def _exit_normally(signum: int, frame: object) -> None:
     raise SystemExit(0)
+
+
+def _loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
 
 
 def _url(host: str, port: int) -> str:
@@ -127,6 +135,12 @@ def run_service(
         server_header=False,
     )
     log.info("annotkit service listening at %s (token in %s)", url, home_dir / "serve.token")
+    if not _loopback(host):
+        log.warning(
+            "listening on %s: other machines can reach the service over plain HTTP; the "
+            "bearer token is its only protection (put TLS in front, or use --host 127.0.0.1)",
+            host,
+        )
     if ready is not None:
         ready(url)
     # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal: exit
