@@ -90,6 +90,7 @@ class Annotator:
         self._stamp: Stamp = None
         self._state: EngineState | None = None
         self._failure: AnnotkitError | None = None
+        self._resolved_once = False
 
     @property
     def registry(self) -> Path:
@@ -134,13 +135,15 @@ class Annotator:
         if self._failure is not None and stamp == self._stamp:
             raise self._failure
         self._stamp = stamp
+        first, self._resolved_once = not self._resolved_once, True
         try:
             state = self._resolve(stamp)
             if state.model_path is not None:
                 self._warm(state)
         except AnnotkitError as err:
             self._state, self._failure = None, err
-            log.error("cannot serve with the %s engine: %s", self.engine, err)
+            if not first:  # while serving: the operator reads it in the log (callers get 503)
+                log.error("cannot serve with the %s engine: %s", self.engine, err)
             raise
         if state != self._state:
             log.info(

@@ -116,9 +116,9 @@ def run_service(
         ) from None
 
     home_dir = Path(home).expanduser()
+    annotator.annotate([_WARMUP])  # load lexicons and models now, and fail before listening
     token = ensure_token(home_dir)
     ledger = ledger_for(home_dir)
-    annotator.annotate([_WARMUP])  # load lexicons and models now, and fail before listening
     app = create_app(annotator, token=token, ledger=ledger)
     sock = _bind(host, port)
     url = _url(host, sock.getsockname()[1])
