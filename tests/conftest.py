@@ -80,3 +80,87 @@ def browser(tmp_path_factory: pytest.TempPathFactory):
         yield driver
     finally:
         driver.quit()
+
+
+class ServiceProcess:
+    """A real ``annotkit serve`` process on a free loopback port (start, stop, restart)."""
+
+    def __init__(self, home: Path, models_dir: Path, *, port: int | None = None,
+                 engine: str = "auto") -> None:  # fmt: skip
+        from annotkit.sync.server import free_port
+
+        self.home, self.models_dir, self.engine = home, models_dir, engine
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = home / "serve.log"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def token(self) -> str:
+        return (self.home / "serve.token").read_text().strip()
+
+    def start(self, timeout: float = 90.0) -> ServiceProcess:
+        import time
+        import urllib.request
+
+        self.home.mkdir(parents=True, exist_ok=True)
+        env = dict(os.environ, ANNOTKIT_MODELS_DIR=str(self.models_dir), PYTHONIOENCODING="utf-8")
+        cmd = [sys.executable, "-m", "annotkit", "serve", "--home", str(self.home), "--port",
+               str(self.port), "--engine", self.engine]  # fmt: skip
+        with open(self.log, "ab") as log:
+            self.proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                         stdin=subprocess.DEVNULL)  # fmt: skip
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                pytest.fail(f"annotkit serve exited {self.proc.returncode}: {self.log_text()}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/health", timeout=2) as resp:
+                    if resp.status == 200:
+                        return self
+            except OSError:
+                pass
+            time.sleep(0.2)
+        self.stop()
+        pytest.fail(f"annotkit serve did not answer /health in {timeout} s: {self.log_text()}")
+
+    def stop(self) -> int | None:
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=15)
+        code, self.proc = self.proc.returncode, None
+        return code
+
+    def log_text(self) -> str:
+        return self.log.read_text(errors="replace")[-3000:] if self.log.exists() else ""
+
+    def post(self, body: object, *, token: str | None = "", **params: str):
+        """POST /annotate (``token=""``: the real token; ``None``: no Authorization header)."""
+        import requests
+
+        headers = {} if token is None else {"Authorization": f"Bearer {token or self.token}"}
+        return requests.post(f"{self.url}/annotate", json=body, headers=headers,
+                             params=params, timeout=120)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def start_service(tmp_path_factory: pytest.TempPathFactory):
+    """Factory: ``start_service(home, models_dir, port=None, engine="auto")`` -> a running
+    :class:`ServiceProcess`; every process it started is stopped at the end of the module."""
+    started: list[ServiceProcess] = []
+
+    def start(home: Path | None = None, models_dir: Path | None = None, **kw: object):
+        base = tmp_path_factory.mktemp("serve")
+        service = ServiceProcess(home or base / "home", models_dir or base / "models", **kw)
+        started.append(service)
+        return service.start()
+
+    yield start
+    for service in started:
+        service.stop()

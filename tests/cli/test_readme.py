@@ -13,6 +13,7 @@ commands of ``.venv/bin`` first on ``PATH``; each block's commands run through b
 
 from __future__ import annotations
 
+import contextlib
 import doctest
 import os
 import re
@@ -191,6 +192,13 @@ def test_readme_console_examples(tmp_path: Path) -> None:
             problem = match_output(ex.expected, run.stdout.splitlines())
             assert problem is None, f"{where}: {problem}"
     finally:
+        state = tmp_path / "doccano-home" / "serve.json"  # `annotkit serve &` of the README
+        if state.exists():
+            import json
+            import signal
+
+            with contextlib.suppress(OSError, ValueError):
+                os.kill(int(json.loads(state.read_text("utf-8"))["pid"]), signal.SIGTERM)
         subprocess.run(
             [str(BIN / "annotkit"), "doccano", "server", "stop"],
             env=env,

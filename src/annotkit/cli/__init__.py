@@ -37,6 +37,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "doccano": ("doccano", "doccano_cli", "Run a local doccano server; push and pull annotations."),
     "train": ("train", "train_cli", "Train a stanza NER model on corrected annotations."),
     "models": ("models", "models_cli", "List, show and promote trained models."),
+    "serve": ("serve", "serve_cli", "Serve live pre-annotations to doccano's auto-labelling."),
 }
 
 

@@ -239,3 +239,63 @@ def pull_cli(
             "pre-annotations on confirmed examples:"
         )
         warn(format_report(result.changes))
+
+
+# --------------------------------------------------------------------------- autolabel
+@doccano_cli.command("autolabel")
+@click.option("--project", required=True, help="doccano project name.")
+@_HOME
+@click.option(
+    "--serve-url",
+    default=None,
+    help="Where doccano reaches `annotkit serve` (default: the service running for --home).",
+)
+@click.option("--check/--no-check", default=True, show_default=True,
+              help="Have doccano call the service once before configuring.")  # fmt: skip
+@handle_errors
+def autolabel_cli(project: str, home: str | None, serve_url: str | None, check: bool) -> None:
+    """Make the project's auto-labelling (the wand) call `annotkit serve`; idempotent.
+
+    \b
+    Examples:
+      annotkit serve &
+      annotkit doccano autolabel --project cells
+    """
+    from typing import cast
+
+    from annotkit.cli._common import current_settings
+    from annotkit.serve import read_token, recorded_url
+    from annotkit.sync import connect
+    from annotkit.sync.autolabel import configure_autolabel
+    from annotkit.sync.client import DoccanoSync
+
+    root = Path(home).expanduser() if home else current_settings().doccano_home
+    url = serve_url or _serve_url(root, _wait_for_service(root, recorded_url))
+    api = cast(DoccanoSync, connect(home))
+    report = configure_autolabel(api, project, serve_url=url, token=read_token(root), check=check)
+    click.echo(json.dumps(report.to_dict()))
+    warn(f"auto-labelling of {project!r}: {report.action} (config {report.config_id}, {url})")
+
+
+def _wait_for_service(root: Path, recorded_url: Any, seconds: float = 30.0) -> str | None:
+    """The running service's URL; waits a little for one that is still starting
+    (``annotkit serve &`` right before this command)."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while True:
+        url: str | None = recorded_url(root)
+        if url is not None or time.monotonic() > deadline:
+            return url
+        time.sleep(0.5)
+
+
+def _serve_url(root: Path, recorded: str | None) -> str:
+    if recorded is None:
+        from annotkit.errors import ConfigError
+
+        raise ConfigError(
+            f"doccano autolabel: no `annotkit serve` is running for {root}; start it (`annotkit "
+            f"serve --home {root}`) or pass --serve-url URL"
+        )
+    return recorded
