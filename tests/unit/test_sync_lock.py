@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import itertools
+import json
 import threading
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 import pytest
 
@@ -114,3 +116,53 @@ def test_sync_lock_stale_holder_is_taken_over_and_notices() -> None:
     fresh.check()
     fresh.release()
     assert store.rows == {}
+
+
+class Unreachable(Members):
+    """The server went away: deleting the membership fails."""
+
+    def __init__(self, real: Members) -> None:
+        self.real = real
+
+    def add_member(self, project_id: int, user_id: int, role: str) -> int | None:
+        return self.real.add_member(project_id, user_id, role)
+
+    def set_member_role(self, project_id: int, member_id: int, role: str) -> bool:
+        return True
+
+    def delete_members(self, project_id: int, member_ids: Sequence[int]) -> None:
+        raise SyncError("connection refused")
+
+
+def test_sync_lock_journal_frees_locks_this_machine_left(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from annotkit.sync.lock import LockJournal
+
+    store = Members()
+    journal = LockJournal(tmp_path / "locks.json", "http://x#1")
+    # a release that failed (server down) leaves an orphan: the next push takes it at once
+    failed = ProjectLock(Unreachable(store), 1, 7, name="p", journal=journal, beat=60)
+    failed.acquire()
+    failed.release()
+    assert len(store.rows) == 1
+    start = time.monotonic()
+    lock = ProjectLock(store, 1, 7, name="p", journal=journal, ttl=30, poll=0.01).acquire()
+    assert lock.took_over == 1 and time.monotonic() - start < 5
+    # a push of this machine that died while holding it
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    (member,) = store.rows
+    raw = json.loads(journal.path.read_text())
+    raw["http://x#1"]["pid"] = int(dead.stdout)
+    journal.path.write_text(json.dumps(raw))
+    lock._member = None  # the dead process never released it
+    again = ProjectLock(store, 1, 7, name="p", journal=journal, ttl=30, poll=0.01).acquire()
+    assert again.took_over == 1 and member not in store.rows
+    again.release()
+    assert store.rows == {} and json.loads(journal.path.read_text()) == {}

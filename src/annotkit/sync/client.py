@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from annotkit.errors import ConfigError, SyncError
 from annotkit.sync.accounts import LOCK_USER, SUGGESTER, load_suggester, save_suggester
-from annotkit.sync.lock import ProjectLock
+from annotkit.sync.lock import LockJournal, ProjectLock
 from annotkit.sync.mapping import ExampleRecord
 from annotkit.sync.transport import (
     CONNECT_TIMEOUT_S,
@@ -225,7 +225,7 @@ class DoccanoSync:
             "auth/login/",
             what,
             json={"username": username, "password": password},
-            accept=(400, 401, 403, 404, 405),
+            accept=(*range(400, 500), 501, 505),
             attempts=3,
         )
         body = json_or_none(resp)
@@ -514,6 +514,7 @@ class DoccanoSync:
             uid,
             name=f"{self.url} project {project_id}",
             heartbeat_store=self.clone(),
+            journal=LockJournal(self.home / "locks.json", f"{self.url}#{project_id}"),
             wait=wait,
         )
 

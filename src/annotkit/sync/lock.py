@@ -14,6 +14,10 @@ whose heartbeat finds its membership gone has lost the lock; :meth:`ProjectLock.
 then raises, and push stops between steps. (Push also verifies the example count
 afterwards and removes duplicates, so even a holder frozen past ``ttl`` cannot leave any.)
 
+A :class:`LockJournal` in the local doccano home remembers the memberships this machine
+took: a lock left behind by a process of this machine that has died, or one whose release
+failed (the server was down), is taken over at once instead of after ``ttl``.
+
 EXAMPLE:
     >>> with client.project_lock(project_id, wait=600) as lock:  # doctest: +SKIP
     ...     lock.check()  # raises SyncError if another pusher took over
@@ -21,16 +25,22 @@ EXAMPLE:
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import json
 import logging
+import os
+import socket
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from types import TracebackType
-from typing import Protocol
+from typing import Any, Protocol
 
 from annotkit.errors import SyncError
 
-__all__ = ["HEARTBEAT_S", "MemberStore", "ProjectLock", "STALE_AFTER_S"]
+__all__ = ["HEARTBEAT_S", "LockJournal", "MemberStore", "ProjectLock", "STALE_AFTER_S"]
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +68,76 @@ class MemberStore(Protocol):
     def delete_members(self, project_id: int, member_ids: Sequence[int]) -> None: ...
 
 
+class LockJournal:
+    """This machine's record of the lock memberships it took (``<home>/locks.json``)."""
+
+    def __init__(self, path: Path, key: str) -> None:
+        self.path = path
+        self.key = key
+        self._host = socket.gethostname()
+
+    @contextlib.contextmanager
+    def _edit(self) -> Iterator[dict[str, Any]]:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path.with_name(f".{self.path.name}.lock"), "w") as guard:
+            fcntl.flock(guard, fcntl.LOCK_EX)
+            try:
+                data = json.loads(self.path.read_text())
+            except (OSError, ValueError):
+                data = {}
+            data = data if isinstance(data, dict) else {}
+            yield data
+            tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(data))
+            os.replace(tmp, self.path)
+
+    def _set(self, member: int, state: str | None) -> None:
+        with self._edit() as data:
+            if state is None:
+                if data.get(self.key, {}).get("member") == member:
+                    data.pop(self.key)
+            else:
+                data[self.key] = {
+                    "member": member,
+                    "state": state,
+                    "pid": os.getpid(),
+                    "host": self._host,
+                }
+
+    def held(self, member: int) -> None:
+        self._set(member, "held")
+
+    def orphaned(self, member: int) -> None:
+        self._set(member, "orphaned")
+
+    def cleared(self, member: int) -> None:
+        self._set(member, None)
+
+    def abandoned(self, member: int) -> bool:
+        """True when this machine took that membership and nobody holds it any more."""
+        try:
+            entry = json.loads(self.path.read_text()).get(self.key)
+        except (OSError, ValueError, AttributeError):
+            return False
+        if not isinstance(entry, dict) or entry.get("member") != member:
+            return False
+        if entry.get("state") == "orphaned":
+            return True
+        return entry.get("host") == self._host and not _alive(int(entry.get("pid", 0)))
+
+
+def _alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 class ProjectLock:
     """Hold a project's push lock (a context manager); see the module docstring."""
 
@@ -69,6 +149,7 @@ class ProjectLock:
         *,
         name: str,
         heartbeat_store: MemberStore | None = None,
+        journal: LockJournal | None = None,
         wait: float = 600.0,
         ttl: float = STALE_AFTER_S,
         beat: float = HEARTBEAT_S,
@@ -78,6 +159,7 @@ class ProjectLock:
     ) -> None:
         self._store = store
         self._beat_store = heartbeat_store or store
+        self._journal = journal
         self.project_id = project_id
         self._user = lock_user
         self._name = name
@@ -101,11 +183,20 @@ class ProjectLock:
             if member is not None:
                 self._member = member
                 self.waited = self._clock() - start
+                if self._journal is not None:
+                    self._journal.held(member)
                 self._start_heartbeat()
                 return self
             current = self._store.find_member(self.project_id, self._user)
             now = self._clock()
             if current is None:  # released in between: compete again at once
+                continue
+            if self._journal is not None and self._journal.abandoned(current[0]):
+                log.warning(
+                    "%s: taking over the push lock a dead push of this machine left", self._name
+                )
+                self._store.delete_members(self.project_id, [current[0]])
+                self.took_over += 1
                 continue
             if current != seen:
                 seen, seen_since = current, now
@@ -181,7 +272,11 @@ class ProjectLock:
             return
         try:  # by id: never deletes a lock another pusher took over
             self._store.delete_members(self.project_id, [member])
+            if self._journal is not None:
+                self._journal.cleared(member)
         except SyncError as err:  # e.g. the server went away: the lock expires by itself
+            if self._journal is not None:
+                self._journal.orphaned(member)
             log.warning(
                 "%s: could not release the push lock (%s); it expires after %.0f s",
                 self._name,

@@ -190,6 +190,8 @@ def _write_private(path: Path, data: dict[str, object]) -> None:
 def port_free(port: int) -> bool:
     """True when nothing listens on ``127.0.0.1:port`` (so gunicorn can bind it)."""
     with socket.socket() as sock:
+        # as gunicorn binds: connections of a server that just stopped (TIME_WAIT) are fine
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("127.0.0.1", port))
         except OSError:

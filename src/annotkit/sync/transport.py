@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import time
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -97,7 +98,8 @@ class Http:
         self.url = url
         self.api = f"{url}/v1"
         self.read_timeout = read_timeout
-        adapter = _timeout_adapter((CONNECT_TIMEOUT_S, read_timeout))
+        self.connect_timeout = min(CONNECT_TIMEOUT_S, read_timeout)
+        adapter = _timeout_adapter((self.connect_timeout, read_timeout))
         session.mount("http://", adapter)
         session.mount("https://", adapter)
 
@@ -148,7 +150,8 @@ class Http:
                 if timeouts >= 2 or attempt >= attempts:
                     raise SyncError(
                         f"{self.url}: {what}: no answer within {self.read_timeout:.0f} s "
-                        f"({timeouts} tries){self._hint_tls()} ; check that the URL points at a "
+                        f"({self.connect_timeout:.0f} s to connect; {timeouts} tries)"
+                        f"{self._hint_tls()} ; check that the URL points at a "
                         "running doccano server (`annotkit doccano server status`), or raise "
                         "ANNOTKIT_DOCCANO_TIMEOUT for a slow one"
                     ) from None
@@ -209,6 +212,9 @@ class Http:
 
 def _short(err: BaseException) -> str:
     text = str(err)
+    errno = re.search(r"\[Errno -?\d+\] [^'\")\]]+", text)
+    if errno:
+        return errno.group(0).strip()
     if "Max retries exceeded" in text and "(Caused by" in text:
         text = text.split("(Caused by", 1)[1].rstrip(")")
     return text.strip()[:160]
