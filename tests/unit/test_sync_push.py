@@ -298,8 +298,8 @@ def test_sync_push_creates_then_is_idempotent(ledger: SuggestionLedger) -> None:
     pid = first.project_id
     assert fake.projects[pid].collaborative_annotation
     assert set(fake.label_types[pid]) >= {"CELL_TYPE", "DOSE", "SCALE"}
-    # annotators read example meta: only the document id and the document's own meta
-    assert all(set(e["meta"]) == {"annotkit_id", "source"} for e in fake.examples[pid].values())
+    # annotators read example meta: only the document id goes there
+    assert all(set(e["meta"]) == {"annotkit_id"} for e in fake.examples[pid].values())
     assert all(s[3] == "annotkit" for e in fake.examples[pid].values() for s in e["spans"])
     assert fake.members.rows == {}  # the lock is released
     exports = fake.exports
@@ -486,7 +486,7 @@ def test_sync_push_cleans_legacy_meta(ledger: SuggestionLedger) -> None:
     got = {d.id: d for d in pull("p", client=fake, ledger=ledger).documents}
     assert got["d1"].review.state == "touched"  # type: ignore[union-attr]
     assert got["d0"].review.state == "imported"  # type: ignore[union-attr]
-    assert got["d0"].meta == {"source": "x"}
+    assert got["d0"].meta == {"source": "doc0.txt"}  # what this push recorded
 
 
 def test_sync_pull_provenance(ledger: SuggestionLedger) -> None:

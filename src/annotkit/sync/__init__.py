@@ -256,11 +256,16 @@ def _project(
     return project, created
 
 
-def _digest(records: Sequence[dict[str, Any]], mode: str) -> str:
-    """Digest of what a push uploads (every record in full, the offset mode)."""
+def _digest(docs: Sequence[Document], records: Sequence[dict[str, Any]], mode: str) -> str:
+    """Digest of what a push uploads and records (every record, meta and detail; the mode)."""
     digest = hashlib.sha1(mode.encode())
-    for rec in records:
-        digest.update(json.dumps(rec, sort_keys=True, ensure_ascii=False).encode())
+    for doc, rec in zip(docs, records, strict=True):
+        details = [[s.source, s.score, dict(s.norm or {})] for s in doc.spans]
+        digest.update(
+            json.dumps(
+                [rec, dict(doc.meta), details], sort_keys=True, ensure_ascii=False, default=str
+            ).encode()
+        )
     return f"{digest.hexdigest()} {len(records)}"
 
 
@@ -420,7 +425,7 @@ def push(
     mode = mode_for(info.grapheme_mode)
     records = [to_import_record(doc, mode=mode) for doc in ordered]
     labels = sorted({str(lab) for rec in records for _, _, lab in rec["label"]})
-    digest = _digest(records, mode)
+    digest = _digest(ordered, records, mode)
 
     def finish() -> PushReport:
         report.seconds = round(time.monotonic() - started, 3)
@@ -500,8 +505,13 @@ def _reconcile(
             report.confirmed_kept += 1
         elif same_text and keeper.current == wanted:
             report.unchanged += 1
-            if prior is None or prior.spans != wanted or not prior.imported:
-                known.append(PushEntry(doc.id, doc.hash, doc.spans))
+            if (
+                prior is None
+                or prior.spans != wanted
+                or not prior.imported
+                or prior.meta != dict(doc.meta)
+            ):
+                known.append(_entry(doc))
         elif prior is None:
             report.unrecorded_kept += 1  # pushed from elsewhere: cannot prove nobody edited it
         elif rec.comments:
@@ -532,8 +542,7 @@ def _reconcile(
     ledger.record_push(project=project, entries=known, imported=True)
     ledger.record_push(
         project=project,
-        entries=[PushEntry(d.id, d.hash, d.spans) for d, _ in to_import]
-        + [PushEntry(d.id, d.hash, d.spans) for _, d in repairs],
+        entries=[_entry(d) for d, _ in to_import] + [_entry(d) for _, d in repairs],
         imported=False,
     )
     if to_delete:
@@ -569,6 +578,10 @@ def _reconcile(
     expected = len(existing) - len(set(to_delete)) + imported
     if client.count_examples(info.id) != expected:
         _dedupe(client, ledger, info, mode, report)
+
+
+def _entry(doc: Document) -> PushEntry:
+    return PushEntry(doc.id, doc.hash, doc.spans, dict(doc.meta))
 
 
 def _dedupe(
@@ -623,7 +636,8 @@ def pull(
     Each span gets ``status`` (suggested / kept / changed / added), ``by`` and, for
     untouched suggestions, the ``source``/``score``/``norm`` the ledger recorded; each
     document a ``review`` (state, people-only annotators, confirmers, comments, and for
-    confirmed examples the change counts) and the example's own ``meta``. Owners are
+    confirmed examples the change counts) and the ``meta`` the document was pushed with
+    (kept in the ledger; else the example's meta without annotkit's keys). Owners are
     looked up only for examples whose spans differ from what was pushed, that are
     confirmed or commented, or that this machine's ledger has no push record of.
     RETURNS a :class:`PullResult`.
@@ -685,8 +699,11 @@ def pull(
             comments=reviewed.comments,
             changes=reviewed.changes,
         )
+        meta = dict(prior.meta) if prior is not None and prior.meta is not None else None
         docs.append(
-            Document(doc_id, rec.text, spans=reviewed.spans, meta=rec.user_meta(), review=review)
+            Document(
+                doc_id, rec.text, spans=reviewed.spans, meta=meta or rec.user_meta(), review=review
+            )
         )
         if i % 500 == 0:
             progress(i)

@@ -14,9 +14,10 @@ Three tables:
 - ``suggestion``: every machine suggestion per (project, text hash, span), with its origin
   (``push`` or ``autolabel``) and details (:meth:`SuggestionLedger.record`);
 - ``pushed``: per (project, document id), the text hash and exact span set the last push
-  uploaded, and whether its import is known to have finished (``importing`` until the
-  doccano task reported success, then ``imported``): this is what tells an interrupted
-  import from a person who removed every suggestion (:meth:`SuggestionLedger.record_push`);
+  uploaded, the document's own ``meta`` (given back by pull), and whether its import is
+  known to have finished (``importing`` until the doccano task reported success, then
+  ``imported``): this is what tells an interrupted import from a person who removed every
+  suggestion (:meth:`SuggestionLedger.record_push`);
 - ``manifest``: per project, a digest of the last complete push and a fingerprint of the
   project right after it, so an identical re-push can stop after a few cheap requests.
 
@@ -35,7 +36,7 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -83,6 +84,7 @@ CREATE TABLE IF NOT EXISTS pushed (
     spans     TEXT NOT NULL,
     state     TEXT NOT NULL,
     recorded  REAL NOT NULL,
+    meta      TEXT,
     PRIMARY KEY (project, doc_id)
 )
 """,
@@ -99,23 +101,26 @@ CREATE TABLE IF NOT EXISTS manifest (
 
 @dataclass(frozen=True, slots=True)
 class PushEntry:
-    """One document as a push uploads it: its id, text hash and suggested spans."""
+    """One document as a push uploads it: id, text hash, suggested spans, its own meta."""
 
     doc_id: str
     text_hash: str
     spans: tuple[Span, ...]
+    meta: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Pushed:
     """What the last push uploaded for one document (spans as code-point triples).
 
-    ``imported`` is True once the doccano import task holding it reported success.
+    ``imported`` is True once the doccano import task holding it reported success; ``meta``
+    is the document's own metadata (None when not recorded).
     """
 
     text_hash: str
     spans: tuple[Triple, ...]
     imported: bool
+    meta: Mapping[str, Any] | None = None
 
 
 def _norm_json(span: Span) -> str | None:
@@ -133,6 +138,9 @@ class SuggestionLedger:
                 db.execute("PRAGMA journal_mode=WAL")
                 for statement in _SCHEMA:
                     db.execute(statement)
+                columns = {row[1] for row in db.execute("PRAGMA table_info(pushed)")}
+                if "meta" not in columns:  # a ledger written before meta was kept
+                    db.execute("ALTER TABLE pushed ADD COLUMN meta TEXT")
         except (OSError, sqlite3.Error) as err:
             raise SyncError(
                 f"cannot open the suggestion ledger {self.path}: {err}; check that the folder "
@@ -228,7 +236,8 @@ class SuggestionLedger:
         details: list[tuple[Any, ...]] = []
         for e in entries:
             keys = [[s.start, s.end, s.label] for s in e.spans]
-            pushed.append((project, e.doc_id, e.text_hash, json.dumps(keys), state, now))
+            meta = json.dumps(dict(e.meta), ensure_ascii=False) if e.meta is not None else None
+            pushed.append((project, e.doc_id, e.text_hash, json.dumps(keys), state, now, meta))
             details.extend(self._suggestion_rows(project, e.text_hash, e.spans, "push", now))
         if pushed:
             self._write([(_INSERT_PUSHED, pushed), (_INSERT_SUGGESTION, details)])
@@ -242,15 +251,17 @@ class SuggestionLedger:
     def pushed(self, *, project: str) -> dict[str, Pushed]:
         """Document id -> what the last push uploaded for it, for every pushed document."""
         rows = self._read(
-            "SELECT doc_id, text_hash, spans, state FROM pushed WHERE project = ?", (project,)
+            "SELECT doc_id, text_hash, spans, state, meta FROM pushed WHERE project = ?",
+            (project,),
         )
         return {
             str(doc_id): Pushed(
                 text_hash=str(text_hash),
                 spans=tuple((int(s), int(e), str(lab)) for s, e, lab in json.loads(spans)),
                 imported=state == "imported",
+                meta=json.loads(meta) if meta else None,
             )
-            for doc_id, text_hash, spans, state in rows
+            for doc_id, text_hash, spans, state, meta in rows
         }
 
     def manifest(self, *, project: str) -> tuple[str, str] | None:
@@ -271,7 +282,10 @@ class SuggestionLedger:
 
 
 _INSERT_SUGGESTION = "INSERT OR REPLACE INTO suggestion VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-_INSERT_PUSHED = "INSERT OR REPLACE INTO pushed VALUES (?, ?, ?, ?, ?, ?)"
+_INSERT_PUSHED = (
+    "INSERT OR REPLACE INTO pushed (project, doc_id, text_hash, spans, state, recorded, meta) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
 
 
 def _span(row: Sequence[Any]) -> Span:

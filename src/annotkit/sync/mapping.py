@@ -50,9 +50,6 @@ ID_KEY = "annotkit_id"
 HASH_KEY = "annotkit_hash"
 PRE_KEY = "annotkit_pre"
 LEGACY_KEYS: tuple[str, ...] = (HASH_KEY, PRE_KEY)
-#: Top-level keys of doccano's JSONL export; a document meta key with one of these names
-#: would not come back, so push leaves such keys out of the example meta.
-_EXPORT_KEYS = frozenset({"id", "text", "data", "label", "Comments", "relations", "entities"})
 
 Triple = tuple[int, int, str]
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
@@ -159,21 +156,18 @@ def pre_annotation(doc: Document) -> list[list[Any]]:
 
 
 def to_import_record(doc: Document, *, mode: str) -> dict[str, Any]:
-    """The JSONL import line for one document: text, label (doccano units) and meta.
+    """The JSONL import line for one document: text, label (doccano units), document id.
 
     Other keys than ``text`` and ``label`` become the example's meta in doccano, which
-    annotators read: the document id (``annotkit_id``) and the document's own ``meta``
-    (its source file, table columns), nothing else.
+    annotators read; the only one is ``annotkit_id``. (The document's own ``meta`` stays in
+    the suggestion ledger: doccano's importer also turns keys missing from some lines into
+    NaN, which its database rejects.)
     """
-    record: dict[str, Any] = {
+    return {
         "text": doc.text,
         "label": spans_to_doccano(doc.text, doc.spans, mode=mode),
+        ID_KEY: doc.id,
     }
-    for key, value in doc.meta.items():
-        if key not in _EXPORT_KEYS and key != ID_KEY and key not in LEGACY_KEYS:
-            record[key] = value
-    record[ID_KEY] = doc.id
-    return record
 
 
 @dataclass(frozen=True, slots=True)
