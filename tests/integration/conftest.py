@@ -3,9 +3,11 @@
 The session fixture builds (once, cached per user; ``ANNOTKIT_DOCCANO_VENV`` overrides) the
 server's virtualenv, starts doccano in a temporary home on a free loopback port and stops
 exactly its processes at the end. With ``ANNOTKIT_TEST_DOCCANO_URL`` (and
-``ANNOTKIT_TEST_DOCCANO_USERNAME`` / ``_PASSWORD``, an administrator's) the tests run against
-that server instead, with a temporary home for annotkit's local files; the few tests that
-kill or start servers then use a local one of their own. Nothing here skips: without a
+``ANNOTKIT_TEST_DOCCANO_USERNAME`` / ``_PASSWORD``, a superuser's) the tests run against
+that server instead, with ``ANNOTKIT_TEST_DOCCANO_HOME`` (else a temporary folder) as the
+home of annotkit's local files: keep one there across runs, since it holds the password of
+the ``annotkit`` user the first run creates. The few tests that kill or start servers then
+use a local server of their own. Nothing here skips: without a
 server the tests fail.
 """
 
@@ -89,6 +91,7 @@ def doccano_server(
     home = tmp_path_factory.mktemp("doccano-home")
     external = os.environ.get("ANNOTKIT_TEST_DOCCANO_URL")
     if external:
+        home = Path(os.environ.get("ANNOTKIT_TEST_DOCCANO_HOME") or home)
         user = os.environ.get("ANNOTKIT_TEST_DOCCANO_USERNAME", "admin")
         password = os.environ.get("ANNOTKIT_TEST_DOCCANO_PASSWORD", "")
         _say(pytestconfig, f"using the doccano server at {external} as {user!r}")
