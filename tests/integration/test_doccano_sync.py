@@ -22,6 +22,7 @@ from annotkit.offsets import OffsetMap
 from annotkit.sync import guideline_text, pull, push
 from annotkit.sync.client import DoccanoSync
 from annotkit.sync.ledger import SuggestionLedger, ledger_for
+from annotkit.sync.mapping import spans_to_doccano
 from annotkit.sync.server import free_port, server_status, start_server
 
 pytestmark = pytest.mark.doccano
@@ -465,3 +466,41 @@ def test_doccano_cli_push_pull_keeps_backup(
     backups = list(tmp_path.glob("ann.jsonl.*.bak"))
     assert len(backups) == 1 and '"state": "confirmed"' in backups[0].read_text(encoding="utf-8")
     assert out.read_text(encoding="utf-8") == first
+
+
+def test_doccano_push_cleans_what_older_versions_left(
+    doccano_server: Any, admin: DoccanoSync, ledger: SuggestionLedger, project_name: str
+) -> None:
+    """Projects pushed before this version: bookkeeping in meta and description goes."""
+    docs = _synthetic(3, prefix="legacy")
+    push([], project_name, client=admin, ledger=ledger, create=True)
+    info = admin.find_project(project_name)
+    assert info is not None
+    admin.update_project(
+        info,
+        description="cells\nannotkit-manifest: 0123abcd 3",
+        guideline="# Annotation guidelines (annotkit)\n\nimplementation notes",
+    )
+    admin.prepare_suggester(info.id)
+    old = []
+    for d in docs:
+        rec = {
+            "text": d.text,
+            "label": spans_to_doccano(d.text, d.spans, mode="utf16"),
+            "annotkit_id": d.id,
+            "annotkit_hash": d.hash,
+            "annotkit_pre": [[s.start, s.end, s.label] for s in d.spans],
+        }
+        old.append(rec)
+    admin.import_records(info.id, old)
+    report = push(docs, project_name, client=admin, ledger=ledger)
+    assert (report.unchanged, report.meta_cleaned, report.created) == (3, 3, 0)
+    rest = Rest(doccano_server.url, doccano_server.username, doccano_server.password)
+    project = rest.project(project_name)
+    assert project["description"] == "cells" and project["guideline"] == guideline_text()
+    assert [e["meta"] for e in rest.examples(project["id"])] == [
+        {"annotkit_id": d.id} for d in docs
+    ]
+    got = pull(project_name, client=admin, ledger=ledger).documents
+    assert [d.review.state for d in got] == ["imported"] * 3  # type: ignore[union-attr]
+    assert all(s.status == "suggested" for d in got for s in d.spans)
