@@ -26,7 +26,7 @@ import os
 import secrets
 import time
 import zipfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -254,6 +254,19 @@ class DoccanoSync:
         )
 
     # ----------------------------------------------------------------- raw helpers
+    def call_json(self, method: str, resource: str, what: str, **kwargs: Any) -> Any:
+        """One API call (``resource`` under ``/v1``) with timeouts, retries and clear errors;
+        RETURNS the decoded JSON answer (None when empty). ``what`` names it in errors."""
+        return self._http.json(method, resource, what, **kwargs)
+
+    @property
+    def _base(self) -> Any:
+        """doccano-client's repository over this same session (so with its timeouts).
+
+        Kept for callers written against the earlier adapter; prefer :meth:`call_json`.
+        """
+        return self._client._base_repository
+
     def _get(self, resource: str, what: str, **params: Any) -> Any:
         return self._http.json("GET", resource, what, params=params or None)
 
@@ -753,6 +766,54 @@ class DoccanoSync:
     def _label_names_refresh(self, project_id: int) -> dict[int, str]:
         self._label_ids.pop(project_id, None)
         return self._label_names(project_id)
+
+
+def _retrying(func: Callable[[], T], what: str, *, attempts: int = 5, base: float = 0.5) -> T:
+    """Call ``func`` (doccano-client calls over a DoccanoSync's ``_base``), retrying 5xx and
+    refused connections with backoff, a timeout once; failures become SyncError.
+
+    Kept for callers written against the earlier adapter; prefer
+    :meth:`DoccanoSync.call_json`, which names the URL in its errors.
+    """
+    import requests
+    from doccano_client.exceptions import DoccanoAPIError
+
+    delay = base
+    timeouts = 0
+    for attempt in range(1, attempts + 1):
+        try:
+            return func()
+        except DoccanoAPIError as err:
+            status = getattr(err.response, "status_code", 0) or 0
+            body = (getattr(err.response, "text", "") or "")[:300]
+            if status >= 500 and attempt < attempts:
+                log.warning("%s: HTTP %s, retry %d in %.1fs", what, status, attempt, delay)
+            elif status in (401, 403):
+                raise SyncError(
+                    f"{what}: the doccano server refused access (HTTP {status}) ; check that "
+                    "the user is a doccano administrator or the project's admin"
+                ) from None
+            else:
+                raise SyncError(
+                    f"{what}: doccano answered HTTP {status}: {body} ; check the request's input"
+                ) from None
+        except requests.Timeout:
+            timeouts += 1
+            if timeouts >= 2 or attempt >= attempts:
+                raise SyncError(
+                    f"{what}: the doccano server did not answer in time ; check that it runs "
+                    "(`annotkit doccano server status`), or raise ANNOTKIT_DOCCANO_TIMEOUT"
+                ) from None
+        except requests.ConnectionError as err:
+            if attempt >= attempts:
+                raise SyncError(
+                    f"{what}: cannot reach the doccano server ({type(err).__name__}) after "
+                    f"{attempts} tries ; is it running? (`annotkit doccano server status`)"
+                ) from None
+            log.warning("%s: %s, retry %d in %.1fs", what, type(err).__name__, attempt, delay)
+        time.sleep(delay)
+        delay = min(delay * 2, 8.0)
+    raise SyncError(f"{what}: the doccano server kept failing after {attempts} tries ; try later")
 
 
 def _when(value: Any) -> float | None:
