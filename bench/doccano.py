@@ -25,8 +25,9 @@ from pathlib import Path
 from annotkit.doc import Document, Span
 from annotkit.sync import connect, pull, push
 from annotkit.sync.client import DoccanoSync
+from annotkit.sync.ledger import ledger_for
 from annotkit.sync.mapping import to_import_record
-from annotkit.sync.server import start_server, stop_server
+from annotkit.sync.server import default_home, start_server, stop_server
 
 _WORDS = (
     "patients received autologous infusion after the procedure and were followed for "
@@ -86,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     home = args.home or tmp
     try:
         api = connect(home)
+        ledger = ledger_for(home or default_home())
         assert isinstance(api, DoccanoSync)
         docs = synthetic_docs(args.docs)
         kb = sum(len(d.text.encode()) for d in docs) / len(docs) / 1024
@@ -93,12 +95,12 @@ def main(argv: list[str] | None = None) -> int:
         res: dict[str, object] = {"docs": len(docs), "avg_kb": round(kb, 2), "spans_per_doc": 5}
 
         t0 = time.monotonic()
-        rep = push(docs, name, client=api, create=True, chunk_size=args.chunk_size)
+        rep = push(docs, name, client=api, ledger=ledger, create=True, chunk_size=args.chunk_size)
         res["push_s"] = round(time.monotonic() - t0, 2)
         res["push_created"] = rep.created
 
         t0 = time.monotonic()
-        pulled = pull(name, client=api)
+        pulled = pull(name, client=api, ledger=ledger)
         res["pull_s"] = round(time.monotonic() - t0, 2)
         res["pull_examples"] = len(pulled.documents)
         exact = all(
@@ -107,9 +109,14 @@ def main(argv: list[str] | None = None) -> int:
             for p, d in zip(pulled.documents, docs, strict=True)
         )
         res["pull_spans_exact"] = exact
+        res["pull_all_suggested_with_source"] = all(
+            s.status == "suggested" and s.source == "bench"
+            for p in pulled.documents
+            for s in p.spans
+        )
 
         t0 = time.monotonic()
-        rep2 = push(docs, name, client=api, chunk_size=args.chunk_size)
+        rep2 = push(docs, name, client=api, ledger=ledger, chunk_size=args.chunk_size)
         res["repush_s"] = round(time.monotonic() - t0, 2)
         res["repush_created"] = rep2.created
         res["repush_unchanged"] = rep2.unchanged
@@ -117,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
         # a re-push with one pre-annotation changed: the full reconciliation (export + diff)
         changed = [*docs[:-1], Document(docs[-1].id, docs[-1].text, spans=docs[-1].spans[:4])]
         t0 = time.monotonic()
-        rep3 = push(changed, name, client=api, chunk_size=args.chunk_size)
+        rep3 = push(changed, name, client=api, ledger=ledger, chunk_size=args.chunk_size)
         res["repush_one_changed_s"] = round(time.monotonic() - t0, 2)
         res["repush_one_changed_updated"] = rep3.updated
         res["repush_one_changed_created"] = rep3.created
@@ -126,10 +133,11 @@ def main(argv: list[str] | None = None) -> int:
         info = api.find_project(name)
         assert info is not None
         rest_name = f"{name}-rest"
-        push([], rest_name, client=api, create=True)
+        push([], rest_name, client=api, ledger=ledger, create=True)
         rinfo = api.find_project(rest_name)
         assert rinfo is not None
         labels = api.ensure_label_types(rinfo.id, [])
+        api.prepare_suggester(rinfo.id)
         sample = docs[: args.rest_sample]
         t0 = time.monotonic()
         for d in sample:

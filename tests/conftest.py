@@ -16,6 +16,24 @@ SEEDS = REPO / "seeds"
 ANNOTKIT = str(Path(sys.executable).with_name("annotkit"))
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _user_folders_sandboxed(tmp_path_factory: pytest.TempPathFactory):
+    """No test writes into the user's own models folder or doccano home: both point into the
+    session's temporary folder unless a test sets them itself."""
+    names = ("ANNOTKIT_MODELS_DIR", "ANNOTKIT_DOCCANO_HOME")
+    saved = {name: os.environ.get(name) for name in names}
+    for name in names:
+        os.environ.setdefault(name, str(tmp_path_factory.mktemp(name.lower())))
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 @pytest.fixture()
 def tricky_doc() -> Document:
     """Emoji, CJK Extension B (𠀀), a combining accent and CRLF around real spans."""

@@ -188,6 +188,7 @@ def test_export_loaders_doccano_imports_the_doccano_export(
     admin.ensure_label_types(
         info.id, [LabelTypeSpec(x, c, None) for x, c in zip(labels, colours, strict=True)]
     )
+    admin.prepare_suggester(info.id)  # doccano's JSONL import saves spans as the uploader
     admin.import_records(info.id, lines)
     pulled = {d.id: d for d in pull(project_name, client=admin).documents}
     assert sorted(pulled) == sorted(d.id for d in docs)

@@ -53,3 +53,25 @@ def test_sync_ledger_unwritable_folder_is_a_sync_error(tmp_path: Path) -> None:
     blocker.write_text("x")
     with pytest.raises(SyncError, match="writable"):
         SuggestionLedger(blocker / "s.sqlite")
+
+
+def test_sync_ledger_push_records_and_manifest(tmp_path: Path) -> None:
+    from annotkit.sync.ledger import PushEntry
+
+    ledger = ledger_for(tmp_path)
+    spans = (Span(0, 4, "DOSE", source="rule:dose.v1", score=0.9, norm={"value": 5.0}),)
+    ledger.record_push(project="p", entries=[PushEntry("d1", "h1", spans)], imported=False)
+    (entry,) = ledger.pushed(project="p").values()
+    assert (entry.text_hash, entry.spans, entry.imported) == ("h1", ((0, 4, "DOSE"),), False)
+    ledger.mark_imported(project="p", doc_ids=["d1"])
+    assert ledger.pushed(project="p")["d1"].imported
+    # a new push of the document replaces its span set (details accumulate per text)
+    ledger.record_push(project="p", entries=[PushEntry("d1", "h2", ())], imported=True)
+    assert ledger.pushed(project="p")["d1"].spans == ()
+    index = ledger.suggestion_index(project="p")
+    span, origin = index["h1"][(0, 4, "DOSE")]
+    assert (span.source, span.norm, origin) == ("rule:dose.v1", {"value": 5.0}, "push")
+    assert ledger.pushed(project="q") == {} and ledger.manifest(project="p") is None
+    ledger.set_manifest(project="p", digest="d", fingerprint="f")
+    ledger.set_manifest(project="p", digest="d2", fingerprint="f2")
+    assert ledger.manifest(project="p") == ("d2", "f2")

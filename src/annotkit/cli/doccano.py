@@ -22,6 +22,13 @@ _HOME = click.option(
 )
 
 
+def _ledger(home: str | None) -> Any:
+    from annotkit.sync.ledger import ledger_for
+    from annotkit.sync.server import default_home
+
+    return ledger_for(Path(home).expanduser() if home else default_home())
+
+
 def _bar(total: int, quiet: bool, desc: str) -> Any:
     from tqdm import tqdm
 
@@ -132,11 +139,25 @@ def server_status_cli(home: str | None) -> None:
 @click.option("--create", is_flag=True, help="Create the project if it does not exist.")
 @click.option("--grapheme", is_flag=True, help="New project counts grapheme clusters.")
 @click.option(
+    "--guidelines",
+    type=click.Path(dir_okay=False, exists=True),
+    default=None,
+    help="Markdown file for the project's guideline page (default: the packaged annotator "
+    "guidelines).",
+)
+@click.option(
     "--chunk-size",
-    type=int,
+    type=click.IntRange(min=1),
     default=2000,
     show_default=True,
     help="Documents per JSONL import task.",
+)
+@click.option(
+    "--lock-wait",
+    type=click.FloatRange(min=0),
+    default=600.0,
+    show_default=True,
+    help="Seconds to wait for another push to the same project to finish.",
 )
 @_HOME
 @quiet_option
@@ -146,29 +167,35 @@ def push_cli(
     project: str,
     create: bool,
     grapheme: bool,
+    guidelines: str | None,
     chunk_size: int,
+    lock_wait: float,
     home: str | None,
     quiet: bool,
 ) -> None:
-    """Upload documents and their spans as pre-annotations (idempotent, resumable).
+    """Upload documents and their spans as suggestions (idempotent, resumable, lock-safe).
 
     \b
     Examples:
       annotkit annotate seeds/ -o pre.jsonl
       annotkit doccano push pre.jsonl --project cells --create
     """
-    from annotkit.sync import connect, push
+    from annotkit.sync import connect, guideline_text, push
 
     docs = list(read_documents(inputs, report=ReadReport()))
+    page = guideline_text(guidelines) if guidelines else None
     api = connect(home)
     with _bar(len(docs), quiet, "push") as bar:
         report = push(
             docs,
             project,
             client=api,
+            ledger=_ledger(home),
             create=create,
             grapheme=grapheme,
+            guideline=page,
             chunk_size=chunk_size,
+            lock_wait=lock_wait,
             progress=lambda n: bar.update(n - bar.n),
         )
     if not quiet:
@@ -207,7 +234,7 @@ def pull_cli(
     home: str | None,
     quiet: bool,
 ) -> None:
-    """Download every example with the annotators' spans; report how they changed them.
+    """Download every example with the annotators' spans, who made each, its review state.
 
     \b
     Examples:
@@ -217,11 +244,12 @@ def pull_cli(
     from annotkit.sync import connect, pull, write_pull
     from annotkit.sync.diff import format_report
 
-    result = pull(project, client=connect(home))
+    result = pull(project, client=connect(home), ledger=_ledger(home))
     summary = {
         "project": project,
         "examples": result.examples,
         "confirmed": result.confirmed,
+        "states": result.states,
         "changes": result.changes,
     }
     if output in (None, "-"):
@@ -234,9 +262,10 @@ def pull_cli(
     if report_path:
         Path(report_path).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     if not quiet:
+        states = ", ".join(f"{n} {state}" for state, n in result.states.items()) or "none"
         warn(
-            f"{result.examples} examples, {result.confirmed} confirmed; changes to the "
-            "pre-annotations on confirmed examples:"
+            f"{result.examples} examples ({states}); changes to the suggestions on confirmed "
+            "examples:"
         )
         warn(format_report(result.changes))
 

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from annotkit.doc import Document, Review, Span, text_hash
+from annotkit.doc import Document, Span
 from annotkit.errors import OffsetError
 from annotkit.offsets import OffsetMap, grapheme_boundaries
 
@@ -31,19 +31,25 @@ __all__ = [
     "ExampleRecord",
     "HASH_KEY",
     "ID_KEY",
+    "LEGACY_KEYS",
     "PRE_KEY",
     "mode_for",
+    "offsets_from_doccano",
     "pre_annotation",
     "spans_from_doccano",
     "spans_to_doccano",
     "to_import_record",
 ]
 
-#: Example meta keys annotkit writes: the document id, its text hash and the pre-annotation
-#: (code points) it pushed, which pull compares the human result against.
+#: The one example meta key annotkit writes: the document id. Annotators see example meta in
+#: doccano's labeling page (its "Metadata" panel), so nothing else of annotkit's goes there;
+#: what a push suggested is kept in the suggestion ledger (:mod:`annotkit.sync.ledger`).
 ID_KEY = "annotkit_id"
+#: Keys pushes before annotkit 0.2 also wrote (text hash, pushed pre-annotation); read for
+#: old projects, removed from their examples by the next push, never written.
 HASH_KEY = "annotkit_hash"
 PRE_KEY = "annotkit_pre"
+LEGACY_KEYS: tuple[str, ...] = (HASH_KEY, PRE_KEY)
 
 Triple = tuple[int, int, str]
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
@@ -136,40 +142,42 @@ def spans_from_doccano(
     return tuple(kept)
 
 
+def offsets_from_doccano(
+    text: str, pairs: Iterable[tuple[int, int]], *, mode: str
+) -> list[tuple[int, int]]:
+    """``(start, end)`` pairs in doccano units -> code points (OffsetError when impossible)."""
+    omap = _offset_map(text, mode)
+    return [(omap.from_external(int(s)), omap.from_external(int(e))) for s, e in pairs]
+
+
 def pre_annotation(doc: Document) -> list[list[Any]]:
     """The document's spans as ``[[start, end, LABEL], ...]`` in code points."""
     return [[s.start, s.end, s.label] for s in doc.spans]
 
 
 def to_import_record(doc: Document, *, mode: str) -> dict[str, Any]:
-    """The JSONL import line for one document: text, label (doccano units) and our meta.
+    """The JSONL import line for one document: text, label (doccano units), document id.
 
-    Other keys than ``text`` and ``label`` become the example's meta in doccano.
+    Other keys than ``text`` and ``label`` become the example's meta in doccano, which
+    annotators read; the only one is ``annotkit_id``. (The document's own ``meta`` stays in
+    the suggestion ledger: doccano's importer also turns keys missing from some lines into
+    NaN, which its database rejects.)
     """
     return {
         "text": doc.text,
         "label": spans_to_doccano(doc.text, doc.spans, mode=mode),
         ID_KEY: doc.id,
-        HASH_KEY: text_hash(doc.text),
-        PRE_KEY: pre_annotation(doc),
     }
 
 
 @dataclass(frozen=True, slots=True)
 class ExampleRecord:
-    """One doccano example as annotkit sees it (offsets still in doccano units).
-
-    ``annotators`` and ``confirmed_by`` are usernames; ``comments`` are
-    ``{"user", "text"}`` mappings (``user`` is ``None`` when unknown).
-    """
+    """One doccano example as the JSONL export gives it (offsets still in doccano units)."""
 
     example_id: int
     text: str
     meta: Mapping[str, Any]
     label: tuple[tuple[int, int, str], ...]
-    confirmed: bool = False
-    annotators: tuple[str, ...] = ()
-    confirmed_by: tuple[str, ...] = ()
     comments: tuple[Mapping[str, Any], ...] = field(default=())
 
     @property
@@ -177,40 +185,17 @@ class ExampleRecord:
         value = self.meta.get(ID_KEY)
         return str(value) if value not in (None, "") else None
 
-    def pre(self) -> tuple[Triple, ...]:
-        """The pre-annotation recorded at push time (code points), ``()`` if none."""
-        raw = self.meta.get(PRE_KEY) or []
+    def legacy_pre(self) -> tuple[Triple, ...] | None:
+        """The pre-annotation an old push kept in the example meta (code points), if any."""
+        raw = self.meta.get(PRE_KEY)
+        if not isinstance(raw, list):
+            return None
         return tuple((int(p[0]), int(p[1]), str(p[2])) for p in raw)
 
-    def to_document(self, *, mode: str, project: str | None = None) -> Document:
-        """The human result as a Document (id = ``annotkit_id`` or ``doccano-<id>``).
+    @property
+    def has_legacy_meta(self) -> bool:
+        return any(k in self.meta for k in LEGACY_KEYS)
 
-        ``review`` says where the example stands: ``confirmed``, ``touched`` (spans differ
-        from the pushed suggestions, or comments) or ``imported``.
-        """
-        spans = spans_from_doccano(self.text, self.label, mode=mode, source=None)
-        meta: dict[str, Any] = {
-            k: v for k, v in self.meta.items() if k not in (ID_KEY, PRE_KEY, HASH_KEY)
-        }
-        final = sorted(s.key for s in spans)
-        if self.confirmed:
-            state = "confirmed"
-        elif self.comments or final != sorted(self.pre()):
-            state = "touched"
-        else:
-            state = "imported"
-        review = Review(
-            state=state,
-            project=project,
-            example=self.example_id,
-            annotators=self.annotators,
-            confirmed_by=self.confirmed_by,
-            comments=tuple(dict(c) for c in self.comments),
-        )
-        return Document(
-            id=self.annotkit_id or f"doccano-{self.example_id}",
-            text=self.text,
-            spans=spans,
-            meta=meta,
-            review=review,
-        )
+    def user_meta(self) -> dict[str, Any]:
+        """The example meta without annotkit's keys: the document's own metadata."""
+        return {k: v for k, v in self.meta.items() if k != ID_KEY and k not in LEGACY_KEYS}

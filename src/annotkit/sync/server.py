@@ -6,7 +6,11 @@ user cache directory, or wherever ``ANNOTKIT_DOCCANO_VENV`` points). :func:`star
 prepares a *home* directory (SQLite database, media, logs, pid file, ``credentials.json``
 mode 0600 with a random admin password), then runs gunicorn bound to ``127.0.0.1`` and the
 Celery worker that file import/export need, each in its own process group, and waits for
-``/v1/health/``. :func:`stop_server` ends exactly the process groups it recorded.
+``/v1/health/`` (answered by *its* gunicorn: a port another program holds is an error, not
+a success). It also creates annotkit's own doccano users: ``annotkit``, which owns the
+suggestions push uploads (its password goes to ``credentials.json`` too), and
+``annotkit-lock``, the push lock (:mod:`annotkit.sync.accounts`). :func:`stop_server` ends
+exactly the process groups it recorded.
 
 EXAMPLE:
     >>> from annotkit.sync.server import start_server, stop_server
@@ -38,6 +42,7 @@ from pathlib import Path
 
 from annotkit.config import DOCCANO_VERSION, settings
 from annotkit.errors import ConfigError, SyncError
+from annotkit.sync.accounts import LOCK_USER, SUGGESTER, write_private
 
 __all__ = [
     "DOCCANO_VERSION",
@@ -47,6 +52,7 @@ __all__ = [
     "ensure_server_venv",
     "free_port",
     "load_credentials",
+    "port_free",
     "server_status",
     "start_server",
     "stop_server",
@@ -178,10 +184,53 @@ def _server_env(home: Path, venv: Path, settings: dict[str, str]) -> dict[str, s
 
 
 def _write_private(path: Path, data: dict[str, object]) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        json.dump(data, handle)
-    os.chmod(path, 0o600)
+    write_private(path, data)
+
+
+def port_free(port: int) -> bool:
+    """True when nothing listens on ``127.0.0.1:port`` (so gunicorn can bind it)."""
+    with socket.socket() as sock:
+        # as gunicorn binds: connections of a server that just stopped (TIME_WAIT) are fine
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+#: Creates or resets annotkit's own users (passwords as JSON on stdin).
+_USERS_SCRIPT = (
+    "import json, sys\n"
+    "import django\n"
+    "django.setup()\n"
+    "from django.contrib.auth import get_user_model\n"
+    "User = get_user_model()\n"
+    "for name, pw in json.loads(sys.stdin.read()).items():\n"
+    "    user = User.objects.filter(username=name).first()\n"
+    "    if user is None:\n"
+    "        User.objects.create_user(name, f'{name}@localhost', pw)\n"
+    "    else:\n"
+    "        user.set_password(pw); user.save()\n"
+)
+
+
+def _django(
+    python: str, backend: Path, env: dict[str, str], code: str, stdin: str, what: str, home: Path
+) -> None:
+    proc = subprocess.run(
+        [python, "-c", f"import sys; sys.path.insert(0, {str(backend)!r})\n{code}"],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=str(backend),
+    )
+    if proc.returncode != 0:
+        raise SyncError(
+            f"{home}: {what} failed (exit {proc.returncode}): {proc.stderr.strip()[-1500:]} ; "
+            f"see the message, or delete {home} to start from scratch"
+        )
 
 
 def load_credentials(home: str | os.PathLike[str] | None = None) -> dict[str, str]:
@@ -268,8 +317,10 @@ def start_server(
     """Start (or find running) a doccano server for ``home`` on 127.0.0.1 and wait for health.
 
     The first start in a home runs doccano's migrations and creates the ``admin`` user with a
-    random password, written to ``<home>/credentials.json`` (mode 0600). Later starts reuse
-    the database and credentials (``port`` may change). RETURNS a :class:`ServerInfo`.
+    random password, written to ``<home>/credentials.json`` (mode 0600), and annotkit's own
+    users (``annotkit``, whose password is kept there too, and ``annotkit-lock``). Later
+    starts reuse the database and credentials (``port`` may change). A ``port`` another
+    program holds raises SyncError before anything starts. RETURNS a :class:`ServerInfo`.
     """
     h = _home(home)
     h.mkdir(parents=True, exist_ok=True)
@@ -280,6 +331,11 @@ def start_server(
         return current
     if current.pids:
         stop_server(h)
+    if port is not None and not port_free(port):
+        raise SyncError(
+            f"127.0.0.1:{port}: the port is taken by another program (maybe another doccano "
+            "server) ; stop that program, or pass another --port (or none: a free one is chosen)"
+        )
     env_dir = ensure_server_venv(venv, progress=progress)
     backend = _backend_dir(env_dir)
     settings_path = h / _SETTINGS
@@ -299,8 +355,6 @@ def start_server(
         progress("initialising the doccano database")
         password = secrets.token_urlsafe(18)
         init = (
-            "import os, sys\n"
-            f"sys.path.insert(0, {str(backend)!r})\n"
             "import django\n"
             "django.setup()\n"
             "from django.core import management\n"
@@ -315,24 +369,26 @@ def start_server(
             "else:\n"
             "    user.set_password(pw); user.save()\n"
         )
-        proc = subprocess.run(
-            [python, "-c", init],
-            input=password,
-            capture_output=True,
-            text=True,
-            env=env,
-            cwd=str(backend),
-        )
-        if proc.returncode != 0:
-            raise SyncError(
-                f"doccano init failed in {h} (exit {proc.returncode}): "
-                f"{proc.stderr.strip()[-1500:]}; delete {h} to start from scratch"
-            )
+        _django(python, backend, env, init, password, "doccano init", h)
         _write_private(cred_path, {"url": "", "username": "admin", "password": password})
+
+    creds = json.loads(cred_path.read_text())
+    if not isinstance(creds.get("suggester"), dict):
+        progress(f"creating annotkit's doccano users ({SUGGESTER}, {LOCK_USER})")
+        machine = {SUGGESTER: secrets.token_urlsafe(24), LOCK_USER: secrets.token_urlsafe(24)}
+        _django(
+            python,
+            backend,
+            env,
+            _USERS_SCRIPT,
+            json.dumps(machine),
+            "creating annotkit's doccano users",
+            h,
+        )
+        creds["suggester"] = {"username": SUGGESTER, "password": machine[SUGGESTER]}
 
     port = port or free_port()
     url = f"http://127.0.0.1:{port}"
-    creds = json.loads(cred_path.read_text())
     creds["url"] = url
     _write_private(cred_path, creds)
 
@@ -354,6 +410,8 @@ def start_server(
     progress(f"starting doccano on {url}")
     celery_log = logs / "celery.log"
     log_start = celery_log.stat().st_size if celery_log.exists() else 0
+    web_log = logs / "gunicorn.log"
+    web_start = web_log.stat().st_size if web_log.exists() else 0
     task = spawn(
         "celery",
         [
@@ -385,7 +443,7 @@ def start_server(
             "--workers",
             str(workers),
             "--timeout",
-            "600",
+            "120",  # a stuck request (e.g. TLS spoken to this plain-HTTP port) frees its worker
             "--chdir",
             str(backend),
             "config.wsgi",
@@ -402,12 +460,36 @@ def start_server(
                 f"doccano's {which} exited while starting on port {port}: {tail.strip()}; "
                 f"see {logs} (is the port taken? pass --port)"
             )
-        if _health(url, timeout=2.0):
+        if _listening(web_log, web_start, port) and _health(url, timeout=2.0):
             progress(f"doccano is up at {url}")
             return ServerInfo(url=url, home=h, pids=(web.pid, task.pid), healthy=True)
+        if _bind_failed(web_log, web_start):
+            stop_server(h)
+            raise SyncError(
+                f"127.0.0.1:{port}: the port is taken by another program ; stop it, or pass "
+                "another --port (or none: a free one is chosen)"
+            )
         time.sleep(0.5)
     stop_server(h)
     raise SyncError(f"doccano did not answer {url}/v1/health/ within {timeout:.0f} s; see {logs}")
+
+
+def _log_since(path: Path, offset: int) -> bytes:
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(offset)
+            return handle.read()
+    except OSError:
+        return b""
+
+
+def _listening(path: Path, offset: int, port: int) -> bool:
+    """gunicorn logged that it bound the port (so /v1/health/ answers are its own)."""
+    return f"Listening at: http://127.0.0.1:{port}".encode() in _log_since(path, offset)
+
+
+def _bind_failed(path: Path, offset: int) -> bool:
+    return b"Connection in use" in _log_since(path, offset)
 
 
 def stop_server(home: str | os.PathLike[str] | None = None, *, grace: float = 10.0) -> int:
