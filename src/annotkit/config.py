@@ -17,6 +17,11 @@ arguments, and use :func:`settings` only for defaults a caller did not give.
 | ``train_threads`` | ``ANNOTKIT_TRAIN_THREADS`` | 1 (BLAS/OpenMP threads of training) |
 | ``languages`` | ``ANNOTKIT_LANGUAGES`` (comma-separated) | ``en,zh`` (the corpus languages) |
 | ``latin_langs`` | ``ANNOTKIT_LATIN_LANGS`` (comma-separated) | ``en,de,fr,es,it,pt,nl`` |
+| ``max_document_chars`` | ``ANNOTKIT_MAX_DOCUMENT_CHARS`` (``20M``, ``500k``; 0: none) | 20M |
+
+A document whose text is longer than ``max_document_chars`` is an input error naming it
+(``--skip-errors`` skips it); processing memory grows with document length, so the limit
+keeps one huge record from exhausting memory (``docs/benchmarks.md``, "Big and bad input").
 
 Secrets (the doccano password) come from the environment only; a config file holding one
 is refused.
@@ -48,6 +53,8 @@ DOCCANO_VERSION = "1.8.4"
 _LIST_FIELDS = ("languages", "latin_langs")
 _PATH_FIELDS = ("models_dir", "doccano_home", "doccano_venv", "stanza_dir")
 _INT_FIELDS = ("threads", "train_threads")
+_SIZE_FIELDS = ("max_document_chars",)
+_SIZE_SUFFIXES = {"k": 1_000, "m": 1_000_000, "g": 1_000_000_000}
 _SECRET_FIELDS = ("doccano_password",)
 
 
@@ -93,6 +100,7 @@ class Settings:
     train_threads: int = 1
     languages: tuple[str, ...] = ("en", "zh")
     latin_langs: tuple[str, ...] = ("en", "de", "fr", "es", "it", "pt", "nl")
+    max_document_chars: int = 20_000_000
 
     @classmethod
     def load(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -131,6 +139,8 @@ def _parse(name: str, raw: Any, where: str) -> Any:
         if value < 1:
             raise ConfigError(f"{where} = {raw!r} must be a whole number of at least 1")
         return value
+    if name in _SIZE_FIELDS:
+        return _size(raw, where)
     if name in _LIST_FIELDS:
         items = raw if isinstance(raw, list) else str(raw).split(",")
         langs = tuple(str(x).strip() for x in items if str(x).strip())
@@ -138,6 +148,24 @@ def _parse(name: str, raw: Any, where: str) -> Any:
             raise ConfigError(f"{where} = {raw!r} names no language; write e.g. en,zh")
         return langs
     return str(raw)
+
+
+def _size(raw: Any, where: str) -> int:
+    """A count such as ``20000000``, ``20M`` or ``500k`` (0 = no limit)."""
+    text = str(raw).strip().lower().replace("_", "").replace(",", "")
+    factor = _SIZE_SUFFIXES.get(text[-1:], 1) if text else 1
+    number = text[:-1] if factor != 1 else text
+    try:
+        value = float(number) * factor if not isinstance(raw, int) else raw
+        whole = int(value)
+    except (ValueError, OverflowError):  # not a number, inf, nan
+        value, whole = -1, -1
+    if isinstance(raw, bool) or value < 0 or value != whole:
+        raise ConfigError(
+            f"{where} = {raw!r} must be a whole number of characters such as 20000000, 20M "
+            "or 500k (0 = no limit)"
+        )
+    return int(value)
 
 
 def _from_toml(path: Path) -> dict[str, Any]:

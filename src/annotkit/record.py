@@ -250,7 +250,15 @@ def _segments(raw: Any, field: str, text: str, where: str) -> tuple[Segment, ...
             )
         lang = item[2] if len(item) > 2 else None
         score = item[3] if len(item) > 3 else None
-        out.append(Segment(s, e, str(lang) if lang is not None else None, score))
+        if not (lang is None or isinstance(lang, str)) or not (
+            score is None or (isinstance(score, (int, float)) and not isinstance(score, bool))
+        ):
+            raise InputError(
+                f"{field!r} entry {item!r} needs a language code (string) and a score (number); "
+                "write it with `annotkit detect`",
+                source=where,
+            )
+        out.append(Segment(s, e, lang, score))
     return tuple(out)
 
 
