@@ -137,7 +137,10 @@ def _parse(name: str, raw: Any, where: str) -> Any:
         except (TypeError, ValueError):
             value = 0
         if value < 1:
-            raise ConfigError(f"{where} = {raw!r} must be a whole number of at least 1")
+            raise ConfigError(
+                f"{where} = {raw!r} must be a whole number of at least 1; set it to e.g. 1, "
+                "or unset it"
+            )
         return value
     if name in _SIZE_FIELDS:
         return _size(raw, where)
@@ -162,8 +165,8 @@ def _size(raw: Any, where: str) -> int:
         value, whole = -1, -1
     if isinstance(raw, bool) or value < 0 or value != whole:
         raise ConfigError(
-            f"{where} = {raw!r} must be a whole number of characters such as 20000000, 20M "
-            "or 500k (0 = no limit)"
+            f"{where} = {raw!r} is not a number of characters; write e.g. 20000000, 20M or "
+            "500k (0: no limit), or unset it"
         )
     return int(value)
 
@@ -172,7 +175,9 @@ def _from_toml(path: Path) -> dict[str, Any]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
-        raise ConfigError(f"cannot read the config file {path}: {err}; fix or remove it") from None
+        raise ConfigError(
+            f"{path}: cannot read this config file ({err}); fix or remove it"
+        ) from None
     known = {f.name for f in dataclasses.fields(Settings)}
     out: dict[str, Any] = {}
     for key, raw in data.items():

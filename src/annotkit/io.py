@@ -367,8 +367,8 @@ def _numbered(
             return
         except OSError as err:
             raise InputError(
-                f"cannot read the file after line {lineno} ({err.strerror or err}); check the "
-                "disk or copy the file elsewhere and read the copy",
+                f"cannot read line {lineno + 1} ({err.strerror or err}); check the disk, or "
+                "copy the file elsewhere and read the copy",
                 source=name,
             ) from None
         lineno += 1
@@ -391,14 +391,17 @@ def read_jsonl_records(
     """
     name = "<stdin>" if str(path) == "-" else str(path)
     if str(path) != "-" and not Path(path).exists():
-        raise InputError("no such file", source=name)
+        raise InputError("no such file; check the path", source=name)
     limit = _limit() if max_chars is None else max_chars
     seen_any = False
     for lineno, raw in _numbered(_byte_lines(path, LINE_BYTES_PER_CHAR * limit), name):
         where = f"{name}:{lineno}"
         if isinstance(raw, _LongLine):
             seen_any = True
-            exc = InputError(_too_long(f"a line of {raw.size:,} bytes", limit), source=where)
+            exc = InputError(
+                _too_long(f"on a line of {raw.size:,} bytes (read no further)", limit),
+                source=where,
+            )
             if not skip_errors:
                 raise exc
             if report is not None:
@@ -430,7 +433,10 @@ def read_jsonl_records(
         yield where, record
         del record
     if not seen_any and not skip_errors:
-        raise InputError("contains no JSON records", source=name)
+        raise InputError(
+            "contains no JSON records; add records (one JSON object per line) or leave it out",
+            source=name,
+        )
 
 
 # --------------------------------------------------------------------------- inputs
@@ -455,7 +461,9 @@ def iter_input_files(inputs: Iterable[str]) -> Iterator[tuple[Path, Path | None]
             )
             if not files:
                 raise InputError(
-                    "directory holds no .txt/.jsonl/.csv/.tsv/.parquet files", source=str(p)
+                    "directory holds no .txt/.jsonl/.csv/.tsv/.parquet files; put inputs there "
+                    "or name the files",
+                    source=str(p),
                 )
             for f in files:
                 yield f, p
@@ -465,11 +473,13 @@ def iter_input_files(inputs: Iterable[str]) -> Iterator[tuple[Path, Path | None]
             matches = sorted(Path(m) for m in glob.glob(item, recursive=True))
             matches = [m for m in matches if m.is_file()]
             if not matches:
-                raise InputError("glob pattern matches no files", source=item)
+                raise InputError(
+                    "glob pattern matches no files; check the pattern and the folder", source=item
+                )
             for m in matches:
                 yield m, None
         else:
-            raise InputError("no such file or directory", source=item)
+            raise InputError("no such file or directory; check the path", source=item)
 
 
 def _is_stream(path: Path) -> bool:
@@ -505,7 +515,10 @@ def _read_table(
     except AnnotkitError:
         raise
     except Exception as err:
-        raise InputError(f"cannot parse table: {err}", source=str(path)) from None
+        raise InputError(
+            f"cannot parse table ({err}); check that it is a valid CSV, TSV or Parquet file",
+            source=str(path),
+        ) from None
     column = text_column or ("text" if "text" in frame.columns else None)
     if column is None or column not in frame.columns:
         raise InputError(
