@@ -302,28 +302,40 @@ class _LongLine:
     size: int
 
 
-_CHUNK = 1 << 20
+_CHUNK = 1 << 18
 
 
 def _bounded_lines(handle: IO[bytes], max_bytes: int) -> Iterator[bytes | _LongLine]:
     """Lines of a binary stream; a line over ``max_bytes`` (0: no limit) is read past in
-    chunks and yielded as :class:`_LongLine`, so memory stays bounded by the limit."""
+    chunks and yielded as :class:`_LongLine`: memory stays bounded by the limit, and a
+    refused line costs one chunk, not its length."""
     if not max_bytes:
         yield from handle
         return
     while True:
-        line = handle.readline(max_bytes + 1)
+        line = handle.readline(_CHUNK)
         if not line:
             return
-        if len(line) <= max_bytes or line.endswith(b"\n"):
+        if line.endswith(b"\n"):  # nearly every line: one read, no copy
             yield line
             continue
-        size = len(line)
-        while not line.endswith(b"\n"):
-            line = handle.readline(_CHUNK)
-            if not line:
+        pieces, size = [line], len(line)
+        while not pieces[-1].endswith(b"\n") and size <= max_bytes:
+            more = handle.readline(_CHUNK)
+            if not more:
                 break
-            size += len(line)
+            pieces.append(more)
+            size += len(more)
+        if size <= max_bytes:
+            yield b"".join(pieces)
+            continue
+        last = pieces[-1]
+        del pieces
+        while not last.endswith(b"\n"):
+            last = handle.readline(_CHUNK)
+            if not last:
+                break
+            size += len(last)
         yield _LongLine(size)
 
 

@@ -98,6 +98,23 @@ def test_reliability_long_line_is_refused_unread(tmp_path: Path) -> None:
     assert peak < 4_000_000, f"reading past a 20 MB line held {peak:,} bytes"
 
 
+@pytest.mark.parametrize(
+    ("limit", "kept"),
+    [(3, [b"ab\n", 11, 9, b"\n", b"xyz"]), (10, [b"ab\n", 11, b"abcdefgh\n", b"\n", b"xyz"]),
+     (11, [b"ab\n", b"abcdefghij\n", b"abcdefgh\n", b"\n", b"xyz"])],
+)  # fmt: skip
+def test_reliability_bounded_lines_across_chunks(
+    monkeypatch: pytest.MonkeyPatch, limit: int, kept: list[object]
+) -> None:
+    import io
+
+    import annotkit.io as aio
+
+    monkeypatch.setattr(aio, "_CHUNK", 4)  # lines span several reads
+    got = aio._bounded_lines(io.BytesIO(b"ab\nabcdefghij\nabcdefgh\n\nxyz"), limit)
+    assert [x.size if isinstance(x, aio._LongLine) else x for x in got] == kept
+
+
 def test_reliability_document_limit_counts_characters(tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_text("骨髓" * 300, encoding="utf-8")  # 600 chars, 1800 bytes
     (tmp_path / "b.jsonl").write_text(json.dumps({"id": "b", "text": "x" * 601}) + "\n")
