@@ -31,7 +31,14 @@ __all__ = ["align_cli"]
 
 
 def _sentences(path: str) -> list[str]:
+    limit = current_settings().max_document_chars
     try:
+        if limit and Path(path).stat().st_size > 4 * limit:
+            raise InputError(
+                f"is over {4 * limit:,} bytes, more than ANNOTKIT_MAX_DOCUMENT_CHARS allows; "
+                "split it, or raise the limit",
+                source=path,
+            )
         data = Path(path).read_bytes()
     except OSError as err:
         raise InputError(
