@@ -76,7 +76,10 @@ def write_doc(path: Path, doc_id: str, text: str) -> None:
 
 # --------------------------------------------------------------------------- children
 def run_child(argv: list[str], *, env: dict[str, str] | None = None, **kw: Any) -> dict[str, Any]:
-    """Run ``argv``; RETURNS exit code, wall and CPU seconds, peak RSS (MB) and stderr."""
+    """Run ``argv``; RETURNS exit code, wall and CPU seconds, peak RSS (MB) and stderr.
+    The ``-o`` file is removed first (no backup to keep, and older annotkit runs too)."""
+    if "-o" in argv:
+        Path(argv[argv.index("-o") + 1]).unlink(missing_ok=True)
     start = time.monotonic()
     proc = subprocess.Popen(argv, stderr=subprocess.PIPE, env=env, **kw)
     err = b""
@@ -119,7 +122,7 @@ def scaling(texts: Path, sizes: list[float], work: Path) -> dict[str, Any]:
         spans = annotate_text(text)
         rules_s = time.process_time() - t0
         cli = run_child(
-            [ANNOTKIT, "annotate", str(path), "-o", str(work / "out.jsonl"), "-q", "--force"],
+            [ANNOTKIT, "annotate", str(path), "-o", str(work / "out.jsonl"), "-q"],
             env=_env(),
         )
         if cli["rc"] != 0:
@@ -156,7 +159,7 @@ def detect_memory(texts: Path, mb: float, work: Path) -> dict[str, Any]:
     path = work / "detect.jsonl"
     write_doc(path, "detect", long_text(texts, int(mb * 1_000_000)))
     out = run_child(
-        [ANNOTKIT, "detect", str(path), "-o", str(work / "detected.jsonl"), "-q", "--force"],
+        [ANNOTKIT, "detect", str(path), "-o", str(work / "detected.jsonl"), "-q"],
         env=_env(),
     )
     if out["rc"] != 0:
@@ -173,7 +176,7 @@ def huge_record(mb: int, work: Path) -> dict[str, Any]:
             fh.write(chunk)
         fh.write('"}\n{"id": "small", "text": "5 mL MSCs"}\n')
     size = path.stat().st_size
-    argv = [ANNOTKIT, "convert", str(path), "-o", str(work / "huge-out.jsonl"), "--force"]
+    argv = [ANNOTKIT, "convert", str(path), "-o", str(work / "huge-out.jsonl")]
     refused = run_child(argv, env=_env())
     skipped = run_child([*argv, "--skip-errors"], env=_env())
     path.unlink()
