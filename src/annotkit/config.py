@@ -18,6 +18,11 @@ arguments, and use :func:`settings` only for defaults a caller did not give.
 | ``languages`` | ``ANNOTKIT_LANGUAGES`` (comma-separated) | ``en,zh`` (the corpus languages) |
 | ``latin_langs`` | ``ANNOTKIT_LATIN_LANGS`` (comma-separated) | ``en,de,fr,es,it,pt,nl`` |
 | ``lid_prior`` | ``ANNOTKIT_LID_PRIOR`` | 12.0 (nats for the corpus languages on short text) |
+| ``max_document_chars`` | ``ANNOTKIT_MAX_DOCUMENT_CHARS`` (``20M``, ``500k``; 0: none) | 20M |
+
+A document whose text is longer than ``max_document_chars`` is an input error naming it
+(``--skip-errors`` skips it); processing memory grows with document length, so the limit
+keeps one huge record from exhausting memory (``docs/benchmarks.md``, "Big and bad input").
 
 Secrets (the doccano password) come from the environment only; a config file holding one
 is refused.
@@ -50,6 +55,8 @@ _LIST_FIELDS = ("languages", "latin_langs")
 _PATH_FIELDS = ("models_dir", "doccano_home", "doccano_venv", "stanza_dir")
 _INT_FIELDS = ("threads", "train_threads")
 _FLOAT_FIELDS = ("lid_prior",)
+_SIZE_FIELDS = ("max_document_chars",)
+_SIZE_SUFFIXES = {"k": 1_000, "m": 1_000_000, "g": 1_000_000_000}
 _SECRET_FIELDS = ("doccano_password",)
 
 
@@ -96,6 +103,7 @@ class Settings:
     languages: tuple[str, ...] = ("en", "zh")
     latin_langs: tuple[str, ...] = ("en", "de", "fr", "es", "it", "pt", "nl")
     lid_prior: float = 12.0
+    max_document_chars: int = 20_000_000
 
     @classmethod
     def load(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -136,7 +144,10 @@ def _parse(name: str, raw: Any, where: str) -> Any:
         except (TypeError, ValueError):
             value = 0
         if value < 1:
-            raise ConfigError(f"{where} = {raw!r} must be a whole number of at least 1")
+            raise ConfigError(
+                f"{where} = {raw!r} must be a whole number of at least 1; set it to e.g. 1, "
+                "or unset it"
+            )
         return value
     if name in _FLOAT_FIELDS:
         try:
@@ -146,6 +157,8 @@ def _parse(name: str, raw: Any, where: str) -> Any:
         if number < 0:
             raise ConfigError(f"{where} = {raw!r} must not be negative")
         return number
+    if name in _SIZE_FIELDS:
+        return _size(raw, where)
     if name in _LIST_FIELDS:
         items = raw if isinstance(raw, list) else str(raw).split(",")
         langs = tuple(str(x).strip() for x in items if str(x).strip())
@@ -155,11 +168,31 @@ def _parse(name: str, raw: Any, where: str) -> Any:
     return str(raw)
 
 
+def _size(raw: Any, where: str) -> int:
+    """A count such as ``20000000``, ``20M`` or ``500k`` (0 = no limit)."""
+    text = str(raw).strip().lower().replace("_", "").replace(",", "")
+    factor = _SIZE_SUFFIXES.get(text[-1:], 1) if text else 1
+    number = text[:-1] if factor != 1 else text
+    try:
+        value = float(number) * factor if not isinstance(raw, int) else raw
+        whole = int(value)
+    except (ValueError, OverflowError):  # not a number, inf, nan
+        value, whole = -1, -1
+    if isinstance(raw, bool) or value < 0 or value != whole:
+        raise ConfigError(
+            f"{where} = {raw!r} is not a number of characters; write e.g. 20000000, 20M or "
+            "500k (0: no limit), or unset it"
+        )
+    return int(value)
+
+
 def _from_toml(path: Path) -> dict[str, Any]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
-        raise ConfigError(f"cannot read the config file {path}: {err}; fix or remove it") from None
+        raise ConfigError(
+            f"{path}: cannot read this config file ({err}); fix or remove it"
+        ) from None
     known = {f.name for f in dataclasses.fields(Settings)}
     out: dict[str, Any] = {}
     for key, raw in data.items():

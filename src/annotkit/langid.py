@@ -655,11 +655,16 @@ def _profile_picks(
             scores = np.zeros((len(members), len(langs)))
         else:
             width = max(len(feats[k][0]) for k in members) // _INTP
-            flat = b"".join(
-                feats[k][0] + pad * (width - len(feats[k][0]) // _INTP) for k in members
-            )
-            idx = np.frombuffer(flat, dtype=np.intp).reshape(len(members), width)
-            scores = model.padded[idx].sum(axis=1)
+            step = max(1, _PICK_CELLS // width)  # rows per gather: bounded (rows, width, langs)
+            parts = []
+            for a in range(0, len(members), step):
+                rows_of = members[a : a + step]
+                flat = b"".join(
+                    feats[k][0] + pad * (width - len(feats[k][0]) // _INTP) for k in rows_of
+                )
+                idx = np.frombuffer(flat, dtype=np.intp).reshape(len(rows_of), width)
+                parts.append(model.padded[idx].sum(axis=1))
+            scores = parts[0] if len(parts) == 1 else np.concatenate(parts)
         rows = [r for r, k in enumerate(members) for _ in feats[k][1]]
         if rows:
             cols = [j for k in members for j in feats[k][1]]
@@ -1052,11 +1057,18 @@ def _scored(
     return lang, conf, evidence
 
 
+#: Pending pieces scored together (their n-gram features are built per batch), and the most
+#: n-gram cells one numpy gather holds (each cell becomes a row of ``len(langs)`` floats):
+#: detection memory stays flat in document length instead of about 200 MB per MB of text.
+_RESOLVE_BATCH = 4096
+_PICK_CELLS = 1 << 16
+
+
 def _resolve_all(
     found: Sequence[tuple[str, float, str] | _Pending], prior: _Prior = _NO_PRIOR
 ) -> list[tuple[str, float, str]]:
-    """``found`` with its pending items scored, in batches (one per candidate set), each
-    with ``prior``."""
+    """``found`` with its pending items scored, in batches (one per candidate set, at most
+    :data:`_RESOLVE_BATCH` pieces each), each with ``prior``."""
     groups: dict[tuple[str, ...], list[tuple[int, _Pending]]] = {}
     out: list[tuple[str, float, str]] = []
     for k, item in enumerate(found):
@@ -1066,23 +1078,25 @@ def _resolve_all(
         else:
             out.append(item)
     for langs, items in groups.items():
-        feats = [
-            p.features if p.features is not None else _profile_features(p.text, langs)
-            for _, p in items
-        ]
-        base = prior.vector(langs, 1)  # the full prior; longer texts get a share of it
-        bonus = None
-        if base is not None:
-            words = np.array([p.words for _, p in items], dtype=float)
-            bonus = (np.minimum(1.0, _PRIOR_WORDS / np.maximum(words, 1.0)), base)
-        picks = _profile_picks(feats, langs, bonus)
-        favoured = prior.favoured
-        for (k, p), picked, feat in zip(items, picks, feats, strict=True):
-            if picked is not None and picked[0] not in favoured and p.words <= _PRIOR_WORDS:
-                instead = _unclear(p.text, picked[0], p.words, langs, prior, feat[1])
-                if instead is not None:
-                    picked = (instead, 0.5)
-            out[k] = p.resolve(picked)
+        for a in range(0, len(items), _RESOLVE_BATCH):  # bounded memory on long documents
+            chunk = items[a : a + _RESOLVE_BATCH]
+            feats = [
+                p.features if p.features is not None else _profile_features(p.text, langs)
+                for _, p in chunk
+            ]
+            base = prior.vector(langs, 1)  # the full prior; longer texts get a share of it
+            bonus = None
+            if base is not None:
+                words = np.array([p.words for _, p in chunk], dtype=float)
+                bonus = (np.minimum(1.0, _PRIOR_WORDS / np.maximum(words, 1.0)), base)
+            picks = _profile_picks(feats, langs, bonus)
+            favoured = prior.favoured
+            for (k, p), picked, feat in zip(chunk, picks, feats, strict=True):
+                if picked is not None and picked[0] not in favoured and p.words <= _PRIOR_WORDS:
+                    instead = _unclear(p.text, picked[0], p.words, langs, prior, feat[1])
+                    if instead is not None:
+                        picked = (instead, 0.5)
+                out[k] = p.resolve(picked)
     return out
 
 

@@ -28,7 +28,7 @@ import json
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -142,6 +142,17 @@ def _version_key(version: str) -> tuple[int, int, str]:
     return (0, 0, version)
 
 
+def _in_folder(card: ModelCard, vdir: Path) -> ModelCard:
+    """The card of the model in ``models/NAME/VERSION`` named by its folder: a copied or
+    renamed folder is the model it is now, whatever its card says it was trained as."""
+    name, version = vdir.parent.name, vdir.name
+    if (card.name, card.version) == (name, version) or not (
+        _NAME.fullmatch(name) and _NAME.fullmatch(version)
+    ):
+        return card
+    return replace(card, name=name, version=version)
+
+
 def _read_card(vdir: Path) -> ModelCard:
     card_file = vdir / "model.json"
     try:
@@ -167,7 +178,7 @@ def list_models(models_dir: str | os.PathLike[str] | None = None) -> list[ModelC
     for name_dir in sorted(p for p in root.iterdir() if p.is_dir() and _NAME.fullmatch(p.name)):
         versions = [v for v in name_dir.iterdir() if (v / "model.json").is_file()]
         for vdir in sorted(versions, key=lambda v: _version_key(v.name)):
-            cards.append(_read_card(vdir))
+            cards.append(_in_folder(_read_card(vdir), vdir))
     return cards
 
 
@@ -209,18 +220,23 @@ def get_model(ref: str, models_dir: str | os.PathLike[str] | None = None) -> Mod
         raise ModelNotFoundError(
             f"model {ref!r} has a card but no {MODEL_FILE} in {vdir}; retrain it"
         )
-    return _read_card(vdir)
+    return _in_folder(_read_card(vdir), vdir)
 
 
 def promote(ref: str, models_dir: str | os.PathLike[str] | None = None) -> ModelCard:
     """Make ``ref`` the model that ``annotate --engine model|ensemble`` uses by default.
 
-    The choice is recorded in ``models_dir/registry.json`` as ``{"promoted": "NAME/VERSION"}``.
+    The choice is recorded in ``models_dir/registry.json`` as ``{"promoted": "NAME/VERSION"}``,
+    NAME/VERSION being the folder the model is in (a copied folder is promoted as itself,
+    not as the model its card was copied from).
     """
+    from annotkit.io import atomic_writer
+
     root = _root(models_dir)
     card = get_model(ref, root)
+    vdir = Path(card.path)
     try:
-        inside = Path(card.path).resolve().parent.parent == root.resolve()
+        inside = vdir.resolve().parent.parent == root.resolve()
     except OSError:
         inside = False
     if not inside:
@@ -228,9 +244,9 @@ def promote(ref: str, models_dir: str | os.PathLike[str] | None = None) -> Model
             f"model {ref!r} lives outside the models folder {root}; copy it to "
             f"{root}/NAME/VERSION first, then promote NAME/VERSION"
         )
-    tmp = root / f".{REGISTRY_FILE}.tmp"
-    tmp.write_text(json.dumps({"promoted": card.ref}, indent=1) + "\n", "utf-8")
-    os.replace(tmp, root / REGISTRY_FILE)
+    card = _in_folder(card, vdir.resolve())
+    with atomic_writer(root / REGISTRY_FILE) as handle:
+        handle.write(json.dumps({"promoted": card.ref}, indent=1) + "\n")
     return card
 
 

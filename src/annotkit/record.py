@@ -100,7 +100,8 @@ def _triple(item: Any, where: str) -> tuple[int, int, str]:
         start, end, label = item
     else:
         raise InputError(
-            f"span {item!r} is not [start, end, LABEL] (or an object with start, end, label)",
+            f"span {item!r} is not [start, end, LABEL]; write each span as [start, end, LABEL] "
+            "(or an object with start, end and label)",
             source=where,
         )
     s = _offset(start, "span start", where)
@@ -122,7 +123,7 @@ def _span_list(rec: Mapping[str, Any], where: str) -> tuple[list[Any] | None, st
             if not isinstance(raw, list):
                 raise InputError(
                     f"{key!r} must be a list of [start, end, LABEL]; text classification "
-                    "labels are not supported",
+                    "labels are not supported; write spans as [[start, end, LABEL], ...]",
                     source=where,
                 )
             return raw, key
@@ -140,7 +141,9 @@ def _details(raw: Any, where: str) -> list[Mapping[str, Any]] | None:
         return None
     if not isinstance(raw, list) or not all(isinstance(d, Mapping) for d in raw):
         raise InputError(
-            "'spans' must be a list of objects with start, end and label", source=where
+            "'spans' must be a list of objects with start, end and label; fix it or delete "
+            "'spans' to keep only 'label'",
+            source=where,
         )
     return list(raw)
 
@@ -170,7 +173,10 @@ def _build_spans(
         for d in details:
             key = _triple(d, where)
             if key in by_key:
-                raise InputError(f"'spans' lists [{key[0]}, {key[1]}) {key[2]} twice", source=where)
+                raise InputError(
+                    f"'spans' lists [{key[0]}, {key[1]}) {key[2]} twice; keep one of them",
+                    source=where,
+                )
             by_key[key] = d
         missing = [t for t in triples if t not in by_key]
         extra = sorted(set(by_key) - set(triples))
@@ -213,7 +219,11 @@ def _span(s: int, e: int, label: str, d: Mapping[str, Any], text: str, where: st
         )
     score = d.get("score")
     if score is not None and (not isinstance(score, (int, float)) or isinstance(score, bool)):
-        raise InputError(f"span [{s}, {e}) {label}: score {score!r} is not a number", source=where)
+        raise InputError(
+            f"span [{s}, {e}) {label}: score {score!r} is not a number; write a number in "
+            "(0, 1] or null",
+            source=where,
+        )
     norm = d.get("norm")
     try:
         return Span(
@@ -234,29 +244,47 @@ def _segments(raw: Any, field: str, text: str, where: str) -> tuple[Segment, ...
     if raw is None:
         return ()
     if not isinstance(raw, list):
-        raise InputError(f"{field!r} must be a list of [start, end, lang, score]", source=where)
+        raise InputError(
+            f"{field!r} must be a list of [start, end, lang, score]; write it with "
+            f"`annotkit detect` (or delete {field!r})",
+            source=where,
+        )
     out = []
     for item in raw:
         if not isinstance(item, (list, tuple)) or len(item) < 2:
             raise InputError(
-                f"{field!r} entry {item!r} is not [start, end, lang, score]", source=where
+                f"{field!r} entry {item!r} is not [start, end, lang, score]; write it with "
+                "`annotkit detect`",
+                source=where,
             )
         s = _offset(item[0], f"{field} start", where)
         e = _offset(item[1], f"{field} end", where)
         if not 0 <= s <= e <= len(text):
             raise InputError(
-                f"{field!r} entry [{s}, {e}) lies outside the text (length {len(text)})",
+                f"{field!r} entry [{s}, {e}) lies outside the text (length {len(text)}); the "
+                "detection does not belong to this text: run `annotkit detect` on it again",
                 source=where,
             )
         lang = item[2] if len(item) > 2 else None
         score = item[3] if len(item) > 3 else None
-        out.append(Segment(s, e, str(lang) if lang is not None else None, score))
+        if not (lang is None or isinstance(lang, str)) or not (
+            score is None or (isinstance(score, (int, float)) and not isinstance(score, bool))
+        ):
+            raise InputError(
+                f"{field!r} entry {item!r} needs a language code (string) and a score (number); "
+                "write it with `annotkit detect`",
+                source=where,
+            )
+        out.append(Segment(s, e, lang, score))
     return tuple(out)
 
 
 def _range(value: Any, size: int, where: str) -> tuple[int, int]:
     if not isinstance(value, (list, tuple)) or len(value) != 2:
-        raise InputError(f"'pairs' range {value!r} is not [start, end]", source=where)
+        raise InputError(
+            f"'pairs' range {value!r} is not [start, end]; write pairs with `annotkit align`",
+            source=where,
+        )
     s, e = _offset(value[0], "pair start", where), _offset(value[1], "pair end", where)
     if not 0 <= s <= e <= size:
         raise InputError(
@@ -271,11 +299,16 @@ def pairs_from_json(raw: Any, *, text: str, where: str) -> tuple[PassagePair, ..
     """The record's ``pairs`` list -> PassagePairs (ranges checked against ``text``)."""
     n = len(text)
     if not isinstance(raw, list):
-        raise InputError("'pairs' must be a list of passage pairs", source=where)
+        raise InputError(
+            "'pairs' must be a list of passage pairs; write it with `annotkit align`", source=where
+        )
     pairs = []
     for p in raw:
         if not isinstance(p, Mapping):
-            raise InputError(f"'pairs' entry {p!r} is not an object", source=where)
+            raise InputError(
+                f"'pairs' entry {p!r} is not an object; write pairs with `annotkit align`",
+                source=where,
+            )
         try:
             sentences = tuple(
                 SentencePair(
@@ -383,7 +416,10 @@ def document_from_record(
     Raises :class:`~annotkit.errors.InputError` for anything that cannot be read exactly.
     """
     if not isinstance(rec, Mapping):
-        raise InputError("expected a JSON object per line", source=where)
+        raise InputError(
+            'expected a JSON object per line; write records such as {"id": "d1", "text": "..."}',
+            source=where,
+        )
     text = rec.get(text_field)
     if text is None and text_field == "text":
         text = rec.get("data")  # doccano exports of some versions
@@ -396,7 +432,7 @@ def document_from_record(
         raise InputError(f"{text_field!r} is empty; remove the record or add text", source=where)
     raw_meta = rec.get("meta")
     if raw_meta is not None and not isinstance(raw_meta, Mapping):
-        raise InputError("'meta' must be an object", source=where)
+        raise InputError("'meta' must be an object; write it as {...} or delete it", source=where)
     meta = dict(raw_meta or {})
     doc_id = _doc_id(rec, meta, id_field, text)
     where = f"{where}: document {doc_id!r}"
@@ -426,7 +462,10 @@ def document_from_record(
     except OffsetError as err:
         raise InputError(str(err), source=where) from None
     except (TypeError, ValueError) as err:
-        raise InputError(f"malformed record ({err})", source=where) from None
+        raise InputError(
+            f"malformed record ({err}); compare it with the record in docs/record.md",
+            source=where,
+        ) from None
 
 
 def document_to_record(doc: Document) -> dict[str, Any]:

@@ -26,7 +26,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -38,6 +37,7 @@ from annotkit.annotate.ner import NerModel
 from annotkit.config import settings
 from annotkit.doc import Document
 from annotkit.errors import ModelNotFoundError, TrainingError
+from annotkit.io import make_temp_dir
 from annotkit.models import MODEL_FILE, ModelCard, default_models_dir, validate_name
 from annotkit.split import split_documents
 from annotkit.tags import ZhTokens, tag_documents, to_stanza_json
@@ -73,6 +73,24 @@ def _dist_version(name: str) -> str:
 def _next_version(model_root: Path) -> str:
     nums = [int(p.name[1:]) for p in model_root.glob("v*") if p.is_dir() and p.name[1:].isdigit()]
     return f"v{max(nums, default=0) + 1}"
+
+
+def _claim_version(model_root: Path, version: str | None) -> Path:
+    """Create the (empty) version folder: atomic, so two runs of ``train --name X`` at once
+    never get the same version (without ``version``, the next free ``vN``)."""
+    model_root.mkdir(parents=True, exist_ok=True)
+    while True:
+        chosen = validate_name(version or _next_version(model_root))
+        vdir = model_root / chosen
+        try:
+            vdir.mkdir()
+            return vdir
+        except FileExistsError:
+            if version is not None:
+                raise TrainingError(
+                    f"model {model_root.name}/{version} already exists at {vdir}; pick "
+                    "another --version or delete that folder"
+                ) from None
 
 
 def _run_stanza(argv: list[str], *, log: IO[str] | None, workdir: Path, threads: int) -> None:
@@ -267,17 +285,14 @@ def train_model(
         steps = max(50, (epochs or 30) * math.ceil(len(train_sents) / batch_size))
     eval_interval = max(10, steps // 10)
 
-    model_root = root / name
-    version = version or _next_version(model_root)
-    validate_name(version)
-    vdir = model_root / version
-    if vdir.exists():
-        raise TrainingError(
-            f"model {name}/{version} already exists at {vdir}; pick another --version or "
-            "delete that folder"
-        )
-    model_root.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{version}-", dir=model_root))
+    vdir = _claim_version(root / name, version)
+    version = vdir.name
+    try:
+        # .train.<pid>.<random>.tmp; also removes the work folders of killed runs
+        work = make_temp_dir(vdir.parent / "train")
+    except BaseException:
+        vdir.rmdir()
+        raise
     try:
         train_file, dev_file = work / "train.json", work / "dev.json"
         by_id = {d.id: d for d in [*train_docs, *dev_docs]}
@@ -308,9 +323,11 @@ def train_model(
         (work / "train.json").unlink()
         (work / "dev.json").unlink()
         work.chmod(0o755)
-        work.rename(vdir)
+        os.replace(work, vdir)  # onto the empty folder claimed above
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
+        if vdir.is_dir() and not any(vdir.iterdir()):
+            vdir.rmdir()
         raise
 
     try:

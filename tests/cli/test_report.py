@@ -63,7 +63,7 @@ def test_report_cli_usage_and_input_errors(tmp_path: Path) -> None:
     )
     assert res.exit_code == 0 and out.exists()
     res = CliRunner().invoke(cli, ["report", str(one), "-o", str(one)])
-    assert res.exit_code == 1 and "also an input" in res.stderr
+    assert res.exit_code == 1 and "one of the inputs" in res.stderr
     assert json.loads(one.read_text(encoding="utf-8"))["id"]  # the input is untouched
 
 

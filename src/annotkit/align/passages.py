@@ -23,6 +23,7 @@ EXAMPLE:
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -169,10 +170,12 @@ def _blocks(doc: Document) -> list[_Block]:
             runs[-1][1] = seg.end
         else:
             runs.append([seg.start, seg.end, seg.lang])
-    sentences = [s for s in doc.sentences if s.end > s.start]
+    sentences = sorted((s.start, s.end) for s in doc.sentences if s.end > s.start)
+    starts = [s for s, _ in sentences]
     out = []
-    for start, end, lang in runs:
-        inside = tuple((s.start, s.end) for s in sentences if s.start >= start and s.end <= end)
+    for start, end, lang in runs:  # sentences starting in the run (bisect: linear overall)
+        lo, hi = bisect_left(starts, start), bisect_left(starts, end)
+        inside = tuple((s, e) for s, e in sentences[lo:hi] if e <= end)
         if inside:
             out.append(_Block(start, end, lang, inside))
     return out

@@ -19,10 +19,17 @@ EXAMPLE:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-__all__ = ["Definition", "find_definitions", "schwartz_hearst_start", "short_form_occurrences"]
+__all__ = [
+    "Definition",
+    "find_definitions",
+    "schwartz_hearst_start",
+    "short_form_occurrences",
+    "short_form_occurrences_many",
+]
 
 SOURCE = "rule:abbrev.v1"
 
@@ -221,17 +228,69 @@ def short_form_occurrences(text: str, sf: str) -> list[tuple[int, int]]:
     ]
 
 
+def short_form_occurrences_many(text: str, sfs: Iterable[str]) -> dict[str, list[tuple[int, int]]]:
+    """:func:`short_form_occurrences` of many short forms with one pass over ``text``
+    (Aho-Corasick), so a long document with many definitions stays linear in its length.
+    Each short form gets exactly what :func:`short_form_occurrences` returns.
+
+    EXAMPLE:
+        >>> short_form_occurrences_many("MSC and MSCs, not BMx; BM", ["MSC", "BM"])
+        {'MSC': [(0, 3), (8, 12)], 'BM': [(23, 25)]}
+    """
+    out: dict[str, list[tuple[int, int]]] = {sf: [] for sf in sfs}
+    owners: dict[str, list[str]] = {}
+    for sf in out:
+        if not sf:  # never a definition; keep the regex's reading of it
+            out[sf] = short_form_occurrences(text, sf)
+            continue
+        for form in _forms(sf):
+            owners.setdefault(form, []).append(sf)
+    if not owners:
+        return out
+    import ahocorasick
+
+    auto = ahocorasick.Automaton()
+    for form, names in owners.items():
+        auto.add_word(form, (len(form), tuple(names)))
+    auto.make_automaton()
+    hits: dict[str, list[tuple[int, int]]] = {sf: [] for sf in out}
+    n = len(text)
+    for last, (length, names) in auto.iter(text):
+        start, end = last + 1 - length, last + 1
+        if (start > 0 and _ascii_alnum(text[start - 1])) or (end < n and _ascii_alnum(text[end])):
+            continue
+        for sf in names:
+            hits[sf].append((start, end))
+    for sf, found in hits.items():
+        found.sort(key=lambda se: (se[0], -se[1]))  # leftmost, then the longer form (regex order)
+        resume = 0
+        for s, e in found:
+            if s >= resume:
+                out[sf].append((s, e))
+                resume = e
+    return out
+
+
 _ALNUM_ASCII = re.compile(r"[A-Za-z0-9]")
+
+
+def _ascii_alnum(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
+
+
+def _forms(sf: str) -> set[str]:
+    """The short form and its ``s`` plural (or singular)."""
+    forms = {sf}
+    if sf[-1:].isupper():
+        forms.add(sf + "s")
+    elif sf.endswith("s") and len(sf) > 2 and sf[-2].isupper():
+        forms.add(sf[:-1])
+    return forms
 
 
 @lru_cache(maxsize=4096)
 def _short_form_pattern(sf: str) -> re.Pattern[str]:
-    """The short form and its plural, right edge checked (the left edge is checked by the
-    caller: a pattern that starts with the literal is searched much faster)."""
-    if sf[-1:].isupper():
-        body = re.escape(sf) + "s?"
-    elif sf.endswith("s") and len(sf) > 2 and sf[-2].isupper():
-        body = re.escape(sf[:-1]) + "s?"
-    else:
-        body = re.escape(sf)
-    return re.compile(rf"{body}(?![A-Za-z0-9])")
+    """The forms of :func:`_forms`, longest first, right edge checked (the left edge is
+    checked by the caller: a pattern that starts with the literal is searched much faster)."""
+    alt = "|".join(re.escape(f) for f in sorted(_forms(sf), key=len, reverse=True))
+    return re.compile(rf"(?:{alt})(?![A-Za-z0-9])")

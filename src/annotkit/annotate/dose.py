@@ -555,8 +555,7 @@ def find_doses(text: str, *, cell_starts: Collection[int] = ()) -> list[DoseMatc
             inner = _skip_space(text, nxt + 1)
             if i + 1 < len(pending) and pending[i + 1][0] == inner:
                 keep.update((i, i + 1))  # "20 million (2 x 10^7)"
-        before = text[:s].rstrip(" \u00a0")
-        if before.endswith(("(", "（")) and len(before[:-1].rstrip(" \u00a0")) in dose_ends:
+        if _after_dose_paren(text, s, dose_ends):
             keep.add(i)  # "5 million cells (5 × 10^6)"
         if _standalone_sci(text, s, e):
             keep.add(i)  # "1.0 x 108 were injected"
@@ -574,6 +573,19 @@ def find_doses(text: str, *, cell_starts: Collection[int] = ()) -> list[DoseMatc
         out.append(DoseMatch(fs, fe, {"value": value, "unit": "cells"}))
     out.sort(key=lambda d: (d.start, d.end))
     return out
+
+
+def _space_before(text: str, pos: int) -> int:
+    """``pos`` moved left over spaces and no-break spaces (no copy of the text before it)."""
+    while pos > 0 and text[pos - 1] in " \u00a0":
+        pos -= 1
+    return pos
+
+
+def _after_dose_paren(text: str, start: int, dose_ends: set[int]) -> bool:
+    """``start`` follows ``(`` right after a dose: "5 million cells (5 × 10^6)"."""
+    b = _space_before(text, start)
+    return b > 0 and text[b - 1] in "(（" and _space_before(text, b - 1) in dose_ends
 
 
 def _coordinated(

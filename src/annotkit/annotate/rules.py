@@ -26,6 +26,7 @@ Steps, all over the original text (offsets never change):
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,7 +35,7 @@ from annotkit.annotate.abbrev import SOURCE as ABBREV_SOURCE
 from annotkit.annotate.abbrev import (
     find_definitions,
     schwartz_hearst_start,
-    short_form_occurrences,
+    short_form_occurrences_many,
 )
 from annotkit.annotate.acronyms import acronym_variants, caps_code_is_modifier, product_designation
 from annotkit.annotate.dose import SOURCE as DOSE_SOURCE
@@ -658,22 +659,29 @@ def _apply_abbreviations(text: str, lex: Lexicon, cands: list[_Cand]) -> list[_C
             extra.append(_Cand(d.lf_start, lf_end, label, ABBREV_SOURCE, lf_norm))
             if lf_norm and sf not in sf_norms:
                 sf_norms[sf] = lf_norm
+    cores = {sf: _DONOR_SF.sub("", sf) for sf in sf_labels}
+    donor = {
+        sf: core
+        for sf, core in cores.items()
+        if core != sf and len(core) >= 2 and sum(c.isupper() for c in core) >= 2
+    }
+    occurrences = short_form_occurrences_many(text, [*sf_labels, *donor.values()])
     for sf, label in sorted(sf_labels.items()):
-        core = _DONOR_SF.sub("", sf)
-        if core != sf and len(core) >= 2 and sum(c.isupper() for c in core) >= 2:
+        core = donor.get(sf)
+        if core is not None:
             # "(ALLO-ASC)": the short form names the cells, the donor prefix stays outside
             # (guidelines: Allo-hMSCs -> hMSCs), so label the core wherever it occurs
             cut = len(sf) - len(core)
-            for s, e in short_form_occurrences(text, core):
+            for s, e in occurrences[core]:
                 extra.append(_Cand(s, e, label, ABBREV_SOURCE, sf_norms.get(sf)))
-            for s, e in short_form_occurrences(text, sf):
+            for s, e in occurrences[sf]:
                 extra.append(_Cand(s + cut, e, label, ABBREV_SOURCE, sf_norms.get(sf)))
             continue
         norm = sf_norms.get(sf)
         if norm is None:
             hit = lex.lookup_defined(sf)
             norm = {"id": hit[1]} if hit and hit[0] == label else None
-        for s, e in short_form_occurrences(text, sf):
+        for s, e in occurrences[sf]:
             extra.append(_Cand(s, e, label, ABBREV_SOURCE, norm))
     fixed = [_scale_edges(text, c) if c.label == "SCALE" else c for c in extra]
     return fixed + cands  # on equal spans the definition-based reading wins
@@ -700,11 +708,18 @@ def _generic_use(surface: str, lex: Lexicon) -> bool:
     return last not in _INSTRUMENT_HEADS
 
 
-def _inside_stop(c: _Cand, stops: list[tuple[int, int]]) -> bool:
+def _inside_stop(c: _Cand, stops: list[tuple[int, int]], ends: list[int]) -> bool:
     """A candidate inside a stoplist term, or crossing its edge (containing one is fine:
-    ``bone marrow MSCs`` contains the stop term ``bone marrow``)."""
-    for s, e in stops:
-        if c.start < e and s < c.end and not (c.start <= s and e <= c.end):
+    ``bone marrow MSCs`` contains the stop term ``bone marrow``).
+
+    ``stops`` are non-overlapping and sorted (so are their ``ends``): only the terms from the
+    first one ending after ``c.start`` are looked at, which keeps long documents linear.
+    """
+    for k in range(bisect_right(ends, c.start), len(stops)):
+        s, e = stops[k]
+        if s >= c.end:
+            break
+        if not (c.start <= s and e <= c.end):
             return True
     return False
 
@@ -739,7 +754,9 @@ def annotate_text(text: str, *, lexicon: Lexicon | None = None) -> tuple[Span, .
         and not lex.is_stopped(text[c.start : c.end])
     ]
     if stops:
-        trimmed = [c for c in trimmed if not _inside_stop(c, stops)]
+        stops = sorted(stops)
+        ends = [e for _, e in stops]
+        trimmed = [c for c in trimmed if not _inside_stop(c, stops, ends)]
     cells = _select(trimmed)
     cell_starts = {c.start for c in cells if c.label == "CELL_TYPE"}
     doses = [

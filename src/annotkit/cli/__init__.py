@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import errno
 import importlib
 import importlib.util
+import io
 import logging
+import signal
 import sys
 from typing import Any
 
@@ -94,6 +97,60 @@ def _warnings_only(record: logging.LogRecord) -> bool:
     return record.levelno >= logging.WARNING
 
 
+class Terminated(BaseException):
+    """Raised in the main thread when SIGTERM/SIGHUP/SIGINT arrives, so every ``with`` block
+    unwinds (unfinished temporary outputs are removed) before annotkit exits."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated(signum)
+
+
+def _install_signal_handlers() -> None:
+    for name in ("SIGTERM", "SIGHUP", "SIGINT"):
+        signum = getattr(signal, name, None)
+        if signum is None:
+            continue
+        try:
+            if signal.getsignal(signum) is signal.SIG_IGN:
+                continue  # `nohup`, a background job's SIGINT: keep ignoring it
+            signal.signal(signum, _terminate)
+        except (OSError, ValueError):  # not the main thread, or not allowed here
+            continue
+
+
+class _ClosedStream(io.TextIOBase):
+    """Stands in for a closed stdout/stderr (``annotkit … >&-``): writing is an error."""
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "standard output is closed")
+
+
 def main(argv: list[str] | None = None) -> Any:
-    """Console-script entry point."""
-    return cli.main(args=argv, prog_name="annotkit")
+    """Console-script entry point.
+
+    SIGTERM, SIGHUP and Ctrl-C end the run cleanly: temporary outputs are removed, nothing
+    half-written replaces an output, and the exit code is 128 + the signal number.
+    """
+    if sys.stdout is None:
+        sys.stdout = _ClosedStream()
+    if sys.stderr is None:
+        sys.stderr = _ClosedStream()
+    _install_signal_handlers()
+    try:
+        return cli.main(args=argv, prog_name="annotkit")
+    except Terminated as stop:
+        name = signal.Signals(stop.signum).name
+        try:
+            click.echo(
+                f"error: <run>: stopped by {name}; unfinished outputs were removed and existing "
+                "ones left as they were: run the command again",
+                err=True,
+            )
+        except (OSError, ValueError):
+            pass
+        sys.exit(128 + stop.signum)

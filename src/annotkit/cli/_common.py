@@ -20,7 +20,7 @@ import click
 from annotkit.config import Settings
 from annotkit.doc import Document
 from annotkit.errors import AnnotkitError, ConfigError
-from annotkit.io import DUPLICATE_POLICIES, ReadReport, read_documents
+from annotkit.io import DUPLICATE_POLICIES, Backups, ReadReport, read_documents
 
 __all__ = [
     "EXIT_SKIPPED",
@@ -28,15 +28,19 @@ __all__ = [
     "check_output",
     "current_settings",
     "finish_report",
+    "force_option",
     "handle_errors",
     "include_unconfirmed_option",
     "input_options",
     "limit_torch_threads",
     "load_documents",
+    "os_error_message",
+    "output_backups",
     "output_option",
     "overwrite_input_option",
     "progress",
     "quiet_option",
+    "report_backups",
     "reviewed_only",
     "warn",
 ]
@@ -50,22 +54,64 @@ def warn(message: str) -> None:
     click.echo(message, err=True)
 
 
+def _debug() -> bool:
+    ctx = click.get_current_context(silent=True)
+    return bool(ctx is not None and ctx.find_root().params.get("debug"))
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null so the flush at exit cannot fail a second time."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def os_error_message(err: OSError) -> str:
+    """``<where>: <what>; <what to do>`` for an operating-system error nobody else named."""
+    where = err.filename if err.filename is not None else "<output>"
+    return (
+        f"{where}: {err.strerror or err}; check that the path exists, its permissions and "
+        "the free disk space"
+    )
+
+
 def handle_errors(func: F) -> F:
-    """Turn AnnotkitError into ``error: …`` on stderr and exit 1 (``--debug`` re-raises)."""
+    """Turn AnnotkitError into ``error: …`` on stderr and exit 1 (``--debug`` re-raises).
+
+    Operating-system errors nobody turned into an AnnotkitError (and running out of memory)
+    get the same ``error: <where>: <what>; <what to do>`` line instead of a traceback.
+    """
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
         except AnnotkitError as err:
-            ctx = click.get_current_context(silent=True)
-            if ctx is not None and ctx.find_root().params.get("debug"):
+            if _debug():
                 raise
             click.echo(f"error: {err}", err=True)
+            _quiet_stdout()
             sys.exit(1)
         except BrokenPipeError:  # `annotkit … | head`
-            sys.stderr.close()
+            _quiet_stdout()
             sys.exit(0)
+        except OSError as err:
+            if _debug():
+                raise
+            click.echo(f"error: {os_error_message(err)}", err=True)
+            _quiet_stdout()
+            sys.exit(1)
+        except MemoryError:
+            if _debug():
+                raise
+            click.echo(
+                "error: out of memory; process smaller documents (lower "
+                "ANNOTKIT_MAX_DOCUMENT_CHARS) or fewer at once",
+                err=True,
+            )
+            sys.exit(1)
 
     return wrapper  # type: ignore[return-value]
 
@@ -96,7 +142,8 @@ class Inputs:
     report: ReadReport = field(default_factory=ReadReport)
 
     def read(self) -> list[Document]:
-        """Every document, read before anything is written (fail fast unless skip_errors)."""
+        """Every document, read before anything is written (fail fast unless skip_errors);
+        texts over the ``max_document_chars`` setting are errors."""
         return load_documents(
             self.paths,
             text_column=self.text_column,
@@ -104,6 +151,7 @@ class Inputs:
             skip_errors=self.skip_errors,
             report=self.report,
             on_duplicate=self.on_duplicate,
+            max_chars=current_settings().max_document_chars,
         )
 
 
@@ -169,6 +217,7 @@ def load_documents(
     skip_errors: bool,
     report: ReadReport,
     on_duplicate: str = "error",
+    max_chars: int | None = None,
 ) -> list[Document]:
     """Read every input (failing fast unless ``skip_errors``) before anything is written."""
     return list(
@@ -179,6 +228,7 @@ def load_documents(
             skip_errors=skip_errors,
             report=report,
             on_duplicate=on_duplicate,
+            max_chars=max_chars,
         )
     )
 
@@ -203,16 +253,55 @@ def _same_file(a: str, b: str) -> bool:
 
 
 def check_output(output: str | None, inputs: Sequence[str], *, overwrite_input: bool) -> None:
-    """Refuse an output path that is one of the input files, unless ``overwrite_input``."""
+    """Refuse an output path that is one of the input files (or inside an input folder),
+    unless ``overwrite_input``."""
     if output in (None, "-") or overwrite_input:
         return
     for item in inputs:
-        if item != "-" and Path(item).is_file() and _same_file(str(output), item):
+        if item == "-":
+            continue
+        same = Path(item).is_file() and _same_file(str(output), item)
+        inside = Path(item).is_dir() and _inside(str(output), item)
+        if same or inside:
+            what = "one of the inputs" if same else f"inside the input folder {item!r}"
             raise ConfigError(
-                f"the output {output!r} is also an input; writing it would replace what is "
-                "being read (human annotations included). Write elsewhere, or pass "
-                "--overwrite-input if you mean it"
+                f"{output}: the output is {what}; writing it would replace what is being read "
+                "(human annotations included). Write elsewhere, or pass --overwrite-input if "
+                "you mean it"
             )
+
+
+def _inside(path: str, folder: str) -> bool:
+    """``path`` is an existing file under ``folder`` that a folder read would pick up."""
+    target = Path(path)
+    if not target.is_file():
+        return False
+    try:
+        target.resolve().relative_to(Path(folder).resolve())
+    except ValueError:
+        return False
+    return True
+
+
+def force_option(func: F) -> F:
+    return click.option(
+        "--force",
+        is_flag=True,
+        help="Replace an existing -o file without keeping a timestamped .bak of it.",
+    )(func)
+
+
+def output_backups(force: bool) -> Backups | None:
+    """What a command passes as ``backups=`` to ``write_jsonl``/``atomic_writer``: an
+    existing output whose content changes is kept as ``<name>.<UTC stamp>.bak``, unless
+    ``--force``. Report what was kept with :func:`report_backups`."""
+    return None if force else Backups()
+
+
+def report_backups(backups: Backups | None) -> None:
+    """Say on stderr which replaced outputs were kept, and where."""
+    for output, backup in backups.kept if backups is not None else ():
+        warn(f"note: {output} existed with other content; kept it as {backup} (--force: no backup)")
 
 
 def overwrite_input_option(func: F) -> F:

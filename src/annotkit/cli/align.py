@@ -12,23 +12,33 @@ from annotkit.cli._common import (
     check_output,
     current_settings,
     finish_report,
+    force_option,
     handle_errors,
     optional_input_options,
+    output_backups,
     output_option,
     overwrite_input_option,
     progress,
     quiet_option,
+    report_backups,
     warn,
 )
 from annotkit.errors import InputError
-from annotkit.io import atomic_writer, decode_bytes, write_jsonl
+from annotkit.io import Backups, atomic_writer, decode_bytes, write_jsonl
 from annotkit.record import document_to_record
 
 __all__ = ["align_cli"]
 
 
 def _sentences(path: str) -> list[str]:
+    limit = current_settings().max_document_chars
     try:
+        if limit and Path(path).stat().st_size > 4 * limit:
+            raise InputError(
+                f"is over {4 * limit:,} bytes, more than ANNOTKIT_MAX_DOCUMENT_CHARS allows; "
+                "split it, or raise the limit",
+                source=path,
+            )
         data = Path(path).read_bytes()
     except OSError as err:
         raise InputError(
@@ -50,7 +60,8 @@ def _lang(lang: str | None, sentences: list[str]) -> str:
 
 
 def _align_files(src: str, tgt: str, src_lang: str | None, tgt_lang: str | None,
-                 scorer: str | None, output: str | None) -> int:  # fmt: skip
+                 scorer: str | None, output: str | None,
+                 backups: Backups | None) -> int:  # fmt: skip
     from annotkit.align import align_sentences, load_scorer
 
     s, t = _sentences(src), _sentences(tgt)
@@ -60,12 +71,13 @@ def _align_files(src: str, tgt: str, src_lang: str | None, tgt_lang: str | None,
     if output in (None, "-"):
         click.echo(lines, nl=False)
     else:
-        with atomic_writer(output) as fh:
+        with atomic_writer(output, backups=backups) as fh:
             fh.write(lines)
     return len(beads)
 
 
-def _align_docs(source: Inputs, scorer: str | None, output: str | None, quiet: bool) -> int:
+def _align_docs(source: Inputs, scorer: str | None, output: str | None, quiet: bool,
+                backups: Backups | None) -> int:  # fmt: skip
     from annotkit.align import load_scorer
     from annotkit.pipeline import ensure, run_stage
 
@@ -77,7 +89,7 @@ def _align_docs(source: Inputs, scorer: str | None, output: str | None, quiet: b
         )
         for d in progress(source.read(), quiet=quiet, desc="align")
     )
-    return write_jsonl(records, output)
+    return write_jsonl(records, output, backups=backups)
 
 
 def _quiet_jieba() -> None:
@@ -97,11 +109,12 @@ def _quiet_jieba() -> None:
 @click.option("--with-text", is_flag=True, hidden=True, help="(Always on: records keep text.)")
 @output_option
 @overwrite_input_option
+@force_option
 @quiet_option
 @handle_errors
 def align_cli(source: Inputs, src: str | None, tgt: str | None, src_lang: str | None,
               tgt_lang: str | None, scorer: str | None, with_text: bool, output: str | None,
-              overwrite_input: bool, quiet: bool) -> None:  # fmt: skip
+              overwrite_input: bool, force: bool, quiet: bool) -> None:  # fmt: skip
     """Find and align translated passages in documents (JSONL), or align two pre-split files.
 
     Documents get ``pairs`` in their record (docs/record.md; languages are detected first
@@ -121,10 +134,13 @@ def align_cli(source: Inputs, src: str | None, tgt: str | None, src_lang: str | 
     check_output(output, paths, overwrite_input=overwrite_input)
     if (src is None) != (tgt is None) or bool(source.paths) == (src is not None):
         raise click.UsageError("give INPUT... (documents) or both --src and --tgt (not both)")
+    backups = output_backups(force)
     if src is not None and tgt is not None:
-        n = _align_files(src, tgt, src_lang, tgt_lang, scorer, output)
+        n = _align_files(src, tgt, src_lang, tgt_lang, scorer, output, backups)
+        report_backups(backups)
         return None if quiet else warn(f"aligned into {n} bead(s)")
-    n = _align_docs(source, scorer, output, quiet)
+    n = _align_docs(source, scorer, output, quiet, backups)
+    report_backups(backups)
     if not quiet:
         warn(f"aligned {n} document(s)")
     finish_report(source, quiet=quiet)

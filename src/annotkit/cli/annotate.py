@@ -12,13 +12,16 @@ from annotkit.cli._common import (
     check_output,
     current_settings,
     finish_report,
+    force_option,
     handle_errors,
     input_options,
     limit_torch_threads,
+    output_backups,
     output_option,
     overwrite_input_option,
     progress,
     quiet_option,
+    report_backups,
     warn,
 )
 from annotkit.doc import Document
@@ -33,6 +36,7 @@ __all__ = ["annotate_cli"]
 @input_options
 @output_option
 @overwrite_input_option
+@force_option
 @quiet_option
 @click.option(
     "--engine",
@@ -65,6 +69,7 @@ def annotate_cli(
     source: Inputs,
     output: str | None,
     overwrite_input: bool,
+    force: bool,
     quiet: bool,
     engine: str,
     model: str | None,
@@ -76,7 +81,9 @@ def annotate_cli(
 
     The record's label and spans (with source, score, norm) are replaced by the engine's;
     every other field is kept. Documents holding English and Chinese are detected and
-    aligned first when their record lacks those stages (for projection).
+    aligned first when their record lacks those stages (for projection). An existing -o file
+    is kept as a timestamped .bak when its content changes (--force: no backup); -o may not
+    name an input (--overwrite-input).
 
     \b
     Examples:
@@ -94,7 +101,8 @@ def annotate_cli(
     options = {"engine": engine, "model": model, "project": project, "models_dir": cfg.models_dir}
     done = _annotated(docs, options, cfg.detect_options())
     records = (document_to_record(d) for d in progress(done, quiet=quiet, desc="annotate"))
-    n = write_jsonl(records, output)
+    n = write_jsonl(records, output, backups=(backups := output_backups(force)))
+    report_backups(backups)
     if replaced and not quiet:
         warn(f"note: {replaced} input document(s) had spans; they were replaced by the {engine} "
              "engine's (the inputs are unchanged)")  # fmt: skip

@@ -8,11 +8,14 @@ from annotkit.cli._common import (
     Inputs,
     check_output,
     finish_report,
+    force_option,
     handle_errors,
     input_options,
+    output_backups,
     output_option,
     overwrite_input_option,
     quiet_option,
+    report_backups,
     warn,
 )
 from annotkit.io import write_jsonl
@@ -23,12 +26,14 @@ from annotkit.record import document_to_record
 @input_options
 @output_option
 @overwrite_input_option
+@force_option
 @quiet_option
 @handle_errors
 def convert_cli(
     source: Inputs,
     output: str | None,
     overwrite_input: bool,
+    force: bool,
     quiet: bool,
 ) -> None:
     """Read text/JSONL/CSV/TSV/Parquet inputs and write them as JSONL records.
@@ -45,7 +50,9 @@ def convert_cli(
     """
     check_output(output, source.paths, overwrite_input=overwrite_input)
     docs = source.read()
-    count = write_jsonl((document_to_record(d) for d in docs), output)
+    backups = output_backups(force)
+    count = write_jsonl((document_to_record(d) for d in docs), output, backups=backups)
+    report_backups(backups)
     if not quiet:
         warn(f"{count} document(s) written to {output or 'stdout'}.")
     finish_report(source, quiet=quiet)

@@ -9,12 +9,15 @@ from annotkit.cli._common import (
     check_output,
     current_settings,
     finish_report,
+    force_option,
     handle_errors,
     input_options,
+    output_backups,
     output_option,
     overwrite_input_option,
     progress,
     quiet_option,
+    report_backups,
     warn,
 )
 from annotkit.io import write_jsonl
@@ -29,6 +32,7 @@ __all__ = ["detect_cli"]
 @input_options
 @output_option
 @overwrite_input_option
+@force_option
 @quiet_option
 @click.option(
     "--segmenter",
@@ -49,6 +53,7 @@ def detect_cli(
     source: Inputs,
     output: str | None,
     overwrite_input: bool,
+    force: bool,
     quiet: bool,
     segmenter: str,
     backend: str,
@@ -71,7 +76,8 @@ def detect_cli(
         document_to_record(detect(d, segmenter=segmenter, backend=backend, **options))  # type: ignore[arg-type]
         for d in progress(docs, quiet=quiet, desc="detect")
     )
-    n = write_jsonl(found, output)
+    n = write_jsonl(found, output, backups=(backups := output_backups(force)))
+    report_backups(backups)
     if not quiet:
         warn(f"detected {n} document(s)")
     finish_report(source, quiet=quiet)

@@ -9,10 +9,18 @@ from typing import Any
 
 import click
 
-from annotkit.cli._common import handle_errors
+from annotkit.cli._common import (
+    check_output,
+    current_settings,
+    force_option,
+    handle_errors,
+    output_backups,
+    overwrite_input_option,
+    report_backups,
+)
 from annotkit.doc import Document
 from annotkit.evaluate import evaluate, evaluate_many, format_table
-from annotkit.io import atomic_writer, read_documents
+from annotkit.io import Backups, atomic_writer, read_documents
 
 
 def _parse_preds(specs: tuple[str, ...]) -> dict[str, str]:
@@ -34,7 +42,7 @@ def _parse_preds(specs: tuple[str, ...]) -> dict[str, str]:
 
 
 def _read(path: str) -> list[Document]:
-    return list(read_documents([path]))
+    return list(read_documents([path], max_chars=current_settings().max_document_chars))
 
 
 def _score(gold: str, preds: dict[str, str], **options: Any) -> dict[str, Any]:
@@ -44,11 +52,11 @@ def _score(gold: str, preds: dict[str, str], **options: Any) -> dict[str, Any]:
     return evaluate_many(gold_docs, {name: _read(p) for name, p in preds.items()}, **options)
 
 
-def _write(text: str, output: str | None) -> None:
+def _write(text: str, output: str | None, backups: Backups | None) -> None:
     if output is None or output == "-":
         sys.stdout.write(text)
         return
-    with atomic_writer(output) as handle:
+    with atomic_writer(output, backups=backups) as handle:
         handle.write(text)
 
 
@@ -88,6 +96,8 @@ def _write(text: str, output: str | None) -> None:
     help="Score only documents present in both gold and predictions.",
 )
 @click.option("--by-lang", is_flag=True, help="Add a breakdown by the language of each span.")
+@overwrite_input_option
+@force_option
 @handle_errors
 def evaluate_cli(
     gold: str,
@@ -96,6 +106,8 @@ def evaluate_cli(
     output: str | None,
     intersection: bool,
     by_lang: bool,
+    overwrite_input: bool,
+    force: bool,
 ) -> None:
     """Score predicted spans against gold: strict and lenient P/R/F1 per label and micro.
 
@@ -109,6 +121,8 @@ def evaluate_cli(
       annotkit evaluate --gold gold.jsonl --pred pre.jsonl --by-lang --format json -o eval.json
     """
     named = _parse_preds(preds)
+    check_output(output, [gold, *named.values()], overwrite_input=overwrite_input)
     result = _score(gold, named, intersection=intersection, by_lang=by_lang)
     text = format_table(result) if fmt == "table" else json.dumps(result, indent=2) + "\n"
-    _write(text, output)
+    _write(text, output, backups := output_backups(force))
+    report_backups(backups)
