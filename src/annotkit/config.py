@@ -17,6 +17,8 @@ arguments, and use :func:`settings` only for defaults a caller did not give.
 | ``train_threads`` | ``ANNOTKIT_TRAIN_THREADS`` | 1 (BLAS/OpenMP threads of training) |
 | ``languages`` | ``ANNOTKIT_LANGUAGES`` (comma-separated) | ``en,zh`` (the corpus languages) |
 | ``latin_langs`` | ``ANNOTKIT_LATIN_LANGS`` (comma-separated) | ``en,de,fr,es,it,pt,nl`` |
+| ``workers`` | ``ANNOTKIT_WORKERS`` | unset: batch commands run in one process |
+| ``scheduler`` | ``ANNOTKIT_SCHEDULER`` (``tcp://HOST:PORT``) | unset (no Dask cluster) |
 
 Secrets (the doccano password) come from the environment only; a config file holding one
 is refused.
@@ -47,7 +49,7 @@ DOCCANO_VERSION = "1.8.4"
 
 _LIST_FIELDS = ("languages", "latin_langs")
 _PATH_FIELDS = ("models_dir", "doccano_home", "doccano_venv", "stanza_dir")
-_INT_FIELDS = ("threads", "train_threads")
+_INT_FIELDS = ("threads", "train_threads", "workers")
 _SECRET_FIELDS = ("doccano_password",)
 
 
@@ -93,6 +95,8 @@ class Settings:
     train_threads: int = 1
     languages: tuple[str, ...] = ("en", "zh")
     latin_langs: tuple[str, ...] = ("en", "de", "fr", "es", "it", "pt", "nl")
+    workers: int | None = None
+    scheduler: str | None = None
 
     @classmethod
     def load(cls, environ: Mapping[str, str] | None = None) -> Settings:

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import click
 
+from annotkit.batch import Job
+from annotkit.cli._batch import BatchOptions, batch_options, write_jsonl_output
 from annotkit.cli._common import (
     Inputs,
     check_output,
@@ -16,13 +20,12 @@ from annotkit.cli._common import (
     optional_input_options,
     output_option,
     overwrite_input_option,
-    progress,
     quiet_option,
     warn,
 )
 from annotkit.errors import InputError
-from annotkit.io import atomic_writer, decode_bytes, write_jsonl
-from annotkit.record import document_to_record
+from annotkit.io import atomic_writer, decode_bytes
+from annotkit.jobs import align_lines
 
 __all__ = ["align_cli"]
 
@@ -65,19 +68,15 @@ def _align_files(src: str, tgt: str, src_lang: str | None, tgt_lang: str | None,
     return len(beads)
 
 
-def _align_docs(source: Inputs, scorer: str | None, output: str | None, quiet: bool) -> int:
-    from annotkit.align import load_scorer
-    from annotkit.pipeline import ensure, run_stage
+def _align_docs(source: Inputs, scorer: str | None, output: str | None, quiet: bool,
+                batch: BatchOptions) -> int:  # fmt: skip
+    if scorer:
+        from annotkit.align import load_scorer
 
-    pair_scorer = load_scorer(scorer) if scorer else None
-    detect_opts = {"latin_langs": current_settings().latin_langs}
-    records = (
-        document_to_record(
-            run_stage(ensure(d, "align", detect=detect_opts), "align", scorer=pair_scorer)
-        )
-        for d in progress(source.read(), quiet=quiet, desc="align")
-    )
-    return write_jsonl(records, output)
+        load_scorer(scorer)  # a bad name fails here, before any document is read
+    opts: dict[str, Any] = {"scorer": scorer, "latin_langs": list(current_settings().latin_langs)}
+    job = Job("align", partial(align_lines, **opts), ("align",), opts)
+    return write_jsonl_output(job, source, output, batch, quiet=quiet)
 
 
 def _quiet_jieba() -> None:
@@ -98,10 +97,11 @@ def _quiet_jieba() -> None:
 @output_option
 @overwrite_input_option
 @quiet_option
+@batch_options
 @handle_errors
 def align_cli(source: Inputs, src: str | None, tgt: str | None, src_lang: str | None,
               tgt_lang: str | None, scorer: str | None, with_text: bool, output: str | None,
-              overwrite_input: bool, quiet: bool) -> None:  # fmt: skip
+              overwrite_input: bool, quiet: bool, batch: BatchOptions) -> None:  # fmt: skip
     """Find and align translated passages in documents (JSONL), or align two pre-split files.
 
     Documents get ``pairs`` in their record (docs/record.md; languages are detected first
@@ -115,6 +115,7 @@ def align_cli(source: Inputs, src: str | None, tgt: str | None, src_lang: str | 
       annotkit export pairs.jsonl --format tmx -o tmx/
       annotkit detect paper.txt | annotkit align - > pairs.jsonl
       annotkit align --src book.zh --tgt book.en --src-lang zh --tgt-lang en > book.align
+      annotkit align corpus/ --workers 2 -o pairs.jsonl
     """
     _quiet_jieba()
     paths = (*source.paths, *(p for p in (src, tgt) if p))
@@ -122,9 +123,11 @@ def align_cli(source: Inputs, src: str | None, tgt: str | None, src_lang: str | 
     if (src is None) != (tgt is None) or bool(source.paths) == (src is not None):
         raise click.UsageError("give INPUT... (documents) or both --src and --tgt (not both)")
     if src is not None and tgt is not None:
+        if batch != BatchOptions(partition_size=batch.partition_size):
+            raise click.UsageError("--workers/--scheduler/--resume apply to INPUT... only")
         n = _align_files(src, tgt, src_lang, tgt_lang, scorer, output)
         return None if quiet else warn(f"aligned into {n} bead(s)")
-    n = _align_docs(source, scorer, output, quiet)
+    n = _align_docs(source, scorer, output, quiet, batch)
     if not quiet:
         warn(f"aligned {n} document(s)")
     finish_report(source, quiet=quiet)
