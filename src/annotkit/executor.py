@@ -26,6 +26,8 @@ EXAMPLE:
 from __future__ import annotations
 
 import logging
+import resource
+import sys
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -34,7 +36,7 @@ from typing import Any, Protocol
 from annotkit.batch import Partition
 from annotkit.errors import ConfigError
 
-__all__ = ["DaskExecutor", "Executor", "LocalExecutor", "open_executor"]
+__all__ = ["DaskExecutor", "Executor", "LocalExecutor", "open_executor", "peak_memory"]
 
 log = logging.getLogger(__name__)
 
@@ -44,11 +46,21 @@ CONNECT_TIMEOUT_S = 15
 _INSTALL_HINT = "install it with: pip install 'annotkit[dask]'"
 
 
+def peak_memory() -> int:
+    """This process's peak resident memory in bytes (Linux reports KiB, macOS bytes)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return int(peak if sys.platform == "darwin" else peak * 1024)
+
+
 class Executor(Protocol):
     """Maps a partition function over partitions; yields results as they finish."""
 
     @property
     def dashboard(self) -> str | None: ...
+
+    def peak_memory(self) -> dict[str, int]:
+        """Peak resident memory (bytes) of each process that ran partitions, by name."""
+        ...
 
     def map(
         self, func: PartitionFunction, partitions: Iterable[Partition]
@@ -61,6 +73,9 @@ class LocalExecutor:
     @property
     def dashboard(self) -> str | None:
         return None
+
+    def peak_memory(self) -> dict[str, int]:
+        return {"local": peak_memory()}
 
     def map(
         self, func: PartitionFunction, partitions: Iterable[Partition]
@@ -99,6 +114,11 @@ class DaskExecutor:
     def dashboard(self) -> str | None:
         link = getattr(self.client, "dashboard_link", None)
         return str(link) if link else None
+
+    def peak_memory(self) -> dict[str, int]:
+        """Each worker's peak resident memory since it started (bytes), by address."""
+        found: dict[str, int] = self.client.run(peak_memory)
+        return {str(k): int(v) for k, v in sorted(found.items())}
 
     def window(self) -> int:
         if self._window is not None:
@@ -152,6 +172,7 @@ def open_executor(
     scheduler: str | None = None,
     worker_setup: Callable[[], None] | None = None,
     dashboard_address: str = "127.0.0.1:0",
+    connect_timeout: float = CONNECT_TIMEOUT_S,
 ) -> Iterator[Executor]:
     """The executor for a run: this process, a LocalCluster, or an existing scheduler.
 
@@ -161,6 +182,7 @@ def open_executor(
     arg worker_setup (Callable[[], None] | None): picklable function run once in every
         worker process (e.g. to quiet a library's logging).
     arg dashboard_address (str): where a LocalCluster serves its dashboard.
+    arg connect_timeout (float): seconds to wait for ``scheduler`` to answer.
     Neither ``workers`` nor ``scheduler``: a :class:`LocalExecutor`.
     """
     if workers is not None and scheduler is not None:
@@ -174,7 +196,7 @@ def open_executor(
         import distributed
     except ImportError:
         raise ConfigError(f"running on Dask needs dask.distributed; {_INSTALL_HINT}") from None
-    with _client(distributed, workers, scheduler, dashboard_address) as client:
+    with _client(distributed, workers, scheduler, dashboard_address, connect_timeout) as client:
         if worker_setup is not None:
             client.register_plugin(_worker_setup(worker_setup), name="annotkit-setup")
         yield DaskExecutor(client)
@@ -182,11 +204,15 @@ def open_executor(
 
 @contextmanager
 def _client(
-    distributed: Any, workers: int | None, scheduler: str | None, dashboard_address: str
+    distributed: Any,
+    workers: int | None,
+    scheduler: str | None,
+    dashboard_address: str,
+    connect_timeout: float,
 ) -> Iterator[Any]:
     if scheduler is not None:
         try:
-            client = distributed.Client(scheduler, timeout=f"{CONNECT_TIMEOUT_S}s")
+            client = distributed.Client(scheduler, timeout=f"{connect_timeout}s")
         except (OSError, TimeoutError, ValueError) as err:
             raise ConfigError(
                 f"cannot reach the Dask scheduler at {scheduler!r} ({err}); start one with "

@@ -183,9 +183,19 @@ def batch_run(
                     warn(f"interrupted; finished partitions are kept in {folder}: run the same "
                          "command with --resume to finish")  # fmt: skip
                 raise
+            on_dask = workers is not None or scheduler is not None
+            peaks = executor.peak_memory() if on_dask and not quiet else {}
+        _note_memory(peaks)
         yield store, report
         if parts is not None:
             store.remove()
+
+
+def _note_memory(peaks: dict[str, int]) -> None:
+    """Each Dask worker's peak memory, for sizing a cluster."""
+    if peaks:
+        mb = ", ".join(f"{round(v / 2**20)} MB" for v in peaks.values())
+        warn(f"peak memory of the {len(peaks)} Dask worker(s): {mb}")
 
 
 def _note_store(store: PartStore, batch: BatchOptions, *, quiet: bool) -> None:
