@@ -31,6 +31,7 @@ import sys
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, Protocol
 
 from annotkit.batch import Partition
@@ -178,7 +179,8 @@ def open_executor(
 
     arg workers (int | None): start a ``distributed.LocalCluster`` of this many worker
         processes (one thread each) on 127.0.0.1, closed on exit.
-    arg scheduler (str | None): address of a running scheduler (``tcp://HOST:PORT``).
+    arg scheduler (str | None): address of a running scheduler (``tcp://HOST:PORT``), or
+        the JSON file a scheduler wrote with ``dask scheduler --scheduler-file FILE``.
     arg worker_setup (Callable[[], None] | None): picklable function run once in every
         worker process (e.g. to quiet a library's logging).
     arg dashboard_address (str): where a LocalCluster serves its dashboard.
@@ -211,12 +213,14 @@ def _client(
     connect_timeout: float,
 ) -> Iterator[Any]:
     if scheduler is not None:
+        is_file = Path(scheduler).is_file()
+        where = {"scheduler_file": scheduler} if is_file else {"address": scheduler}
         try:
-            client = distributed.Client(scheduler, timeout=f"{connect_timeout}s")
+            client = distributed.Client(**where, timeout=f"{connect_timeout}s")
         except (OSError, TimeoutError, ValueError) as err:
             raise ConfigError(
                 f"cannot reach the Dask scheduler at {scheduler!r} ({err}); start one with "
-                "`dask scheduler` and give its address (tcp://HOST:PORT)"
+                "`dask scheduler` and give its address (tcp://HOST:PORT) or its --scheduler-file"
             ) from None
         with client:
             yield client

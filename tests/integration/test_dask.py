@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import cloudpickle
@@ -81,6 +82,12 @@ def single(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, 
             **files}  # fmt: skip
 
 
+@dataclass(frozen=True)
+class Cluster:
+    address: str  # tcp://127.0.0.1:PORT
+    file: Path  # the scheduler file it wrote
+
+
 def _stop(proc: subprocess.Popen[bytes]) -> None:
     if proc.poll() is None:
         os.killpg(proc.pid, signal.SIGTERM)
@@ -92,8 +99,8 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 @pytest.fixture(scope="module")
-def scheduler(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real `dask scheduler` and `dask worker --nworkers 2` on loopback; its address."""
+def scheduler(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    """A real `dask scheduler` and `dask worker --nworkers 2` on loopback."""
     from distributed import Client
 
     tmp = tmp_path_factory.mktemp("dask")
@@ -120,7 +127,7 @@ def scheduler(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         ))  # fmt: skip
         with Client(address, timeout="30s") as client:
             client.wait_for_workers(2, timeout=120)
-        yield address
+        yield Cluster(address, info)
     finally:
         for proc in reversed(procs):
             _stop(proc)
@@ -169,17 +176,17 @@ def test_dask_open_executor_errors() -> None:
 
 
 def test_dask_scheduler_cli_annotate_and_run_are_identical(
-    scheduler: str, corpus: Path, single: dict[str, bytes], tmp_path: Path
+    scheduler: Cluster, corpus: Path, single: dict[str, bytes], tmp_path: Path
 ) -> None:
     out = tmp_path / "pre.jsonl"
-    res = cli("annotate", str(corpus), "-o", str(out), "--scheduler", scheduler,
+    res = cli("annotate", str(corpus), "-o", str(out), "--scheduler", scheduler.address,
               "--partition-size", "3")  # fmt: skip
     assert res.returncode == 0, res.stderr
     assert out.read_bytes() == single["annotate"]
     assert "Dask dashboard: http://127.0.0.1:" in res.stderr
     assert "peak memory of the 2 Dask worker(s)" in res.stderr
     assert not (tmp_path / ".pre.jsonl.parts").exists()
-    res = cli("run", str(corpus), "-o", str(tmp_path / "run"), "--scheduler", scheduler,
+    res = cli("run", str(corpus), "-o", str(tmp_path / "run"), "--scheduler", scheduler.address,
               "--partition-size", "4")  # fmt: skip
     assert res.returncode == 0, res.stderr
     assert res.stdout.encode() == single["table"]
@@ -190,8 +197,18 @@ def test_dask_scheduler_cli_annotate_and_run_are_identical(
     )
 
 
-def test_dask_stdout_output_is_identical(scheduler: str, corpus: Path, single: dict) -> None:
-    res = cli("annotate", str(corpus), "--scheduler", scheduler, "--quiet", "--partition-size", "7")
+def test_dask_scheduler_file_and_stdout_output(
+    scheduler: Cluster, corpus: Path, single: dict[str, bytes]
+) -> None:
+    res = cli(
+        "annotate",
+        str(corpus),
+        "--scheduler",
+        str(scheduler.file),
+        "--quiet",
+        "--partition-size",
+        "7",
+    )
     assert res.returncode == 0, res.stderr
     assert res.stdout.encode() == single["annotate"] and res.stderr == ""
 
@@ -214,7 +231,8 @@ def test_dask_killed_runs_resume_to_the_same_output(
     if where == "workers":  # then finished in one process
         place, last = ["--workers", "2"], []
     else:  # then finished on a LocalCluster
-        place, last = ["--scheduler", request.getfixturevalue("scheduler")], ["--workers", "2"]
+        address = request.getfixturevalue("scheduler").address
+        place, last = ["--scheduler", address], ["--workers", "2"]
     out = tmp_path / "run"
     base = ["run", str(corpus), "-o", str(out), "--partition-size", "2", "--quiet"]
     args = [*base, *place]

@@ -93,9 +93,10 @@ def batch_options(func: Command) -> Command:
     )(cmd)
     cmd = click.option(
         "--scheduler",
-        metavar="tcp://HOST:PORT",
+        metavar="tcp://HOST:PORT|FILE",
         default=None,
-        help="Run on an existing Dask cluster (default: $ANNOTKIT_SCHEDULER).",
+        help="Run on an existing Dask cluster: its scheduler's address or scheduler file "
+        "(default: $ANNOTKIT_SCHEDULER).",
     )(cmd)
     cmd = click.option(
         "--workers",
