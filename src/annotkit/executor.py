@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import logging
 import resource
+import signal
 import sys
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -83,6 +84,15 @@ class LocalExecutor:
     ) -> Iterator[tuple[Partition, tuple[str, ...]]]:
         for part in partitions:
             yield part, func(part.payload)
+
+
+def _leave_ctrl_c_to_the_client() -> None:
+    """In a LocalCluster's worker: ignore SIGINT. A terminal's Ctrl-C reaches the whole
+    process group; the client handles it and closes the cluster, which stops the workers."""
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main thread: nothing to do
+        log.debug("cannot ignore SIGINT outside the main thread")
 
 
 def _worker_setup(setup: Callable[[], None]) -> Any:
@@ -174,6 +184,7 @@ def open_executor(
     worker_setup: Callable[[], None] | None = None,
     dashboard_address: str = "127.0.0.1:0",
     connect_timeout: float = CONNECT_TIMEOUT_S,
+    log_level: int = logging.WARNING,
 ) -> Iterator[Executor]:
     """The executor for a run: this process, a LocalCluster, or an existing scheduler.
 
@@ -185,6 +196,7 @@ def open_executor(
         worker process (e.g. to quiet a library's logging).
     arg dashboard_address (str): where a LocalCluster serves its dashboard.
     arg connect_timeout (float): seconds to wait for ``scheduler`` to answer.
+    arg log_level (int): what a LocalCluster's scheduler and workers log (to stderr).
     Neither ``workers`` nor ``scheduler``: a :class:`LocalExecutor`.
     """
     if workers is not None and scheduler is not None:
@@ -198,7 +210,12 @@ def open_executor(
         import distributed
     except ImportError:
         raise ConfigError(f"running on Dask needs dask.distributed; {_INSTALL_HINT}") from None
-    with _client(distributed, workers, scheduler, dashboard_address, connect_timeout) as client:
+    where = (workers, scheduler, dashboard_address, connect_timeout, log_level)
+    with _client(distributed, *where) as client:
+        if workers is not None:
+            client.register_plugin(
+                _worker_setup(_leave_ctrl_c_to_the_client), name="annotkit-local-sigint"
+            )
         if worker_setup is not None:
             client.register_plugin(_worker_setup(worker_setup), name="annotkit-setup")
         yield DaskExecutor(client)
@@ -211,6 +228,7 @@ def _client(
     scheduler: str | None,
     dashboard_address: str,
     connect_timeout: float,
+    log_level: int,
 ) -> Iterator[Any]:
     if scheduler is not None:
         is_file = Path(scheduler).is_file()
@@ -231,7 +249,7 @@ def _client(
         processes=True,
         host="127.0.0.1",
         dashboard_address=dashboard_address,
-        silence_logs=logging.WARNING,
+        silence_logs=log_level,
     )
     with cluster, distributed.Client(cluster) as client:
         yield client

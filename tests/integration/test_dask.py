@@ -258,3 +258,22 @@ def test_dask_killed_runs_resume_to_the_same_output(
     assert sorted(p.name for p in out.iterdir()) == sorted(
         ["detect.jsonl", "align.jsonl", "annotate.jsonl", "summary.json"]
     )
+
+
+def test_dask_ctrl_c_keeps_finished_partitions_and_says_how_to_resume(
+    corpus: Path, single: dict[str, bytes], tmp_path: Path
+) -> None:
+    out = tmp_path / "pre.jsonl"
+    args = ["annotate", str(corpus), "-o", str(out), "--partition-size", "2", "--workers", "2"]
+    proc = subprocess.Popen([ANNOTKIT, *args], env=_env(), cwd=REPO, text=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            start_new_session=True)  # fmt: skip
+    manifest = tmp_path / ".pre.jsonl.parts" / "manifest.jsonl"
+    assert _wait_for_parts(manifest, proc, 1), "finished before Ctrl-C"
+    os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the whole group
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 1 and "run the same command with --resume" in stderr
+    assert "Traceback" not in stderr and not out.exists()
+    done = cli(*args, "--resume")
+    assert done.returncode == 0, done.stderr
+    assert out.read_bytes() == single["annotate"]

@@ -117,6 +117,13 @@ def local_path(value: str | Path | None) -> str | None:
     return str(path.absolute()) if path.exists() else str(value)
 
 
+def _dask_log_level() -> int:
+    """A LocalCluster's own logs (a Ctrl-C makes its workers complain) only with --debug."""
+    ctx = click.get_current_context(silent=True)
+    debug = ctx is not None and ctx.find_root().params.get("debug")
+    return logging.WARNING if debug else logging.CRITICAL
+
+
 def _warnings_only(record: logging.LogRecord) -> bool:
     return record.levelno >= logging.WARNING
 
@@ -172,7 +179,12 @@ def batch_run(
 
         with ExitStack() as running:
             executor = running.enter_context(
-                open_executor(workers=workers, scheduler=scheduler, worker_setup=quiet_worker_logs)
+                open_executor(
+                    workers=workers,
+                    scheduler=scheduler,
+                    log_level=_dask_log_level(),
+                    worker_setup=quiet_worker_logs,
+                )  # fmt: skip
             )
             if executor.dashboard and not quiet:
                 warn(f"Dask dashboard: {executor.dashboard}")
