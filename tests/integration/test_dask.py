@@ -213,6 +213,17 @@ def test_dask_scheduler_file_and_stdout_output(
     assert res.stdout.encode() == single["annotate"] and res.stderr == ""
 
 
+def test_dask_an_error_on_a_worker_is_the_cli_error(
+    scheduler: Cluster, corpus: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "pre.jsonl"
+    res = cli("annotate", str(corpus), "--engine", "model", "--model", str(tmp_path / "none"),
+              "-o", str(out), "--scheduler", scheduler.address, "--quiet")  # fmt: skip
+    assert res.returncode == 1, res.stderr
+    assert res.stderr.startswith("error:") and str(tmp_path / "none") in res.stderr
+    assert "Traceback" not in res.stderr and res.stdout == "" and not out.exists()
+
+
 def _wait_for_parts(manifest: Path, proc: subprocess.Popen[bytes], parts: int) -> bool:
     """Wait until ``parts`` partitions are recorded (True) or the run ended (False)."""
     deadline = time.monotonic() + 240

@@ -25,7 +25,7 @@ from typing import Any
 
 import click
 
-from annotkit.batch import PARTITION_DOCS, BatchReport, Job, count_documents
+from annotkit.batch import PARTITION_DOCS, BatchReport, Job, count_documents, run_job
 from annotkit.cli._common import Inputs, current_settings, warn
 from annotkit.doc import Document
 from annotkit.errors import ConfigError
@@ -175,8 +175,6 @@ def batch_run(
         docs: Iterable[Document] = source.stream()
         if watch is not None:
             docs = _watched(docs, watch)
-        from annotkit.batch import run_job
-
         with ExitStack() as running:
             executor = running.enter_context(
                 open_executor(
@@ -184,7 +182,7 @@ def batch_run(
                     scheduler=scheduler,
                     log_level=_dask_log_level(),
                     worker_setup=quiet_worker_logs,
-                )  # fmt: skip
+                )
             )
             if executor.dashboard and not quiet:
                 warn(f"Dask dashboard: {executor.dashboard}")
@@ -193,8 +191,10 @@ def batch_run(
                 report = run_job(job, docs, executor, store, on_progress=bar.update)
             except KeyboardInterrupt:
                 if parts is not None:
-                    warn(f"interrupted; finished partitions are kept in {folder}: run the same "
-                         "command with --resume to finish")  # fmt: skip
+                    warn(
+                        f"interrupted; finished partitions are kept in {folder}: run the same "
+                        "command with --resume to finish"
+                    )
                 raise
             on_dask = workers is not None or scheduler is not None
             peaks = executor.peak_memory() if on_dask and not quiet else {}
