@@ -15,7 +15,7 @@ EXAMPLE:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -42,10 +42,6 @@ def _limit_torch_threads(threads: int) -> None:
     _TORCH_THREADS[:] = [threads]
 
 
-def _detect_options(latin_langs: Sequence[str] | None) -> dict[str, Any]:
-    return {} if latin_langs is None else {"latin_langs": tuple(latin_langs)}
-
-
 def _line(doc: Document) -> str:
     return dumps_record(document_to_record(doc))
 
@@ -55,12 +51,16 @@ def detect_lines(
     *,
     segmenter: str = "rules",
     backend: str = "profile",
-    latin_langs: Sequence[str] | None = None,
+    detect_options: Mapping[str, Any] | None = None,
 ) -> tuple[str]:
-    """``annotkit detect``: languages of the document, its blocks and sentences."""
+    """``annotkit detect``: languages of the document, its blocks and sentences.
+
+    ``detect_options`` go to :func:`annotkit.langid.detect` (what the settings choose,
+    e.g. ``latin_langs``), here and wherever a stage detects languages first.
+    """
     from annotkit.langid import detect
 
-    opts = _detect_options(latin_langs)
+    opts = dict(detect_options or {})
     return (_line(detect(doc, segmenter=segmenter, backend=backend, **opts)),)  # type: ignore[arg-type]
 
 
@@ -72,10 +72,10 @@ def _scorer(name: str) -> Any:
 
 
 def align_lines(
-    doc: Document, *, scorer: str | None = None, latin_langs: Sequence[str] | None = None
+    doc: Document, *, scorer: str | None = None, detect_options: Mapping[str, Any] | None = None
 ) -> tuple[str]:
     """``annotkit align``: parallel passages (``pairs``), detecting languages first if needed."""
-    ready = ensure(doc, "align", detect=_detect_options(latin_langs))
+    ready = ensure(doc, "align", detect=dict(detect_options or {}))
     return (_line(run_stage(ready, "align", scorer=_scorer(scorer) if scorer else None)),)
 
 
@@ -86,13 +86,13 @@ def annotate_lines(
     model: str | None = None,
     models_dir: str | Path | None = None,
     project: bool = True,
-    latin_langs: Sequence[str] | None = None,
+    detect_options: Mapping[str, Any] | None = None,
     threads: int = 1,
 ) -> tuple[str]:
     """``annotkit annotate``: entities, after the stages the record lacks."""
     if engine != "rules":
         _limit_torch_threads(threads)
-    ready = ensure(doc, "annotate", detect=_detect_options(latin_langs))
+    ready = ensure(doc, "annotate", detect=dict(detect_options or {}))
     done = run_stage(
         ready, "annotate", engine=engine, model=model, project=project, models_dir=models_dir
     )
@@ -105,7 +105,7 @@ def run_lines(
     engine: str = "rules",
     model: str | None = None,
     models_dir: str | Path | None = None,
-    latin_langs: Sequence[str] | None = None,
+    detect_options: Mapping[str, Any] | None = None,
     threads: int = 1,
 ) -> tuple[str, str, str, str]:
     """``annotkit run``: the ``detect``, ``align``, ``annotate`` lines and summary entry."""
@@ -116,6 +116,6 @@ def run_lines(
         engine=engine,
         model=model,
         models_dir=models_dir,
-        detect_options=_detect_options(latin_langs),
+        detect_options=dict(detect_options or {}),
     )
     return result_lines(res)

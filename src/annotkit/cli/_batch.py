@@ -27,6 +27,7 @@ import click
 
 from annotkit.batch import PARTITION_DOCS, BatchReport, Job, count_documents, run_job
 from annotkit.cli._common import Inputs, current_settings, warn
+from annotkit.config import Settings
 from annotkit.doc import Document
 from annotkit.errors import ConfigError
 from annotkit.executor import open_executor
@@ -36,6 +37,7 @@ __all__ = [
     "BatchOptions",
     "batch_options",
     "batch_run",
+    "detect_options",
     "jsonl_parts",
     "local_path",
     "quiet_worker_logs",
@@ -106,6 +108,11 @@ def batch_options(func: Command) -> Command:
         "process).",
     )(cmd)
     return cmd
+
+
+def detect_options(cfg: Settings) -> dict[str, Any]:
+    """The options of language detection the settings choose (every command's detect)."""
+    return {"latin_langs": cfg.latin_langs}
 
 
 def local_path(value: str | Path | None) -> str | None:

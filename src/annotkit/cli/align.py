@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from annotkit.batch import Job
-from annotkit.cli._batch import BatchOptions, batch_options, write_jsonl_output
+from annotkit.cli._batch import BatchOptions, batch_options, detect_options, write_jsonl_output
 from annotkit.cli._common import (
     Inputs,
     check_output,
@@ -74,7 +74,7 @@ def _align_docs(source: Inputs, scorer: str | None, output: str | None, quiet: b
         from annotkit.align import load_scorer
 
         load_scorer(scorer)  # a bad name fails here, before any document is read
-    opts: dict[str, Any] = {"scorer": scorer, "latin_langs": list(current_settings().latin_langs)}
+    opts: dict[str, Any] = {"scorer": scorer, "detect_options": detect_options(current_settings())}
     job = Job("align", partial(align_lines, **opts), ("align",), opts)
     return write_jsonl_output(job, source, output, batch, quiet=quiet)
 

@@ -9,7 +9,13 @@ import click
 
 from annotkit.annotate import ENGINES
 from annotkit.batch import Job
-from annotkit.cli._batch import BatchOptions, batch_options, local_path, write_jsonl_output
+from annotkit.cli._batch import (
+    BatchOptions,
+    batch_options,
+    detect_options,
+    local_path,
+    write_jsonl_output,
+)
 from annotkit.cli._common import (
     Inputs,
     check_output,
@@ -94,7 +100,7 @@ def annotate_cli(
         "model": local_path(model),
         "project": project,
         "models_dir": local_path(cfg.models_dir),
-        "latin_langs": list(cfg.latin_langs),
+        "detect_options": detect_options(cfg),
     }
     func = partial(annotate_lines, **options, threads=cfg.threads)
     job = Job("annotate", func, ("annotate",), options)

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from annotkit.batch import Job
-from annotkit.cli._batch import BatchOptions, batch_options, write_jsonl_output
+from annotkit.cli._batch import BatchOptions, batch_options, detect_options, write_jsonl_output
 from annotkit.cli._common import (
     Inputs,
     check_output,
@@ -72,7 +72,7 @@ def detect_cli(
     """
     check_output(output, source.paths, overwrite_input=overwrite_input)
     opts: dict[str, Any] = {"segmenter": segmenter, "backend": backend,
-            "latin_langs": list(current_settings().latin_langs)}  # fmt: skip
+                            "detect_options": detect_options(current_settings())}  # fmt: skip
     job = Job("detect", partial(detect_lines, **opts), ("detect",), opts)
     n = write_jsonl_output(job, source, output, batch, quiet=quiet)
     if not quiet:

@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from annotkit.batch import Job
-from annotkit.cli._batch import BatchOptions, batch_options, batch_run, local_path
+from annotkit.cli._batch import BatchOptions, batch_options, batch_run, detect_options, local_path
 from annotkit.cli._common import (
     Inputs,
     current_settings,
@@ -73,7 +73,7 @@ def run_cli(
         "engine": engine,
         "model": local_path(model),
         "models_dir": local_path(cfg.models_dir),
-        "latin_langs": list(cfg.latin_langs),
+        "detect_options": detect_options(cfg),
     }
     job = Job("run", partial(run_lines, **options, threads=cfg.threads), (*RESULT_FILES,), options)
     parts = parts_folder(out_dir, folder_output=True)
