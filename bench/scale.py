@@ -9,7 +9,7 @@ Measures, in one run of this script, with the real console script:
 (c) memory: peak resident memory of every worker (the CLI's own report, taken from each
     worker process by Dask) and of the client, sampled every 0.1 s with psutil;
 (d) the stanza model engine: `annotkit annotate --engine model` on a smaller corpus (default
-    1 MB) in one process and on the workers, with throughput per worker. Without
+    2 MB) in one process and on the workers, with throughput per worker. Without
     ``--model`` a model of the default architecture is trained briefly on the seed gold
     (``annotations/gold/seeds.jsonl``): its speed is that of any model of that
     architecture, its accuracy is irrelevant here.
@@ -20,7 +20,7 @@ Wall time, CPU time of the whole process tree (client + workers) and the load av
 before and after each run are recorded: the machine may be shared.
 
 Usage:
-    .venv/bin/python bench/scale.py --workers 2 --sizes 10,20,30,40,50 --model-mb 1
+    .venv/bin/python bench/scale.py --workers 2 --sizes 10,20,30,40,50 --model-mb 2
 
 Results: ``OUT/scale.json`` and a Markdown summary on stdout.
 """
@@ -83,6 +83,7 @@ class Sampler(threading.Thread):
         super().__init__(daemon=True)
         self.pid = pid
         self.peaks: dict[int, int] = {}
+        self.cpu: dict[int, float] = {}
         self.names: dict[int, str] = {}
         self.stop = threading.Event()
 
@@ -101,6 +102,8 @@ class Sampler(threading.Thread):
             for proc in procs:
                 try:
                     rss = proc.memory_info().rss
+                    times = proc.cpu_times()
+                    self.cpu[proc.pid] = times.user + times.system
                     if proc.pid not in self.names:
                         self.names[proc.pid] = " ".join(proc.cmdline())[-60:]
                 except (psutil.NoSuchProcess, psutil.AccessDenied):
@@ -150,6 +153,7 @@ def timed(args: list[str], *, env: dict[str, str]) -> dict[str, Any]:
         "load_before": [round(x, 2) for x in load0],
         "load_after": [round(x, 2) for x in os.getloadavg()],
         "client_peak_rss_mb": round(sampler.peaks.get(proc.pid, 0) / 2**20, 1),
+        "client_cpu_s": round(sampler.cpu.get(proc.pid, 0.0), 2),  # last sample before exit
         "worker_peak_rss_mb": reported,
         "worker_peak_rss_mb_sampled": sorted(round(v / 2**20, 1) for v in sampled_workers),
     }
@@ -232,8 +236,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--model", default=None, help="model folder for (d)")
     ap.add_argument("--train-steps", type=int, default=60, help="steps of the bench model")
-    ap.add_argument("--model-mb", type=float, default=1.0, help="corpus for (d); 0 skips")
-    ap.add_argument("--model-partition", type=int, default=50, help="documents per partition")
+    ap.add_argument("--model-mb", type=float, default=2.0, help="corpus for (d); 0 skips")
+    ap.add_argument("--model-partition", type=int, default=20, help="documents per partition")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
     args = ap.parse_args(argv)
     sizes = [float(x) for x in args.sizes.split(",")]
