@@ -243,13 +243,18 @@ def _client(
         with client:
             yield client
         return
-    cluster = distributed.LocalCluster(
-        n_workers=workers,
-        threads_per_worker=1,
-        processes=True,
-        host="127.0.0.1",
-        dashboard_address=dashboard_address,
-        silence_logs=log_level,
-    )
+    import dask
+
+    # the workers' statistical profiler samples the task thread every 10 ms: 8-13 % of the
+    # CPU of a run here (bench/scale.py); the dashboard's other pages stay
+    with dask.config.set({"distributed.worker.profile.enabled": False}):
+        cluster = distributed.LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=dashboard_address,
+            silence_logs=log_level,
+        )
     with cluster, distributed.Client(cluster) as client:
         yield client
