@@ -19,6 +19,8 @@ arguments, and use :func:`settings` only for defaults a caller did not give.
 | ``latin_langs`` | ``ANNOTKIT_LATIN_LANGS`` (comma-separated) | ``en,de,fr,es,it,pt,nl`` |
 | ``lid_prior`` | ``ANNOTKIT_LID_PRIOR`` | 12.0 (nats for the corpus languages on short text) |
 | ``max_document_chars`` | ``ANNOTKIT_MAX_DOCUMENT_CHARS`` (``20M``, ``500k``; 0: none) | 20M |
+| ``workers`` | ``ANNOTKIT_WORKERS`` | unset: batch commands run in one process |
+| ``scheduler`` | ``ANNOTKIT_SCHEDULER`` (``tcp://HOST:PORT``) | unset (no Dask cluster) |
 
 A document whose text is longer than ``max_document_chars`` is an input error naming it
 (``--skip-errors`` skips it); processing memory grows with document length, so the limit
@@ -53,7 +55,7 @@ DOCCANO_VERSION = "1.8.4"
 
 _LIST_FIELDS = ("languages", "latin_langs")
 _PATH_FIELDS = ("models_dir", "doccano_home", "doccano_venv", "stanza_dir")
-_INT_FIELDS = ("threads", "train_threads")
+_INT_FIELDS = ("threads", "train_threads", "workers")
 _FLOAT_FIELDS = ("lid_prior",)
 _SIZE_FIELDS = ("max_document_chars",)
 _SIZE_SUFFIXES = {"k": 1_000, "m": 1_000_000, "g": 1_000_000_000}
@@ -104,6 +106,8 @@ class Settings:
     latin_langs: tuple[str, ...] = ("en", "de", "fr", "es", "it", "pt", "nl")
     lid_prior: float = 12.0
     max_document_chars: int = 20_000_000
+    workers: int | None = None
+    scheduler: str | None = None
 
     @classmethod
     def load(cls, environ: Mapping[str, str] | None = None) -> Settings:

@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from annotkit.doc import LABELS, Document, PassagePair
 from annotkit.io import atomic_writer, dumps_record, iter_input_files
@@ -32,12 +33,19 @@ __all__ = [
     "RUN_FILES",
     "DocumentResult",
     "Summary",
+    "SummaryEntry",
+    "SummaryTotals",
     "ensure",
+    "result_lines",
     "run_document",
     "run_inputs",
     "run_stage",
     "summarise",
+    "summary_entry",
+    "table_header",
+    "table_line",
     "write_results",
+    "write_summary",
 ]
 
 #: The files :func:`write_results` writes into a run folder, by stage; the last stage's
@@ -117,19 +125,93 @@ class Summary:
     totals: Mapping[str, Any]
 
     def format_table(self) -> str:
-        head = f"{'document':<24} {'lang':<6} {'en/zh %':>8} {'sents':>6} {'pairs':>6} {'beads':>6}"
-        head += "".join(f" {label:>9}" for label in LABELS)
-        lines = [head, "-" * len(head)]
-        for row in [*self.rows, self.totals]:
-            shares = row["langs"]
-            mix = f"{round(100 * shares.get('en', 0))}/{round(100 * shares.get('zh', 0))}"
-            line = (
-                f"{str(row['id'])[:24]:<24} {row['lang']:<6} {mix:>8} {row['sentences']:>6} "
-                f"{row['pairs']:>6} {row['beads']:>6}"
-            )
-            line += "".join(f" {row['entities'].get(label, 0):>9}" for label in LABELS)
-            lines.append(line)
-        return "\n".join(lines)
+        return "\n".join([*table_header(), *(table_line(r) for r in [*self.rows, self.totals])])
+
+
+def table_header() -> list[str]:
+    """The two header lines of the summary table (:meth:`Summary.format_table`)."""
+    head = f"{'document':<24} {'lang':<6} {'en/zh %':>8} {'sents':>6} {'pairs':>6} {'beads':>6}"
+    head += "".join(f" {label:>9}" for label in LABELS)
+    return [head, "-" * len(head)]
+
+
+def table_line(row: Mapping[str, Any]) -> str:
+    """One row (a document's or the totals) of the summary table."""
+    shares = row["langs"]
+    mix = f"{round(100 * shares.get('en', 0))}/{round(100 * shares.get('zh', 0))}"
+    line = (
+        f"{str(row['id'])[:24]:<24} {row['lang']:<6} {mix:>8} {row['sentences']:>6} "
+        f"{row['pairs']:>6} {row['beads']:>6}"
+    )
+    return line + "".join(f" {row['entities'].get(label, 0):>9}" for label in LABELS)
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryEntry:
+    """One document's row of ``summary.json``, with its letters per language (``chars``,
+    what the totals' language shares are computed from)."""
+
+    row: Mapping[str, Any]
+    chars: Mapping[str, float]
+
+    def to_json(self) -> str:
+        return json.dumps({"row": self.row, "chars": self.chars}, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, line: str) -> SummaryEntry:
+        data = json.loads(line)
+        return cls(row=data["row"], chars=data["chars"])
+
+
+def summary_entry(res: DocumentResult) -> SummaryEntry:
+    """The summary row of one pipeline result."""
+    doc = res.doc
+    langs = dict(doc.langs)
+    n = sum(len(doc.text[s.start : s.end].split()) and (s.end - s.start) for s in doc.segments)
+    row = {
+        "id": doc.id,
+        "lang": doc.lang or "und",
+        "langs": langs,
+        "sentences": len(doc.sentences),
+        "pairs": len(res.pairs),
+        "beads": sum(len(p.sentences) for p in res.pairs),
+        "entities": dict(Counter(s.label for s in doc.spans)),
+    }
+    return SummaryEntry(row=row, chars={lang: share * n for lang, share in langs.items()})
+
+
+class SummaryTotals:
+    """The totals row, accumulated document by document (same result in any batch size)."""
+
+    def __init__(self) -> None:
+        self.documents = 0
+        self.sentences = 0
+        self.pairs = 0
+        self.beads = 0
+        self.entities: Counter[str] = Counter()
+        self.chars: dict[str, float] = {}
+
+    def add(self, entry: SummaryEntry) -> None:
+        row = entry.row
+        self.documents += 1
+        self.sentences += row["sentences"]
+        self.pairs += row["pairs"]
+        self.beads += row["beads"]
+        self.entities.update(row["entities"])
+        for lang, n in entry.chars.items():
+            self.chars[lang] = self.chars.get(lang, 0.0) + n
+
+    def row(self) -> dict[str, Any]:
+        total_chars = sum(self.chars.values()) or 1
+        return {
+            "id": f"TOTAL ({self.documents} docs)",
+            "lang": "",
+            "langs": {k: v / total_chars for k, v in self.chars.items()},
+            "sentences": self.sentences,
+            "pairs": self.pairs,
+            "beads": self.beads,
+            "entities": dict(self.entities),
+        }
 
 
 def run_document(
@@ -152,70 +234,69 @@ def run_document(
 
 def summarise(results: Iterable[DocumentResult]) -> Summary:
     """Per-document and total counts of languages, sentences, pairs and entities."""
-    rows: list[dict[str, Any]] = []
-    total_entities: Counter[str] = Counter()
-    chars: dict[str, float] = {}
+    totals = SummaryTotals()
+    rows: list[Mapping[str, Any]] = []
     for res in results:
-        doc = res.doc
-        entities = Counter(s.label for s in doc.spans)
-        total_entities.update(entities)
-        langs = dict(doc.langs)
-        n = sum(len(doc.text[s.start : s.end].split()) and (s.end - s.start) for s in doc.segments)
-        for lang, share in langs.items():
-            chars[lang] = chars.get(lang, 0.0) + share * n
-        rows.append(
-            {
-                "id": doc.id,
-                "lang": doc.lang or "und",
-                "langs": langs,
-                "sentences": len(doc.sentences),
-                "pairs": len(res.pairs),
-                "beads": sum(len(p.sentences) for p in res.pairs),
-                "entities": dict(entities),
-            }
-        )
-    total_chars = sum(chars.values()) or 1
-    totals = {
-        "id": f"TOTAL ({len(rows)} docs)",
-        "lang": "",
-        "langs": {k: v / total_chars for k, v in chars.items()},
-        "sentences": sum(r["sentences"] for r in rows),
-        "pairs": sum(r["pairs"] for r in rows),
-        "beads": sum(r["beads"] for r in rows),
-        "entities": dict(total_entities),
-    }
-    return Summary(rows=tuple(rows), totals=totals)
+        entry = summary_entry(res)
+        totals.add(entry)
+        rows.append(entry.row)
+    return Summary(rows=tuple(rows), totals=totals.row())
 
 
-def write_results(results: list[DocumentResult], out_dir: str | Path) -> dict[str, Path]:
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, indent=2, default=list)
+
+
+def write_summary(entries: Iterable[SummaryEntry], handle: IO[str]) -> dict[str, Any]:
+    """Write ``summary.json`` (``{"documents": [...], "totals": {...}}``, indented by 2)
+    row by row, without holding the rows. RETURNS the totals row.
+
+    The bytes are those of ``json.dump`` over the whole object (tests compare them).
+    """
+    totals = SummaryTotals()
+    handle.write('{\n  "documents": [')
+    first = True
+    for entry in entries:
+        totals.add(entry)
+        handle.write(("\n    " if first else ",\n    ") + _dumps(entry.row).replace("\n", "\n    "))
+        first = False
+    handle.write("]" if first else "\n  ]")
+    total = totals.row()
+    handle.write(',\n  "totals": ' + _dumps(total).replace("\n", "\n  ") + "\n}\n")
+    return total
+
+
+def result_lines(res: DocumentResult) -> tuple[str, str, str, str]:
+    """A result's ``detect``, ``align`` and ``annotate`` JSONL lines and summary entry."""
+    return (
+        dumps_record(document_to_record(res.detected)),
+        dumps_record(document_to_record(res.aligned)),
+        dumps_record(document_to_record(res.doc)),
+        summary_entry(res).to_json(),
+    )
+
+
+def write_results(results: Iterable[DocumentResult], out_dir: str | Path) -> dict[str, Path]:
     """Write ``detect.jsonl``, ``align.jsonl``, ``annotate.jsonl`` and ``summary.json``.
 
+    Documents are written in the order given, in one pass (the results are not held).
     Each JSONL file holds the whole record after that stage (docs/record.md), so any of
     them feeds the next command; each file is written atomically. RETURNS the paths
     written, by stage.
     """
     out = Path(out_dir)
     paths = {stage: out / name for stage, name in RUN_FILES.items()}
-    ordered = sorted(results, key=lambda r: r.doc.id)
-    writers = {
-        "detect": (document_to_record(r.detected) for r in ordered),
-        "align": (document_to_record(r.aligned) for r in ordered),
-        "annotate": (document_to_record(r.doc) for r in ordered),
-    }
-    for stage, records in writers.items():
-        with atomic_writer(paths[stage]) as handle:
-            for rec in records:
-                handle.write(dumps_record(rec) + "\n")
-    summary = summarise(ordered)
-    with atomic_writer(paths["summary"]) as handle:
-        json.dump(
-            {"documents": summary.rows, "totals": summary.totals},
-            handle,
-            ensure_ascii=False,
-            indent=2,
-            default=list,
-        )
-        handle.write("\n")
+    with ExitStack() as stack:
+        handles = [stack.enter_context(atomic_writer(paths[s])) for s in RUN_FILES]
+
+        def entries() -> Iterator[SummaryEntry]:
+            for res in results:
+                docs = (res.detected, res.aligned, res.doc)
+                for handle, doc in zip(handles[:3], docs, strict=True):
+                    handle.write(dumps_record(document_to_record(doc)) + "\n")
+                yield summary_entry(res)
+
+        write_summary(entries(), handles[3])
     return paths
 
 

@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from annotkit import __version__
+from annotkit.cli._signals import Terminated, install_signal_handlers
 from annotkit.config import Settings
 from annotkit.errors import AnnotkitError
 
@@ -97,32 +98,6 @@ def _warnings_only(record: logging.LogRecord) -> bool:
     return record.levelno >= logging.WARNING
 
 
-class Terminated(BaseException):
-    """Raised in the main thread when SIGTERM/SIGHUP/SIGINT arrives, so every ``with`` block
-    unwinds (unfinished temporary outputs are removed) before annotkit exits."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signum)
-        self.signum = signum
-
-
-def _terminate(signum: int, frame: object) -> None:
-    raise Terminated(signum)
-
-
-def _install_signal_handlers() -> None:
-    for name in ("SIGTERM", "SIGHUP", "SIGINT"):
-        signum = getattr(signal, name, None)
-        if signum is None:
-            continue
-        try:
-            if signal.getsignal(signum) is signal.SIG_IGN:
-                continue  # `nohup`, a background job's SIGINT: keep ignoring it
-            signal.signal(signum, _terminate)
-        except (OSError, ValueError):  # not the main thread, or not allowed here
-            continue
-
-
 class _ClosedStream(io.TextIOBase):
     """Stands in for a closed stdout/stderr (``annotkit … >&-``): writing is an error."""
 
@@ -140,7 +115,7 @@ def main(argv: list[str] | None = None) -> Any:
         sys.stdout = _ClosedStream()
     if sys.stderr is None:
         sys.stderr = _ClosedStream()
-    _install_signal_handlers()
+    install_signal_handlers()
     try:
         return cli.main(args=argv, prog_name="annotkit")
     except Terminated as stop:
@@ -148,7 +123,7 @@ def main(argv: list[str] | None = None) -> Any:
         try:
             click.echo(
                 f"error: <run>: stopped by {name}; unfinished outputs were removed and existing "
-                "ones left as they were: run the command again",
+                f"ones left as they were: {stop.advice}",
                 err=True,
             )
         except (OSError, ValueError):

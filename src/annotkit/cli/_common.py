@@ -154,6 +154,17 @@ class Inputs:
             max_chars=current_settings().max_document_chars,
         )
 
+    def stream(self) -> Iterator[Document]:
+        """The documents one by one as they are read (bad input raises when reached)."""
+        return read_documents(
+            self.paths,
+            text_column=self.text_column,
+            id_column=self.id_column,
+            skip_errors=self.skip_errors,
+            report=self.report,
+            on_duplicate=self.on_duplicate,
+        )
+
 
 Command = Callable[..., Any]
 

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import click
 
+from annotkit.batch import Job
+from annotkit.cli._batch import BatchOptions, batch_options, detect_options, write_jsonl_output
 from annotkit.cli._common import (
     Inputs,
     check_output,
@@ -18,14 +22,13 @@ from annotkit.cli._common import (
     output_backups,
     output_option,
     overwrite_input_option,
-    progress,
     quiet_option,
     report_backups,
     warn,
 )
 from annotkit.errors import InputError
-from annotkit.io import Backups, atomic_writer, decode_bytes, write_jsonl
-from annotkit.record import document_to_record
+from annotkit.io import Backups, atomic_writer, decode_bytes
+from annotkit.jobs import align_lines
 
 __all__ = ["align_cli"]
 
@@ -77,19 +80,14 @@ def _align_files(src: str, tgt: str, src_lang: str | None, tgt_lang: str | None,
 
 
 def _align_docs(source: Inputs, scorer: str | None, output: str | None, quiet: bool,
-                backups: Backups | None) -> int:  # fmt: skip
-    from annotkit.align import load_scorer
-    from annotkit.pipeline import ensure, run_stage
+                batch: BatchOptions, backups: Backups | None) -> int:  # fmt: skip
+    if scorer:
+        from annotkit.align import load_scorer
 
-    pair_scorer = load_scorer(scorer) if scorer else None
-    detect_opts = current_settings().detect_options()
-    records = (
-        document_to_record(
-            run_stage(ensure(d, "align", detect=detect_opts), "align", scorer=pair_scorer)
-        )
-        for d in progress(source.read(), quiet=quiet, desc="align")
-    )
-    return write_jsonl(records, output, backups=backups)
+        load_scorer(scorer)  # a bad name fails here, before any document is read
+    opts: dict[str, Any] = {"scorer": scorer, "detect_options": detect_options(current_settings())}
+    job = Job("align", partial(align_lines, **opts), ("align",), opts)
+    return write_jsonl_output(job, source, output, batch, quiet=quiet, backups=backups)
 
 
 def _quiet_jieba() -> None:
@@ -111,10 +109,12 @@ def _quiet_jieba() -> None:
 @overwrite_input_option
 @force_option
 @quiet_option
+@batch_options
 @handle_errors
 def align_cli(source: Inputs, src: str | None, tgt: str | None, src_lang: str | None,
               tgt_lang: str | None, scorer: str | None, with_text: bool, output: str | None,
-              overwrite_input: bool, force: bool, quiet: bool) -> None:  # fmt: skip
+              overwrite_input: bool, force: bool, quiet: bool,
+              batch: BatchOptions) -> None:  # fmt: skip
     """Find and align translated passages in documents (JSONL), or align two pre-split files.
 
     Documents get ``pairs`` in their record (docs/record.md; languages are detected first
@@ -128,6 +128,7 @@ def align_cli(source: Inputs, src: str | None, tgt: str | None, src_lang: str | 
       annotkit export pairs.jsonl --format tmx -o tmx/
       annotkit detect paper.txt | annotkit align - > pairs.jsonl
       annotkit align --src book.zh --tgt book.en --src-lang zh --tgt-lang en > book.align
+      annotkit align corpus/ --workers 2 -o pairs.jsonl
     """
     _quiet_jieba()
     paths = (*source.paths, *(p for p in (src, tgt) if p))
@@ -136,10 +137,12 @@ def align_cli(source: Inputs, src: str | None, tgt: str | None, src_lang: str | 
         raise click.UsageError("give INPUT... (documents) or both --src and --tgt (not both)")
     backups = output_backups(force)
     if src is not None and tgt is not None:
+        if batch != BatchOptions(partition_size=batch.partition_size):
+            raise click.UsageError("--workers/--scheduler/--resume apply to INPUT... only")
         n = _align_files(src, tgt, src_lang, tgt_lang, scorer, output, backups)
         report_backups(backups)
         return None if quiet else warn(f"aligned into {n} bead(s)")
-    n = _align_docs(source, scorer, output, quiet, backups)
+    n = _align_docs(source, scorer, output, quiet, batch, backups)
     report_backups(backups)
     if not quiet:
         warn(f"aligned {n} document(s)")

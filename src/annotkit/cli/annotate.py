@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from functools import partial
+from typing import Any
 
 import click
 
 from annotkit.annotate import ENGINES
+from annotkit.batch import Job
+from annotkit.cli._batch import (
+    BatchOptions,
+    batch_options,
+    detect_options,
+    local_path,
+    write_jsonl_output,
+)
 from annotkit.cli._common import (
     Inputs,
     check_output,
@@ -15,19 +24,15 @@ from annotkit.cli._common import (
     force_option,
     handle_errors,
     input_options,
-    limit_torch_threads,
     output_backups,
     output_option,
     overwrite_input_option,
-    progress,
     quiet_option,
     report_backups,
     warn,
 )
 from annotkit.doc import Document
-from annotkit.io import write_jsonl
-from annotkit.pipeline import ensure, run_stage
-from annotkit.record import document_to_record
+from annotkit.jobs import annotate_lines
 
 __all__ = ["annotate_cli"]
 
@@ -64,6 +69,7 @@ __all__ = ["annotate_cli"]
     show_default=True,
     help="Project entities across aligned EN/ZH sentences.",
 )
+@batch_options
 @handle_errors
 def annotate_cli(
     source: Inputs,
@@ -76,6 +82,7 @@ def annotate_cli(
     models_dir: str | None,
     threads: int | None,
     project: bool,
+    batch: BatchOptions,
 ) -> None:
     """Pre-annotate CELL_TYPE, DOSE and SCALE; one JSONL record per document.
 
@@ -91,28 +98,37 @@ def annotate_cli(
       annotkit annotate corpus.csv --text-column abstract --skip-errors -o pre.jsonl
       annotkit annotate seeds/ --engine ensemble --model ner/v1 -o pre.jsonl
       annotkit detect doc.txt | annotkit align - | annotkit annotate - > pre.jsonl
+      annotkit annotate corpus/ --workers 2 -o pre.jsonl
     """
     check_output(output, source.paths, overwrite_input=overwrite_input)
     cfg = current_settings().with_overrides(models_dir=models_dir, threads=threads)
-    if engine != "rules":
-        limit_torch_threads(cfg.threads)
-    docs = source.read()
-    replaced = sum(1 for d in docs if d.spans)
-    options = {"engine": engine, "model": model, "project": project, "models_dir": cfg.models_dir}
-    done = _annotated(docs, options, cfg.detect_options())
-    records = (document_to_record(d) for d in progress(done, quiet=quiet, desc="annotate"))
-    n = write_jsonl(records, output, backups=(backups := output_backups(force)))
+    options: dict[str, Any] = {
+        "engine": engine,
+        "model": local_path(model),
+        "project": project,
+        "models_dir": local_path(cfg.models_dir),
+        "detect_options": detect_options(cfg),
+    }
+    func = partial(annotate_lines, **options, threads=cfg.threads)
+    job = Job("annotate", func, ("annotate",), options)
+    replaced = _Count()
+    backups = output_backups(force)
+    n = write_jsonl_output(job, source, output, batch, quiet=quiet, watch=replaced.add,
+                           backups=backups)  # fmt: skip
     report_backups(backups)
-    if replaced and not quiet:
-        warn(f"note: {replaced} input document(s) had spans; they were replaced by the {engine} "
+    if replaced.n and not quiet:
+        warn(f"note: {replaced.n} input document(s) had spans; they were replaced by the {engine} "
              "engine's (the inputs are unchanged)")  # fmt: skip
     if not quiet:
         warn(f"annotated {n} document(s) with the {engine} engine")
     finish_report(source, quiet=quiet)
 
 
-def _annotated(docs: list[Document], options: Mapping[str, object],
-               detect_options: Mapping[str, object]) -> Iterator[Document]:  # fmt: skip
-    for doc in docs:
-        ready = ensure(doc, "annotate", detect=detect_options)
-        yield run_stage(ready, "annotate", **options)
+class _Count:
+    """Input documents that already had spans (they are replaced)."""
+
+    def __init__(self) -> None:
+        self.n = 0
+
+    def add(self, doc: Document) -> None:
+        self.n += bool(doc.spans)

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from functools import partial
+from typing import Any
+
 import click
 
+from annotkit.batch import Job
+from annotkit.cli._batch import BatchOptions, batch_options, detect_options, write_jsonl_output
 from annotkit.cli._common import (
     Inputs,
     check_output,
@@ -15,14 +20,12 @@ from annotkit.cli._common import (
     output_backups,
     output_option,
     overwrite_input_option,
-    progress,
     quiet_option,
     report_backups,
     warn,
 )
-from annotkit.io import write_jsonl
-from annotkit.langid import BACKENDS, detect
-from annotkit.record import document_to_record
+from annotkit.jobs import detect_lines
+from annotkit.langid import BACKENDS
 from annotkit.segment import SEGMENTERS
 
 __all__ = ["detect_cli"]
@@ -48,6 +51,7 @@ __all__ = ["detect_cli"]
     show_default=True,
     help="Scorer for Latin-script text.",
 )
+@batch_options
 @handle_errors
 def detect_cli(
     source: Inputs,
@@ -57,6 +61,7 @@ def detect_cli(
     quiet: bool,
     segmenter: str,
     backend: str,
+    batch: BatchOptions,
 ) -> None:
     """Detect languages of documents, blocks and sentences; one JSONL record per document.
 
@@ -68,15 +73,14 @@ def detect_cli(
       annotkit detect seeds/ -o detect.jsonl
       annotkit detect paper.txt | annotkit align - | annotkit annotate - > pre.jsonl
       cat docs.jsonl | annotkit detect - --quiet > detect.jsonl
+      annotkit detect corpus/ --scheduler tcp://10.0.0.5:8786 -o detect.jsonl --resume
     """
     check_output(output, source.paths, overwrite_input=overwrite_input)
-    docs = source.read()
-    options = current_settings().detect_options()
-    found = (
-        document_to_record(detect(d, segmenter=segmenter, backend=backend, **options))  # type: ignore[arg-type]
-        for d in progress(docs, quiet=quiet, desc="detect")
-    )
-    n = write_jsonl(found, output, backups=(backups := output_backups(force)))
+    opts: dict[str, Any] = {"segmenter": segmenter, "backend": backend,
+                            "detect_options": detect_options(current_settings())}  # fmt: skip
+    job = Job("detect", partial(detect_lines, **opts), ("detect",), opts)
+    backups = output_backups(force)
+    n = write_jsonl_output(job, source, output, batch, quiet=quiet, backups=backups)
     report_backups(backups)
     if not quiet:
         warn(f"detected {n} document(s)")
