@@ -630,3 +630,39 @@ def test_annotate_grammar_span_equal_to_a_lexicon_term_keeps_its_id() -> None:
     (span,) = [s for s in doc.spans if s.label == "CELL_TYPE"]
     assert doc.text_of(span) == "骨髓间充质干细胞"
     assert span.norm == {"id": "cell:bm-msc"} and span.source == "rule:lexicon.v1"
+
+
+# ----------------------------------------------------------------------------- issue 13, round 2
+def test_annotate_lexicon_names_span_whitespace_between_han_characters(lex: Lexicon) -> None:
+    # a PDF/OCR line break or stray space inside a Chinese name does not break it
+    text = "两组的视觉模拟\n评分与视觉 模拟评分"
+    matches = [(text[m.start : m.end], m.label) for m in lex.match(text)]
+    assert matches == [("视觉模拟\n评分", "SCALE"), ("视觉 模拟评分", "SCALE")]
+    # Latin words keep their spaces: no gap-free match across them
+    other = "VAS 评分"
+    assert [other[m.start : m.end] for m in lex.match(other)] == ["VAS"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # an ambiguous short form counts where the context names an instrument
+        ("the PCS score improved", [("PCS", "SCALE")]),
+        ("患者的PCS评分较高", [("PCS", "SCALE")]),
+        ("its PCS total score", [("PCS", "SCALE")]),
+        # ... or where it shares a list with a scale
+        (
+            "SF-36, PCS and ODI were recorded",
+            [("SF-36", "SCALE"), ("PCS", "SCALE"), ("ODI", "SCALE")],
+        ),
+        ("采用ODI、PCS和VAS评价", [("ODI", "SCALE"), ("PCS", "SCALE"), ("VAS", "SCALE")]),
+        # elsewhere it stays untagged (PCS also names a polycystic syndrome, a vessel …)
+        ("PCS was diagnosed in 3 patients", []),
+        ("the PCS group and the control group", []),
+    ],
+)
+def test_annotate_ambiguous_scale_short_form_in_context(
+    text: str, expected: list[tuple[str, str]]
+) -> None:
+    doc = preannotate(Document("s", text), project=False)
+    assert surfaces(doc) == expected

@@ -39,7 +39,7 @@ from annotkit.annotate.abbrev import (
 from annotkit.annotate.acronyms import acronym_variants, caps_code_is_modifier, product_designation
 from annotkit.annotate.dose import SOURCE as DOSE_SOURCE
 from annotkit.annotate.dose import find_doses
-from annotkit.annotate.lexicon import Lexicon, fold_name, load_lexicon
+from annotkit.annotate.lexicon import Lexicon, fold_abbr, fold_name, load_lexicon
 from annotkit.annotate.zh_cells import ZH_CELL_HEAD, zh_bad_context, zh_cell_start
 from annotkit.doc import Span
 
@@ -460,6 +460,57 @@ def _scale_candidates(text: str, lex_scales: list[_Cand]) -> list[_Cand]:
     return [_scale_edges(text, c) for c in out]
 
 
+# an ambiguous scale acronym (scales_ambiguous.tsv) counts without a definition where the
+# context names an instrument: a score/scale word after it ("SDS score", "SAS 评分",
+# "SDS标准分"), or a list it shares with a scale ("SSRS、SDS和SAS")
+_SCALE_CONTEXT = re.compile(
+    r"(?i:(?<![A-Za-z])(?:scores?|scales?|subscales?|questionnaires?|inventory)(?![A-Za-z]))"
+    r"|评分|評分|量表|总分|總分|得分|标准分|標準分|积分|積分|分值|问卷|問卷"
+)
+_ACRONYM_BEFORE = re.compile(
+    r"(?<![A-Za-z0-9\-])([A-Z][A-Za-z0-9\-]*[A-Z0-9][A-Za-z0-9\-]*)[ \t]?"
+    r"(?:(?:total|standard|mean|summary)[ \t]+)?$"
+)
+_LIST_SEP = r"(?:\s*[,，、/;；]\s*(?:(?:and|or)\s+)?|\s+(?:and|or)\s+|\s*(?:和|及|与|與|或)\s*)"
+_LIST_NEXT = re.compile(rf"{_LIST_SEP}([A-Z][A-Za-z0-9\-]*[A-Z0-9][A-Za-z0-9\-]*)(?![A-Za-z0-9\-])")
+_LIST_PREV = re.compile(
+    rf"(?<![A-Za-z0-9\-])([A-Z][A-Za-z0-9\-]*[A-Z0-9][A-Za-z0-9\-]*){_LIST_SEP}$"
+)
+
+
+def _ambiguous_scale(lex: Lexicon, form: str) -> dict[str, Any] | None:
+    """``norm`` for an ambiguous form whose every reading is a SCALE (``{}`` when several
+    instruments share it), ``None`` when it is no such form."""
+    readings = lex.ambiguous_readings.get(fold_abbr(form))
+    if not readings or any(label != "SCALE" for label, _ in readings):
+        return None
+    return {"id": readings[0][1]} if len(readings) == 1 else {}
+
+
+def _scales_in_context(text: str, lex: Lexicon, scales: list[_Cand]) -> list[_Cand]:
+    """Ambiguous scale acronyms that the context shows to be instruments (see above)."""
+    out: list[_Cand] = []
+    for m in _SCALE_CONTEXT.finditer(text):
+        a = _ACRONYM_BEFORE.search(text, max(0, m.start() - 24), m.start())
+        if a is not None and (norm := _ambiguous_scale(lex, a.group(1))) is not None:
+            out.append(_Cand(a.start(1), a.end(1), "SCALE", LEXICON_SOURCE, norm or None))
+    todo = [(c.start, c.end) for c in scales] + [(c.start, c.end) for c in out]
+    seen = set(todo)
+    while todo:
+        start, end = todo.pop()
+        nxt = _LIST_NEXT.match(text, end)
+        prev = _LIST_PREV.search(text, max(0, start - 24), start)
+        for g in (nxt, prev):
+            if g is None or (g.start(1), g.end(1)) in seen:
+                continue
+            norm = _ambiguous_scale(lex, g.group(1))
+            if norm is not None:
+                seen.add((g.start(1), g.end(1)))
+                todo.append((g.start(1), g.end(1)))
+                out.append(_Cand(g.start(1), g.end(1), "SCALE", LEXICON_SOURCE, norm or None))
+    return out
+
+
 _PAIN_BEFORE = re.compile(r"(?i)(?<![A-Za-z])pain[ \t]+$")
 
 
@@ -728,7 +779,8 @@ def annotate_text(text: str, *, lexicon: Lexicon | None = None) -> tuple[Span, .
         cand = _Cand(m.start, m.end, m.label, LEXICON_SOURCE, {"id": m.concept_id})
         (lex_cells if m.label == "CELL_TYPE" else lex_scales).append(cand)
     cands = _cell_candidates(text, lex_cells, lex)
-    cands += _scale_candidates(text, lex_scales)
+    scales = _scale_candidates(text, lex_scales)
+    cands += scales + [_scale_edges(text, c) for c in _scales_in_context(text, lex, scales)]
     cands = _apply_abbreviations(text, lex, cands)
     cands = _join_slash(text, cands)
     trimmed = [t for c in cands if (t := _trim(text, c)) is not None]
