@@ -666,3 +666,37 @@ def test_annotate_ambiguous_scale_short_form_in_context(
 ) -> None:
     doc = preannotate(Document("s", text), project=False)
     assert surfaces(doc) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # tumour and tissue words before a cell-line code narrow which cells
+        ("breast carcinoma MCF-7 cells were", [("breast carcinoma MCF-7 cells", "CELL_TYPE")]),
+        # codes starting with a digit, or a word and a number
+        (
+            "3T3-L1 cells and Caco-2 cells",
+            [("3T3-L1 cells", "CELL_TYPE"), ("Caco-2 cells", "CELL_TYPE")],
+        ),
+        # coordinated codes share the head (guidelines: coordinated modifiers, one span)
+        ("HepG2 and Huh-7 cells were used", [("HepG2 and Huh-7 cells", "CELL_TYPE")]),
+        # a marker glued to T; the maturation state is kept
+        ("naïve CD8+T cells", [("naïve CD8+T cells", "CELL_TYPE")]),
+        # the head "cell line" / "cell strain" stays whole, with a constructed line's words
+        ("a fibroblast cell line was", [("fibroblast cell line", "CELL_TYPE")]),
+        (
+            "a TP53 knockout HCT116 stable cell line",
+            [("TP53 knockout HCT116 stable cell line", "CELL_TYPE")],
+        ),
+        ("stable cells were", []),
+        # a treatment or knockdown before the line is transient
+        ("siRNA-based Snail1-silencing A549 cells", [("A549 cells", "CELL_TYPE")]),
+        ("in third-generation CAR-T cells", [("third-generation CAR-T cells", "CELL_TYPE")]),
+        # the experiment's animals are not the source of the cells
+        ("platelets of the ITP mice", [("platelets", "CELL_TYPE")]),
+        ("MDS model rats bone marrow cells", [("bone marrow cells", "CELL_TYPE")]),
+    ],
+)
+def test_annotate_round2_cell_names(text: str, expected: list[tuple[str, str]]) -> None:
+    doc = preannotate(Document("c", text), project=False)
+    assert surfaces(doc) == expected

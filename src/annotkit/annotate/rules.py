@@ -71,7 +71,15 @@ _EN_MOD_WORDS = (
     "mucosal cortical hippocampal retinal cochlear nasal oral gingival corneal urothelial "
     "trophoblast trophoblastic erythroid myelomonocytic monocytic granulocytic megakaryocytic "
     "lymphoblastoid lymphocytic spleen thymus lymph node positive negative tissue breast colon "
-    "colorectal prostate ovarian cervical pancreatic hepatocellular"
+    "colorectal prostate ovarian cervical pancreatic hepatocellular "
+    # tumour nouns naming the line's origin: "lung adenocarcinoma A549 cells"
+    "carcinoma adenocarcinoma sarcoma osteosarcoma chondrosarcoma melanoma glioma "
+    "glioblastoma neuroblastoma retinoblastoma medulloblastoma hepatoma hepatocarcinoma "
+    "lymphoma myeloma mesothelioma carcinoid choriocarcinoma teratocarcinoma "
+    # anatomy of the cells' site and maturation stages
+    "spiral ganglion vestibular sensory gastrointestinal esophageal oesophageal thyroid "
+    "bladder kidney endometrial uterine testicular granular thrombocytogenic "
+    "precursors mice rats mature immature"
 ).split()
 _MOD_SUFFIX = (
     r"non-?(?:B|T|NK|erythroid|myeloid|lymphoid|hematopoietic|haematopoietic|adherent|"
@@ -79,11 +87,29 @@ _MOD_SUFFIX = (
     r"[A-Za-z0-9'’]+(?:-[A-Za-z0-9'’]+)*-(?:derived|positive|negative|secreting|resistant|"
     r"expressing|producing|specific|enriched|selected|like|lineage|origin|sourced|containing|"
     r"bearing)"
+    r"|(?:first|second|third|fourth|fifth|1st|2nd|3rd|4th|5th|next)-generation"
 )
+_CODE_PART = r"-(?:[A-Za-z]*[A-Z0-9][A-Za-z0-9]*|[a-z]{1,3})"
 _CODE = (
-    r"[A-Z][A-Za-z]*[A-Z0-9][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*\+?|CD\d+[a-z]?[+\-−]?|T|B|NK"
+    rf"[A-Z][A-Za-z]*[A-Z0-9][A-Za-z0-9]*(?:{_CODE_PART})*\+?|CD\d+[a-z]?[+\-−]?|T|B|NK"
+    rf"|\d+[A-Z][A-Za-z0-9]*(?:{_CODE_PART})*"  # 3T3-L1, 293T, 4T1
+    r"|[A-Z][a-z]+-\d+[A-Za-z0-9]*"  # Saos-2, Caco-2, Huh-7
+    r"|(?:CD\d+[a-z]?(?:[+\-−]|\([+\-−]\)))+(?:T|B|NK)"  # CD4+T, CD4(+)T
     r"|(?:[A-Z][A-Za-z]*\d+[a-z]?(?:[+\-−]|hi|lo|high|low|bright|dim)){2,}"  # CD3+CD56+
 )
+# a cell-line code or marker (a digit or two capitals): coordinated codes share one head
+# ("Saos-2 and MG-63 cells", "CD4+ and CD8+ T cells")
+_COORD_CODE = re.compile(
+    r"(?=[A-Za-z0-9+\-−()]*(?:\d|[A-Z][A-Za-z0-9+\-−]*[A-Z]))[A-Za-z0-9+\-−()]+"
+)
+#: modifiers only of a cell-line head ("DNAH2 knockout U2OS stable cell line")
+_LINE_MODS = frozenset(
+    "stable stably monoclonal polyclonal clonal knockout knock-out KO knockdown transgenic "
+    "immortalized immortalised".split()
+)
+# the animal of the experiment, not the source of the cells: "model rats bone marrow cells"
+_MODEL_SPECIES = frozenset("mouse mice rat rats".split())
+_MODEL_BEFORE = re.compile(r"(?:\bmodel|\b[A-Z]{2,}\d?)[ \t]+$")
 _EN_MOD_SET = frozenset(w.lower() for w in _EN_MOD_WORDS)
 # "(bm)", "(BM)" between a modifier run and its head: an abbreviation inside the name
 _PAREN_ABBR_BEFORE = re.compile(r"\(\s*([A-Za-z][A-Za-z0-9\-]{0,9})\s*\)[ \t]+$")
@@ -91,11 +117,11 @@ _EN_MOD = re.compile(
     rf"(?:{_MOD_SUFFIX}|{_CODE}|(?i:{'|'.join(re.escape(w) for w in _EN_MOD_WORDS)}))$"
 )
 _EN_TOKEN_BEFORE = re.compile(
-    r"(?<![A-Za-z0-9'’+\-−])([A-Za-z0-9'’+\-−]+)"
+    r"(?<![A-Za-z0-9À-ÿ'’+\-−])([A-Za-z0-9À-ÿ'’+\-−]+)"
     r"(\s+|\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+|/)$"
 )
 _EN_GENERIC_HEAD = re.compile(
-    r"(?<![A-Za-z0-9\-])(?:cells?(?:\s+lines?)?|"
+    r"(?<![A-Za-z0-9\-])(?:cells?(?:\s+(?:lines?|strains?))?|"
     r"[a-z]{3,}(?:cytes?|blasts?)|macrophages?|neutrophils?|eosinophils?|basophils?|"
     r"platelets?|neurons?|thrombocytes?|pericytes?)(?![A-Za-z0-9])",
     re.IGNORECASE,
@@ -104,7 +130,7 @@ _EN_ACRONYM_HEAD = re.compile(
     r"(?<![A-Za-z0-9])(?:[hr]?(?:(?!ALLO|AUTO|XENO)[A-Z]{1,4}-?)?MSC|(?:h|hi)?iPSC|(?:AD|BM|UC|hAD|hBM|hUC)-?SC"
     r"|HSC|ESC|hESC|EPC)(?:s|'s|’s)?(?![A-Za-z0-9])"
 )
-_HEAD_NEEDS_MOD = re.compile(r"(?i)cells?(?:\s+lines?)?")
+_HEAD_NEEDS_MOD = re.compile(r"(?i)cells?(?:\s+(?:lines?|strains?))?")
 _EN_BAD_AFTER = re.compile(
     r"(?:\s*[-‐]\s*(?:rich|poor|depleted|free|lysates?)\b"
     r"|\s+(?:leuk[a]?emias?|lymphomas?|myelomas?|carcinomas?|sarcomas?|"
@@ -117,7 +143,8 @@ _EN_TRANSIENT = re.compile(
     r"(?i)-(?:mediated|induced|treated|stimulated|activated|exposed|transfected|infected"
     r"|transduced|pulsed|loaded|primed|(?:pre)?conditioned|challenged|dependent|pretreated"
     r"|labell?ed|stained|tagged|licensed|engineered|modified|irradiated|encapsulated"
-    r"|seeded|co-?cultured|cultured|expanded|frozen|thawed)$"
+    r"|seeded|co-?cultured|cultured|expanded|frozen|thawed|silencing|silenced|knockdown"
+    r"|knocked-down|depleted|based)$"
     r"|^[Pp]\d{1,2}$"  # a passage number (P3 MSCs): processing, not a cell type
 )
 # words that need a modifier before them: "derived", "lineage", "positive" ("ER positive")
@@ -131,8 +158,12 @@ _TISSUE_NOUNS = frozenset(
     ).split()
 )
 # a cell name followed by the generic head: "basophil cells", "monocyte type cells"
-_CELL_TAIL = re.compile(r"(?:[ \t]+|-)(?:(?:type|like)[ \t]+)?cells?(?![A-Za-z0-9\-])", re.I)
-_ENDS_IN_CELL = re.compile(r"(?i)cells?(?:\s+lines?)?$")
+_CELL_TAIL = re.compile(
+    r"(?:[ \t]+|-)(?:(?:type|like)[ \t]+)?cells?(?:[ \t]+(?:lines?|strains?))?(?![A-Za-z0-9\-])",
+    re.I,
+)
+_ENDS_IN_CELL = re.compile(r"(?i)cells?(?:\s+(?:lines?|strains?))?$")
+_LINE_HEAD = re.compile(r"(?i)(?:lines?|strains?)$")
 # 周细胞 (pericytes) never right after a count of weeks: "培养1周细胞", "每周细胞"
 _WEEK_COUNT = re.compile(r"[0-9０-９零〇一二两兩三四五六七八九十百千几幾数數每第]\s?$")
 # simplified -> traditional for the characters of the Chinese grammar words below
@@ -241,12 +272,18 @@ class _Cand:
 
 
 def _extend_cell_left_en(
-    text: str, start: int, *, required: bool, cell_abbrs: Collection[str] = ()
+    text: str,
+    start: int,
+    *,
+    required: bool,
+    cell_abbrs: Collection[str] = (),
+    line_head: bool = False,
 ) -> int | None:
     """Start of the cell span after taking contiguous modifiers to the left of ``start``.
 
     ``required``: the head alone is not a cell type (``cells``), so at least one modifier
-    must be found (else ``None``).
+    must be found (else ``None``). ``line_head``: the head is ``cell line(s)``/``strain``,
+    which also takes the words of a constructed line (stable, monoclonal, knockout).
     """
     stack: list[tuple[int, str]] = []  # (start, token) of each modifier taken, right to left
     pos = start
@@ -268,8 +305,13 @@ def _extend_cell_left_en(
             if _is_en_modifier(rest) and not _EN_TRANSIENT.search(rest) and not sep.strip():
                 stack.append((m.start(1) + donor.end(), rest))
             break
-        if re.fullmatch(r"(?i)cells?|and|or", tok) or not _is_en_modifier(tok):
+        line_mod = line_head and tok in _LINE_MODS
+        if re.fullmatch(r"(?i)cells?|and|or", tok) or not (line_mod or _is_en_modifier(tok)):
             break
+        if tok.lower() in _MODEL_SPECIES and _MODEL_BEFORE.search(
+            text, max(0, m.start(1) - 16), m.start(1)
+        ):
+            break  # "ITP mice", "model rats": the animals of the experiment
         if _EN_TRANSIENT.search(tok):
             break  # "GC-mediated cell", "LPS-stimulated cells": a state, not a cell type
         if not caps_code_is_modifier(tok, cell_abbrs):
@@ -277,6 +319,14 @@ def _extend_cell_left_en(
         if sep == "/":  # "CD34+/CD38- cells", "stromal/stem cells": like with like
             if not stack or tok.islower() != stack[-1][1].islower() or _tissue_word(tok):
                 break
+        elif (
+            sep.strip()
+            and stack
+            and _COORD_CODE.fullmatch(tok)
+            and _COORD_CODE.fullmatch(stack[-1][1])
+            and not tok.islower()
+        ):
+            pass  # "Saos-2 and MG-63 cells": coordinated codes share the head
         elif sep.strip() and (
             not stack
             or not tok.islower()
@@ -345,8 +395,9 @@ def _cell_candidates(text: str, lex_cells: list[_Cand], lex: Lexicon) -> list[_C
     for c in lex_cells:
         if _bad_cell_context(text, c.start, c.end):
             continue
-        s = _extend_cell(text, c.start, required=False, cell_abbrs=abbrs)
         end = _cell_tail(text, c.start, c.end)
+        line = _LINE_HEAD.search(text, c.start, end) is not None
+        s = _extend_cell(text, c.start, required=False, cell_abbrs=abbrs, line_head=line)
         if text[end : end + 2] in ("'s", "’s") and text[end - 1].isupper():
             end += 2  # apostrophe plural: MSC's
         out.append(_Cand(s if s is not None else c.start, end, "CELL_TYPE", c.source, c.norm))
@@ -354,7 +405,8 @@ def _cell_candidates(text: str, lex_cells: list[_Cand], lex: Lexicon) -> list[_C
         if _bad_cell_context(text, m.start(), m.end()):
             continue
         needs = _HEAD_NEEDS_MOD.fullmatch(m.group()) is not None
-        s = _extend_cell(text, m.start(), required=needs, cell_abbrs=abbrs)
+        line = _LINE_HEAD.search(m.group()) is not None
+        s = _extend_cell(text, m.start(), required=needs, cell_abbrs=abbrs, line_head=line)
         if s is None:
             continue
         out.append(_Cand(s, _cell_tail(text, m.start(), m.end()), "CELL_TYPE", CELL_SOURCE))
@@ -408,9 +460,16 @@ def _join_slashed_cells(text: str, cands: list[_Cand]) -> list[_Cand]:
 
 
 def _extend_cell(
-    text: str, start: int, *, required: bool, cell_abbrs: Collection[str] = ()
+    text: str,
+    start: int,
+    *,
+    required: bool,
+    cell_abbrs: Collection[str] = (),
+    line_head: bool = False,
 ) -> int | None:
-    s = _extend_cell_left_en(text, start, required=required, cell_abbrs=cell_abbrs)
+    s = _extend_cell_left_en(
+        text, start, required=required, cell_abbrs=cell_abbrs, line_head=line_head
+    )
     if s is None:
         return None
     if s == start and start > 0:
