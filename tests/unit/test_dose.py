@@ -360,3 +360,32 @@ def test_dose_bare_cell_count_keeps_its_qualifier(text: str, span: str, unit: st
 
 def test_dose_measured_count_with_qualifier_is_not_a_dose() -> None:
     assert find_doses("CD34+ counts were 5 x 10^6/kg") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "unit"),
+    [
+        # a body-weight rate in brackets keeps its qualifier, not the closing bracket
+        ("a low-dose group [5 mg/(kg.d)] and", "5 mg/(kg.d", "mg/kg/d"),
+        ("泵注维持量1 μg/(kg·h)至手术结束", "1 μg/(kg·h", "mg/kg/h"),
+        ("given at 3 mg/(kg · min) for", "3 mg/(kg · min", "mg/kg/min"),
+        # the same rate written with exponents
+        ("given 4 mg·kg-1·d-1 orally", "4 mg·kg-1·d-1", "mg/kg/d"),
+        ("at 10 μg kg−1 min−1 for", "10 μg kg−1 min−1", "mg/kg/min"),
+        ("a single 2 mg·kg−1 bolus", "2 mg·kg−1", "mg/kg"),
+    ],
+)
+def test_dose_bracketed_and_exponent_rates(text: str, span: str, unit: str) -> None:
+    (dose,) = find_doses(text)
+    assert text[dose.start : dose.end] == span
+    assert dose.norm["unit"] == unit
+
+
+def test_dose_taiwanese_units_and_sample_contents() -> None:
+    text = "每日最多攝取30 公克乳糖"
+    (dose,) = find_doses(text)
+    assert text[dose.start : dose.end] == "30 公克"
+    assert dose.norm == {"value": 30000.0, "unit": "mg"}
+    # a content per gram of sample is measured, not administered (guidelines: lab values)
+    assert find_doses("lead was 0.1-0.4 μg/g fresh weight") == []
+    assert find_doses("铅含量为0.2 mg/g 样品") == []

@@ -2,9 +2,10 @@
 
 A DOSE is a number (digits, English number words, scientific notation, Chinese numerals)
 plus a unit (volume, mass, IU/U, a generic cell count) and a contiguous per-unit qualifier
-(``/kg``, ``/mL``, time rates ``/d``). Bare magnitudes ("87 million", "1 × 10^6",
-"1000万") are doses only when a cell type follows them (the caller passes those positions)
-or when restated in parentheses next to another dose.
+(``/kg``, ``/mL``, time rates ``/d``; a bracketed body-weight rate ``mg/(kg·d)`` up to, not
+including, its closing bracket; exponent forms ``mg·kg-1·d-1``). Bare magnitudes
+("87 million", "1 × 10^6", "1000万") are doses only when a cell type follows them (the
+caller passes those positions) or when restated in parentheses next to another dose.
 
 Negative rules (see docs/annotation-guidelines.md): no unit -> no dose (durations, ages,
 patient counts, scores, percentages, levels such as L4, p-values); lab values (``g/L``,
@@ -117,6 +118,7 @@ _VOLUME = {
     "毫升": 1.0,
     "微升": 1e-3,
     "升": 1000.0,
+    "公升": 1000.0,
 }
 _MASS = {
     "mg": 1.0,
@@ -136,6 +138,7 @@ _MASS = {
     "nanograms": 1e-6,
     "毫克": 1.0,
     "克": 1000.0,
+    "公克": 1000.0,
     "微克": 1e-3,
     "纳克": 1e-6,
     "納克": 1e-6,
@@ -182,7 +185,7 @@ _UNIT_LATIN = (
     r"|[mµμunp]M|[mµμun]?mol"
 )
 _UNIT_ZH = (
-    r"毫升|微升|升|毫克|微克|纳克|納克|克|国际单位|國際單位|单位|單位|个细胞|個細胞|细胞|細胞"
+    r"毫升|微升|公升|升|毫克|微克|纳克|納克|公克|克|国际单位|國際單位|单位|單位|个细胞|個細胞|细胞|細胞"
     r"|[个個](?=\s*/\s*(?:kg|千克|公斤|mL|ml|毫升))"
 )
 _UNIT = rf"(?:(?:{_UNIT_LATIN})(?![A-Za-z0-9])|{_UNIT_ZH})"
@@ -211,6 +214,7 @@ _PER_UNIT = {
     "year": "yr",
     "yr": "yr",
     "年": "yr",
+    "分钟": "min",
 }
 _PER = (
     r"\s*(?:/|per\s+)\s*(?P<per_n>\d+(?:\.\d+)?\s*)?"
@@ -219,10 +223,21 @@ _PER = (
     r"(?![A-Za-z0-9])"
 )
 _RATE = r"d|day|hr?|hour|min|天|日|小时"
+# a body-weight rate in brackets, "2 mg/(kg·d)", "0.5 μg/(kg·h)": the span stops before the
+# closing bracket (guidelines: no punctuation at a span's end); or with exponents,
+# "mg·kg-1·d-1", "μg kg−1 min−1"
+_PER_BRACKET = (
+    r"\s*/\s*[(（]\s*(?P<bper>kg|m2|m²|公斤|千克)\s*[·.•∙*×/]?\s*"
+    r"(?P<brate>d|day|hr?|min|天|日|小时|分钟)(?=\s*[)）])"
+)
+_PER_EXP = (
+    r"\s?[·.•∙]?\s?(?P<eper>kg|m2|m²)\s?(?:[-−⁻]\s?[1¹])"
+    r"(?:\s?[·.•∙]?\s?(?P<erate>d|day|hr?|min)\s?[-−⁻]\s?[1¹])?(?![0-9A-Za-z])"
+)
 # the per-unit qualifier of a bare cell count (guidelines: "4×105 / kg" keeps "/ kg")
 _BARE_PER = re.compile(r"\s*(?:/|per\s+)\s*(?P<per>kg|mL|ml|千克|公斤|毫升)(?![A-Za-z0-9])")
 _LAB_PER = re.compile(
-    r"\s*/\s*(?:[mµμnp]?mol/)?(?:d?L|dl|l|升|[µμu][Ll]|mm3|mm³|HPF|hpf|c?m[23²³]|mol|s)"
+    r"\s*/\s*(?:[mµμnp]?mol/)?(?:d?L|dl|l|升|[µμu][Ll]|mm3|mm³|HPF|hpf|c?m[23²³]|mol|s|m?g|克)"
     r"(?![A-Za-z])"
 )
 # clearances normalised to body surface: eGFR "50 ml/(min·1.73 m2)", "60 mL/min/1.73 m²"
@@ -233,7 +248,7 @@ def _dose_re(number: str) -> re.Pattern[str]:
     return re.compile(
         rf"(?<![A-Za-z0-9.,/^_])(?P<num>{number})(?:(?P<sep>{_RANGE_SEP})(?P<num2>{number}))?"
         rf"(?:\s?(?P<unit>{_UNIT})(?:{_PER}(?:\s*/\s*(?P<rate>{_RATE})"
-        r"(?![A-Za-z0-9]))?)?)?",
+        rf"(?![A-Za-z0-9]))?|{_PER_BRACKET}|{_PER_EXP})?)?",
         re.IGNORECASE,
     )
 
@@ -453,7 +468,9 @@ def find_doses(text: str, *, cell_starts: Collection[int] = ()) -> list[DoseMatc
         if unit is not None and (
             not _unit_ok(unit)
             or (unit in ("L", "U") and m.start("unit") == m.end("num2" if m["num2"] else "num"))
-            or (m["per"] is None and _COMPOUND_UNIT.match(text, m.end("unit")))
+            or (
+                m["per"] is None and m["eper"] is None and _COMPOUND_UNIT.match(text, m.end("unit"))
+            )
         ):
             unit = None  # "3L" (a label), "1 g cm−3" (a density)
         if unit is None and not _MAG_HINT.search(m.group()):
@@ -498,7 +515,12 @@ def find_doses(text: str, *, cell_starts: Collection[int] = ()) -> list[DoseMatc
         norm = {"value": value * factor, "unit": unit_name}
         if value_max is not None:
             norm["value_max"] = value_max * factor
-        if m["per"] is not None:
+        if m["bper"] is not None or m["eper"] is not None:  # mg/(kg·d), mg·kg-1·d-1
+            per, rate = (m["bper"], m["brate"]) if m["bper"] else (m["eper"], m["erate"])
+            norm["unit"] = f"{unit_name}/{_PER_UNIT.get(per.lower(), per)}"
+            if rate:
+                norm["unit"] += "/" + _PER_UNIT.get(rate.lower(), rate)
+        elif m["per"] is not None:
             per = _PER_UNIT.get(m["per"].lower(), _PER_UNIT.get(m["per"], m["per"]))
             norm["unit"] = f"{unit_name}/{per}"
             if m["rate"] is not None:
