@@ -700,3 +700,49 @@ def test_annotate_ambiguous_scale_short_form_in_context(
 def test_annotate_round2_cell_names(text: str, expected: list[tuple[str, str]]) -> None:
     doc = preannotate(Document("c", text), project=False)
     assert surfaces(doc) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a verb before a Chinese long form is not part of it
+        ("研究利用社区融入问卷(CPQ)评估", [("社区融入问卷", "SCALE"), ("CPQ", "SCALE")]),
+        ("面访时包含家庭关怀问卷(FCQ)", [("家庭关怀问卷", "SCALE"), ("FCQ", "SCALE")]),
+        # a line break inside the long form
+        ("采用家庭关 怀问卷(FCQ)评估", [("家庭关 怀问卷", "SCALE"), ("FCQ", "SCALE")]),
+        # an acronym broken by a Title Case expansion; a lower-case one names a trial
+        ("the MOS (Medical Outcomes) -12 form", [("MOS (Medical Outcomes) -12", "SCALE")]),
+        ("the SEED (sitagliptin efficacy in early diabetes)-2 trial", []),
+        # a never-tagged long form keeps its acronym untagged in that document
+        ("the oxygen desaturation index (ODI) was 12 and ODI fell", []),
+        # Battery and Checklist end title-case instrument names
+        ("the Cognitive Screening Battery was given", [("Cognitive Screening Battery", "SCALE")]),
+        ("the Trauma Symptom Checklist", [("Trauma Symptom Checklist", "SCALE")]),
+    ],
+)
+def test_annotate_round2_scales(text: str, expected: list[tuple[str, str]]) -> None:
+    doc = preannotate(Document("s", text), project=False)
+    assert surfaces(doc) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # codes listed after a cell-line name are codes, not its short form
+        ("人肝癌细胞系(HepG2，Huh-7)中", [("人肝癌细胞系", "CELL_TYPE")]),
+        # ... but an acronym of the line's name is
+        (
+            "lymphoblastoid cell lines (LCLs) and LCLs",
+            [
+                ("lymphoblastoid cell lines", "CELL_TYPE"),
+                ("LCLs", "CELL_TYPE"),
+                ("LCLs", "CELL_TYPE"),
+            ],
+        ),
+        # a route prefix written apart belongs to the route
+        ("administration of intra myocardial cells", []),
+    ],
+)
+def test_annotate_round2_cell_definitions(text: str, expected: list[tuple[str, str]]) -> None:
+    doc = preannotate(Document("c", text), project=False)
+    assert surfaces(doc) == expected

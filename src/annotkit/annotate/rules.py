@@ -164,6 +164,8 @@ _CELL_TAIL = re.compile(
 )
 _ENDS_IN_CELL = re.compile(r"(?i)cells?(?:\s+(?:lines?|strains?))?$")
 _LINE_HEAD = re.compile(r"(?i)(?:lines?|strains?)$")
+# a route prefix written apart: "intra myocardial cells" is intramyocardial (the route)
+_ROUTE_PREFIX = re.compile(r"(?i)(?<![A-Za-z])(?:intra|trans|sub|peri)[ \t]$")
 # 周细胞 (pericytes) never right after a count of weeks: "培养1周细胞", "每周细胞"
 _WEEK_COUNT = re.compile(r"[0-9０-９零〇一二两兩三四五六七八九十百千几幾数數每第]\s?$")
 # simplified -> traditional for the characters of the Chinese grammar words below
@@ -196,7 +198,10 @@ _SCALE_HEADS = {
     "measure",
     "rating",
 }
-_SCALE_HEADS_TITLE = r"Scale|Questionnaire|Inventory|Index|Survey|Score|Instrument|Profile|Measure"
+_SCALE_HEADS_TITLE = (
+    r"Scale|Questionnaire|Inventory|Index|Survey|Score|Instrument|Profile|Measure|Battery"
+    r"|Checklist"
+)
 _TITLE_WORD = r"(?:[A-Z][A-Za-z0-9'’\-]*(?:/[A-Z][A-Za-z0-9'’\-]*)*|\d+(?:-[A-Za-z]+)*)"
 _TITLE_SCALE = re.compile(
     rf"(?<![A-Za-z0-9\-])({_TITLE_WORD}(?:[ \t]+(?:(?:of|for|and|the|in|on|to)[ \t]+)?"
@@ -209,7 +214,11 @@ _SCALE_STRIP = re.compile(
     r"^(?:(?:The|A|An|Modified|Preoperative|Postoperative|Baseline|Total|Mean|Average|"
     r"Validated|Our|Their|Using|Both|Each|Chinese|English|Version|Revised|Short)[ \t]+)+"
 )
-_BROKEN_ACRONYM = re.compile(r"(?<![A-Za-z0-9])([A-Z]{2,6})\s*\(([A-Za-z][A-Za-z \-]+)\)\s*-\s*\d+")
+# "SF (Short Form) -36": an acronym broken by its Title Case expansion (a lower-case one is
+# a trial's name: "LEAD (liraglutide effect and action in diabetes)-3")
+_BROKEN_ACRONYM = re.compile(
+    r"(?<![A-Za-z0-9])([A-Z]{2,6})\s*\(([A-Z][A-Za-z\-]*(?:[ \-]+[A-Z][A-Za-z\-]*)*)\)\s*-\s*\d+"
+)
 _ZH_SCALE_END = re.compile(
     "(?:"
     + "|".join(_both_scripts("评分 量表 指数 问卷 评估 评分法 量表评分 评分表 问卷调查".split()))
@@ -433,7 +442,11 @@ def _cell_candidates(text: str, lex_cells: list[_Cand], lex: Lexicon) -> list[_C
     out = [
         c
         for c in out
-        if text[c.start] not in "周週" or not _WEEK_COUNT.search(text, max(0, c.start - 2), c.start)
+        if (
+            text[c.start] not in "周週"
+            or not _WEEK_COUNT.search(text, max(0, c.start - 2), c.start)
+        )
+        and not _ROUTE_PREFIX.search(text, max(0, c.start - 7), c.start)
     ]
     return _join_slashed_cells(text, out)
 
@@ -723,10 +736,14 @@ def _apply_abbreviations(text: str, lex: Lexicon, cands: list[_Cand]) -> list[_C
     extra: list[_Cand] = []
     labels: list[str | None] = []
     usable: list[bool] = []
+    blocked: set[str] = set()  # short forms of a never-tagged long form, in this document
     for d in defs:
         sf = text[d.sf_start : d.sf_end]
         lf_text = text[d.lf_start : d.lf_end]
-        ok = not (fold_name(sf) in _NEVER or lex.is_stopped(sf) or fold_name(lf_text) in _NEVER)
+        lf_stopped = fold_name(lf_text) in _NEVER or lex.is_stopped(lf_text)
+        ok = not (fold_name(sf) in _NEVER or lex.is_stopped(sf) or lf_stopped)
+        if lf_stopped and _initials(lf_text) == sf.lower():
+            blocked.add(sf)  # "oxygen desaturation index (ODI)": not the Oswestry ODI here
         usable.append(ok)
         ent = by_end.get(d.lf_end)
         sf_ent = by_span.get((d.sf_start, d.sf_end))
@@ -743,6 +760,12 @@ def _apply_abbreviations(text: str, lex: Lexicon, cands: list[_Cand]) -> list[_C
             )
             hit = lex.lookup_defined(sf)
             label = ent.label if covers else (hit[0] if hit else None)
+            if (
+                label == "CELL_TYPE"
+                and any(c.isdigit() for c in sf)
+                and _LINE_LIST_HEAD.search(text, ent.start, ent.end)
+            ):
+                label = None  # "人骨肉瘤细胞系(Saos-2，MG-63)": the lines' codes, no name
         elif sf_ent is not None and sf_ent.label != "DOSE":
             label = sf_ent.label
         else:
@@ -786,7 +809,17 @@ def _apply_abbreviations(text: str, lex: Lexicon, cands: list[_Cand]) -> list[_C
         for s, e in short_form_occurrences(text, sf):
             extra.append(_Cand(s, e, label, ABBREV_SOURCE, norm))
     fixed = [_scale_edges(text, c) if c.label == "SCALE" else c for c in extra]
+    if blocked:
+        cands = [c for c in cands if text[c.start : c.end] not in blocked]
     return fixed + cands  # on equal spans the definition-based reading wins
+
+
+def _initials(words: str) -> str:
+    """First letters of the words (``oxygen desaturation index`` -> ``odi``)."""
+    return "".join(w[0] for w in re.findall(r"[A-Za-z]+", words)).lower()
+
+
+_LINE_LIST_HEAD = re.compile(r"(?:细胞系|細胞系|细胞株|細胞株|cell lines?)$", re.I)
 
 
 _INSTRUMENT_HEADS = frozenset(
