@@ -746,3 +746,22 @@ def test_annotate_round2_scales(text: str, expected: list[tuple[str, str]]) -> N
 def test_annotate_round2_cell_definitions(text: str, expected: list[tuple[str, str]]) -> None:
     doc = preannotate(Document("c", text), project=False)
     assert surfaces(doc) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a tumour type's acronym names the line's origin
+        ("in NSCLC H1299 cells", [("NSCLC H1299 cells", "CELL_TYPE")]),
+        ("the KOA stem cell therapy", [("stem cell", "CELL_TYPE")]),
+        # a maturation or primary state narrows a named cell, not a bare "cells"
+        ("primary hepatocytes were", [("primary hepatocytes", "CELL_TYPE")]),
+        ("primary cells were", []),
+        ("mature cells and mature neutrophils", [("mature neutrophils", "CELL_TYPE")]),
+    ],
+)
+def test_annotate_round2_weak_and_tumour_modifiers(
+    text: str, expected: list[tuple[str, str]]
+) -> None:
+    doc = preannotate(Document("c", text), project=False)
+    assert surfaces(doc) == expected

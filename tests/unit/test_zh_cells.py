@@ -140,3 +140,16 @@ def test_zh_cells_round2_modifiers(text: str, cells: list[str]) -> None:
 )
 def test_zh_cells_round2_boundaries(text: str, cells: list[str]) -> None:
     assert _cells(text) == cells
+
+
+@pytest.mark.parametrize(
+    ("text", "cells"),
+    [
+        ("人非小细胞肺癌H1299细胞", ["人非小细胞肺癌H1299细胞"]),
+        ("急性髓系白血病HL-60细胞", ["急性髓系白血病HL-60细胞"]),
+        ("仓鼠卵巢细胞", ["仓鼠卵巢细胞"]),
+        ("綿羊骨髓細胞", ["綿羊骨髓細胞"]),  # traditional script
+    ],
+)
+def test_zh_cells_round2_tumours_and_species(text: str, cells: list[str]) -> None:
+    assert _cells(text) == cells

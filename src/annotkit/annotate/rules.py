@@ -79,7 +79,9 @@ _EN_MOD_WORDS = (
     # anatomy of the cells' site and maturation stages
     "spiral ganglion vestibular sensory gastrointestinal esophageal oesophageal thyroid "
     "bladder kidney endometrial uterine testicular granular thrombocytogenic "
-    "precursors mice rats mature immature"
+    "precursors mice rats mature immature "
+    "squamous nasopharyngeal papillary ductal epidermoid lymphoblastic promyelocytic "
+    "hamster sheep goat dog pig rhesus macaque ovary primary"
 ).split()
 _MOD_SUFFIX = (
     r"non-?(?:B|T|NK|erythroid|myeloid|lymphoid|hematopoietic|haematopoietic|adherent|"
@@ -357,9 +359,14 @@ def _extend_cell_left_en(
         words = text[stack[-1][0] : p_start] if len(stack) > n_before else ""
         if not words or schwartz_hearst_start(sf, words) is None:
             del stack[n_before:]  # the parenthesis abbreviates nothing before it: stop there
-    if not stack:
+    if not stack or (required and all(t.lower() in _WEAK_MODS for _, t in stack)):
         return None if required else start
     return stack[-1][0]
+
+
+#: modifiers that narrow a named cell but do not make a bare "cells" a cell type
+#: ("primary megakaryocytes", "mature adipocytes"; "primary cells" gives nothing)
+_WEAK_MODS = frozenset("primary mature immature mice rats".split())
 
 
 _DONOR_HYPHEN = re.compile(
