@@ -765,3 +765,25 @@ def test_annotate_round2_weak_and_tumour_modifiers(
 ) -> None:
     doc = preannotate(Document("c", text), project=False)
     assert surfaces(doc) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a Chinese instrument named after a verb of use
+        ("采用社区融入量表评估患者", [("社区融入量表", "SCALE")]),
+        ("使用中文版照护负担问卷进行调查", [("照护负担问卷", "SCALE")]),
+        # unnamed, self-made or generic ones are not instruments (guidelines: Not SCALE)
+        ("采用自制问卷调查", []),
+        ("采用统一的调查问卷", []),
+        ("采用生活质量量表评估", []),
+        ("采用疼痛量表评估", []),
+        # an acronym before 量表 keeps the generic word outside (the acronym row matches)
+        ("采用SF-36量表评价", [("SF-36", "SCALE")]),
+    ],
+)
+def test_annotate_round2_chinese_instrument_after_a_verb(
+    text: str, expected: list[tuple[str, str]]
+) -> None:
+    doc = preannotate(Document("s", text), project=False)
+    assert surfaces(doc) == expected

@@ -532,6 +532,14 @@ def _scale_candidates(text: str, lex_scales: list[_Cand]) -> list[_Cand]:
             out.append(_Cand(s, cut.end(1), "SCALE", SCALE_SOURCE))
             s = cut.end()
         out.append(_Cand(s, m.end(), "SCALE", SCALE_SOURCE))
+    for m in _ZH_USED_INSTRUMENT.finditer(text):  # 采用家庭关怀度量表评估
+        name = m.group("name")
+        if len(_HAN_CHARS.findall(name)) < 3 or _ZH_GENERIC_INSTRUMENT.search(name):
+            continue
+        s = m.start("name") + len(_ZH_VERSION.match(name)[0])  # type: ignore[index]
+        if text[s : m.start("name") + len(name)] in _ZH_GENERIC_CONSTRUCTS:
+            continue  # 生活质量量表: a construct, not a named instrument
+        out.append(_Cand(s, _zh_scale_end(text, s, m.end()), "SCALE", SCALE_SOURCE))
     for m in _BROKEN_ACRONYM.finditer(text):  # "SF (Short Form) -36"
         if schwartz_hearst_start(m.group(1), m.group(2)) == 0:
             out.append(_Cand(m.start(), m.end(), "SCALE", SCALE_SOURCE))
@@ -591,6 +599,27 @@ def _scales_in_context(text: str, lex: Lexicon, scales: list[_Cand]) -> list[_Ca
 
 
 _PAIN_BEFORE = re.compile(r"(?i)(?<![A-Za-z])pain[ \t]+$")
+# a Chinese instrument named after a verb of use: 采用/使用/应用… + name + 量表/问卷 (the
+# name holds no punctuation; an unnamed or self-made questionnaire is generic: Not SCALE)
+_ZH_USED_INSTRUMENT = re.compile(
+    r"(?:采用|採用|使用|应用|應用|运用|運用|选用|選用|利用|借助|通过|通過)"
+    r"(?P<name>[\u4e00-\u9fffA-Za-z0-9\-]{2,16}?)(?:量表|问卷|問卷)"
+)
+_ZH_GENERIC_INSTRUMENT = re.compile(
+    r"自制|自編|自编|自行|自拟|自擬|调查|調查|相关|相關|统一|統一|有关|有關|一般|问卷|問卷|量表|专门|專門"
+    r"|^(?:该|該|此|本|上述|同一|相同|标准化|標準化)"
+)
+_ZH_VERSION = re.compile(
+    r"(?:简体中文版|簡體中文版|中文版|改良版|改良|修订版|修訂版|简化版|簡化版)?"
+)
+_HAN_CHARS = re.compile(r"[\u4e00-\u9fff]")
+_ZH_GENERIC_CONSTRUCTS = frozenset(
+    _both_scripts(
+        "生活质量 生存质量 生命质量 满意度 护理满意度 患者满意度 睡眠质量 疼痛程度 "
+        "心理状态 焦虑抑郁 抑郁焦虑 自我效能 依从性 健康状况 营养状况 认知功能 心理健康 "
+        "健康素养 知识水平 知信行".split()
+    )
+)
 
 
 def _scale_edges(text: str, c: _Cand) -> _Cand:
