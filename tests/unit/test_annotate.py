@@ -787,3 +787,17 @@ def test_annotate_round2_chinese_instrument_after_a_verb(
 ) -> None:
     doc = preannotate(Document("s", text), project=False)
     assert surfaces(doc) == expected
+
+
+def test_annotate_lexicon_scan_all_reports_free_ambiguous_scale_forms() -> None:
+    lex = load_lexicon()
+    text = "PCS and ODI; the ISS"
+    matches, _, ambiguous = lex.scan_all(text)
+    assert [text[m.start : m.end] for m in matches] == ["ODI"]
+    # PCS has two SCALE readings (no concept id); ISS has one in the file (the staging
+    # system it also names is on the guideline "Not" list, which drops it later)
+    assert [(text[a.start : a.end], a.concept_id) for a in ambiguous] == [
+        ("PCS", ""),
+        ("ISS", "scale:iss"),
+    ]
+    assert lex.scan(text) == lex.scan_all(text)[:2]

@@ -58,6 +58,7 @@ log = logging.getLogger(__name__)
 LEXICON_HEADER = ("concept_id", "label", "lang", "term", "kind")
 STOPLIST_HEADER = ("term", "lang", "reason")
 STOP = "STOP"
+AMBIGUOUS = "AMBIGUOUS"
 _DASHES = "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d"
 _SPACES = " \t\n\r\f\v\u00a0\u2002\u2003\u2009\u200a\u202f\u3000"
 _NAME_RE = re.compile("[" + re.escape(_DASHES + _SPACES.replace(" ", "")) + "]")
@@ -213,6 +214,13 @@ class Lexicon:
         for e in sorted(self.entries, key=lambda e: (e.concept_id, e.kind, e.term)):
             if e.kind == "name":
                 self.name_terms.setdefault(fold_name(e.term), e.term)
+        #: ambiguous scale abbreviations, found in the same pass but kept out of the choice
+        for key, readings in self.ambiguous_readings.items():
+            if key in abbrs or not all(label == "SCALE" for label, _ in readings):
+                continue
+            if not key.islower() and fold_abbr(key) == key and key.strip():
+                cid = readings[0][1] if len(readings) == 1 else ""
+                abbrs.setdefault(key, (len(key), AMBIGUOUS, cid, "abbr"))
         for term in stops:  # stop terms compete for the longest match, then are dropped
             if re.search(r"[A-Z]", term[1:]) or term.isupper():
                 abbrs.setdefault(fold_abbr(term), (len(term), STOP, "", "abbr"))
@@ -275,7 +283,18 @@ class Lexicon:
 
     def scan(self, text: str) -> tuple[list[LexiconMatch], list[tuple[int, int]]]:
         """``(matches, stop_spans)``: lexicon matches and the stoplist terms found."""
+        matches, stops, _ = self.scan_all(text)
+        return matches, stops
+
+    def scan_all(
+        self, text: str
+    ) -> tuple[list[LexiconMatch], list[tuple[int, int]], list[LexiconMatch]]:
+        """``(matches, stop_spans, ambiguous)``; ``ambiguous`` are occurrences of ambiguous
+        SCALE abbreviations (``*_ambiguous.tsv``, every reading a SCALE: ``SDS``, ``PCS``)
+        outside any match, for the caller to judge by their context; ``concept_id`` is empty
+        when several instruments share the form."""
         cands: list[tuple[int, int, str, str, str]] = []
+        amb: list[tuple[int, int, str, str, str]] = []
         names_view = fold_name(text)
         for auto, view in ((self._names, names_view), (self._abbrs, fold_abbr(text))):
             if auto is None:
@@ -284,12 +303,18 @@ class Lexicon:
                 end = end_idx + 1
                 start = end - length
                 if _on_boundary(text, start, end):
-                    cands.append((start, end, label, cid, kind))
+                    (amb if label == AMBIGUOUS else cands).append((start, end, label, cid, kind))
         if self._names is not None and _HAN_GAP.search(text):
             cands += self._across_gaps(text, names_view)
         chosen = select_longest(cands)
         stops = [(c[0], c[1]) for c in chosen if c[2] == STOP]
-        return [LexiconMatch(*c) for c in chosen if c[2] != STOP], stops
+        free: list[LexiconMatch] = []
+        if amb:
+            taken = bytearray(len(text) + 1)
+            for c in chosen:
+                taken[c[0] : c[1]] = b"\x01" * (c[1] - c[0])
+            free = [LexiconMatch(*a) for a in select_longest(amb) if taken.find(1, a[0], a[1]) < 0]
+        return [LexiconMatch(*c) for c in chosen if c[2] != STOP], stops, free
 
     def _across_gaps(self, text: str, view: str) -> list[tuple[int, int, str, str, str]]:
         """Name matches that span whitespace between two Han characters (``操作智 商``)."""

@@ -39,7 +39,7 @@ from annotkit.annotate.abbrev import (
 from annotkit.annotate.acronyms import acronym_variants, caps_code_is_modifier, product_designation
 from annotkit.annotate.dose import SOURCE as DOSE_SOURCE
 from annotkit.annotate.dose import find_doses
-from annotkit.annotate.lexicon import Lexicon, fold_abbr, fold_name, load_lexicon
+from annotkit.annotate.lexicon import Lexicon, LexiconMatch, fold_name, load_lexicon
 from annotkit.annotate.zh_cells import ZH_CELL_HEAD, zh_bad_context, zh_cell_start
 from annotkit.doc import Span
 
@@ -132,6 +132,25 @@ _EN_ACRONYM_HEAD = re.compile(
     r"(?<![A-Za-z0-9])(?:[hr]?(?:(?!ALLO|AUTO|XENO)[A-Z]{1,4}-?)?MSC|(?:h|hi)?iPSC|(?:AD|BM|UC|hAD|hBM|hUC)-?SC"
     r"|HSC|ESC|hESC|EPC)(?:s|'s|’s)?(?![A-Za-z0-9])"
 )
+# every acronym head ends in SC or EPC: find those ends first (a fast scan), then the head
+_ACRONYM_HEAD_END = re.compile(r"(?:SC|EPC)(?:s|'s|’s)?(?![A-Za-z0-9])")
+
+
+def _acronym_heads(text: str) -> list[tuple[int, int]]:
+    """The matches of ``_EN_ACRONYM_HEAD`` in ``text`` (same as ``finditer``, faster)."""
+    out: list[tuple[int, int]] = []
+    last = 0
+    for h in _ACRONYM_HEAD_END.finditer(text):
+        pos = max(last, h.start() - 12)
+        while (m := _EN_ACRONYM_HEAD.search(text, pos, h.end())) is not None:
+            if m.end() == h.end():
+                out.append((m.start(), m.end()))
+                last = m.end()
+                break
+            pos = m.end()
+    return out
+
+
 _HEAD_NEEDS_MOD = re.compile(r"(?i)cells?(?:\s+(?:lines?|strains?))?")
 _EN_BAD_AFTER = re.compile(
     r"(?:\s*[-‐]\s*(?:rich|poor|depleted|free|lysates?)\b"
@@ -426,7 +445,7 @@ def _cell_candidates(text: str, lex_cells: list[_Cand], lex: Lexicon) -> list[_C
         if s is None:
             continue
         out.append(_Cand(s, _cell_tail(text, m.start(), m.end()), "CELL_TYPE", CELL_SOURCE))
-    heads = [(m.start(), m.end()) for m in _EN_ACRONYM_HEAD.finditer(text)]
+    heads = _acronym_heads(text)
     heads += acronym_variants(text, lex.cell_abbr_bases)  # bmMSCs, hAdMSCs, Allo-hMSCs
     for a, b in heads:
         if _bad_cell_context(text, a, b):
@@ -453,7 +472,10 @@ def _cell_candidates(text: str, lex_cells: list[_Cand], lex: Lexicon) -> list[_C
             text[c.start] not in "周週"
             or not _WEEK_COUNT.search(text, max(0, c.start - 2), c.start)
         )
-        and not _ROUTE_PREFIX.search(text, max(0, c.start - 7), c.start)
+        and not (
+            text[c.start - 1 : c.start] in " \t"
+            and _ROUTE_PREFIX.search(text, max(0, c.start - 7), c.start)
+        )
     ]
     return _join_slashed_cells(text, out)
 
@@ -551,50 +573,50 @@ def _scale_candidates(text: str, lex_scales: list[_Cand]) -> list[_Cand]:
 # context names an instrument: a score/scale word after it ("SDS score", "SAS 评分",
 # "SDS标准分"), or a list it shares with a scale ("SSRS、SDS和SAS")
 _SCALE_CONTEXT = re.compile(
-    r"(?i:(?<![A-Za-z])(?:scores?|scales?|subscales?|questionnaires?|inventory)(?![A-Za-z]))"
-    r"|评分|評分|量表|总分|總分|得分|标准分|標準分|积分|積分|分值|问卷|問卷"
+    r"[ \t]?(?:(?:total|standard|mean|summary)[ \t]+)?"
+    r"(?:(?i:(?:scores?|scales?|subscales?|questionnaires?|inventory)(?![A-Za-z]))"
+    r"|评分|評分|量表|总分|總分|得分|标准分|標準分|积分|積分|分值|问卷|問卷)"
 )
-_ACRONYM_BEFORE = re.compile(
-    r"(?<![A-Za-z0-9\-])([A-Z][A-Za-z0-9\-]*[A-Z0-9][A-Za-z0-9\-]*)[ \t]?"
-    r"(?:(?:total|standard|mean|summary)[ \t]+)?$"
-)
-_LIST_SEP = r"(?:\s*[,，、/;；]\s*(?:(?:and|or)\s+)?|\s+(?:and|or)\s+|\s*(?:和|及|与|與|或)\s*)"
-_LIST_NEXT = re.compile(rf"{_LIST_SEP}([A-Z][A-Za-z0-9\-]*[A-Z0-9][A-Za-z0-9\-]*)(?![A-Za-z0-9\-])")
-_LIST_PREV = re.compile(
-    rf"(?<![A-Za-z0-9\-])([A-Z][A-Za-z0-9\-]*[A-Z0-9][A-Za-z0-9\-]*){_LIST_SEP}$"
+_LIST_SEP = re.compile(
+    r"\s*[,，、/;；]\s*(?:(?:and|or)\s+)?|\s+(?:and|or)\s+|\s*(?:和|及|与|與|或)\s*"
 )
 
 
-def _ambiguous_scale(lex: Lexicon, form: str) -> dict[str, Any] | None:
-    """``norm`` for an ambiguous form whose every reading is a SCALE (``{}`` when several
-    instruments share it), ``None`` when it is no such form."""
-    readings = lex.ambiguous_readings.get(fold_abbr(form))
-    if not readings or any(label != "SCALE" for label, _ in readings):
-        return None
-    return {"id": readings[0][1]} if len(readings) == 1 else {}
-
-
-def _scales_in_context(text: str, lex: Lexicon, scales: list[_Cand]) -> list[_Cand]:
-    """Ambiguous scale acronyms that the context shows to be instruments (see above)."""
+def _scales_in_context(
+    text: str, ambiguous: list[LexiconMatch], scales: list[_Cand]
+) -> list[_Cand]:
+    """The ambiguous scale acronyms (``Lexicon.scan_all``) that the context shows to be
+    instruments (see above)."""
+    if not ambiguous:
+        return []
     out: list[_Cand] = []
-    for m in _SCALE_CONTEXT.finditer(text):
-        a = _ACRONYM_BEFORE.search(text, max(0, m.start() - 24), m.start())
-        if a is not None and (norm := _ambiguous_scale(lex, a.group(1))) is not None:
-            out.append(_Cand(a.start(1), a.end(1), "SCALE", LEXICON_SOURCE, norm or None))
-    todo = [(c.start, c.end) for c in scales] + [(c.start, c.end) for c in out]
+    by_start = {a.start: a for a in ambiguous}
+    todo: list[tuple[int, int]] = []
+    for a in ambiguous:
+        if _SCALE_CONTEXT.match(text, a.end):
+            todo.append((a.start, a.end))
+    todo += [(c.start, c.end) for c in scales]
     seen = set(todo)
+    found = [t for t in todo if t[0] in by_start]
     while todo:
         start, end = todo.pop()
-        nxt = _LIST_NEXT.match(text, end)
-        prev = _LIST_PREV.search(text, max(0, start - 24), start)
-        for g in (nxt, prev):
-            if g is None or (g.start(1), g.end(1)) in seen:
-                continue
-            norm = _ambiguous_scale(lex, g.group(1))
-            if norm is not None:
-                seen.add((g.start(1), g.end(1)))
-                todo.append((g.start(1), g.end(1)))
-                out.append(_Cand(g.start(1), g.end(1), "SCALE", LEXICON_SOURCE, norm or None))
+        sep = _LIST_SEP.match(text, end)
+        nexts: list[LexiconMatch | None] = [by_start.get(sep.end())] if sep else []
+        nexts += [
+            a
+            for a in ambiguous
+            if start - 24 <= a.end < start
+            and (g := _LIST_SEP.match(text, a.end))
+            and g.end() == start
+        ]
+        for n in nexts:
+            if n is not None and (n.start, n.end) not in seen:
+                seen.add((n.start, n.end))
+                todo.append((n.start, n.end))
+                found.append((n.start, n.end))
+    for s, e in found:
+        cid = by_start[s].concept_id
+        out.append(_Cand(s, e, "SCALE", LEXICON_SOURCE, {"id": cid} if cid else None))
     return out
 
 
@@ -898,7 +920,7 @@ def annotate_text(text: str, *, lexicon: Lexicon | None = None) -> tuple[Span, .
     lex = lexicon if lexicon is not None else load_lexicon()
     lex_cells: list[_Cand] = []
     lex_scales: list[_Cand] = []
-    matches, stops = lex.scan(text)
+    matches, stops, ambiguous = lex.scan_all(text)
     for m in matches:
         if fold_name(text[m.start : m.end]) in _NEVER:
             continue
@@ -908,7 +930,8 @@ def annotate_text(text: str, *, lexicon: Lexicon | None = None) -> tuple[Span, .
         (lex_cells if m.label == "CELL_TYPE" else lex_scales).append(cand)
     cands = _cell_candidates(text, lex_cells, lex)
     scales = _scale_candidates(text, lex_scales)
-    cands += scales + [_scale_edges(text, c) for c in _scales_in_context(text, lex, scales)]
+    in_context = _scales_in_context(text, ambiguous, scales)
+    cands += scales + [_scale_edges(text, c) for c in in_context]
     cands = _apply_abbreviations(text, lex, cands)
     cands = _join_slash(text, cands)
     trimmed = [t for c in cands if (t := _trim(text, c)) is not None]
