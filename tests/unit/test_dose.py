@@ -373,6 +373,9 @@ def test_dose_measured_count_with_qualifier_is_not_a_dose() -> None:
         ("given 4 mg·kg-1·d-1 orally", "4 mg·kg-1·d-1", "mg/kg/d"),
         ("at 10 μg kg−1 min−1 for", "10 μg kg−1 min−1", "mg/kg/min"),
         ("a single 2 mg·kg−1 bolus", "2 mg·kg−1", "mg/kg"),
+        ("given 200 mg·d-1 orally", "200 mg·d-1", "mg/d"),
+        # a middle dot before the rate reads like the slash
+        ("给予 10 mg/kg·d 治疗", "10 mg/kg·d", "mg/kg/d"),
     ],
 )
 def test_dose_bracketed_and_exponent_rates(text: str, span: str, unit: str) -> None:

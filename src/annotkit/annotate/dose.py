@@ -231,8 +231,9 @@ _PER_BRACKET = (
     r"(?P<brate>d|day|hr?|min|天|日|小时|分钟)(?=\s*[)）])"
 )
 _PER_EXP = (
-    r"\s?[·.•∙]?\s?(?P<eper>kg|m2|m²)\s?(?:[-−⁻]\s?[1¹])"
-    r"(?:\s?[·.•∙]?\s?(?P<erate>d|day|hr?|min)\s?[-−⁻]\s?[1¹])?(?![0-9A-Za-z])"
+    r"\s?[·.•∙]?\s?(?:(?P<eper>kg|m2|m²)\s?(?:[-−⁻]\s?[1¹])"
+    r"(?:\s?[·.•∙]?\s?(?P<erate>d|day|hr?|min)\s?[-−⁻]\s?[1¹])?"
+    r"|(?P<erate0>d|day|hr?|min)\s?[-−⁻]\s?[1¹])(?![0-9A-Za-z])"
 )
 # the per-unit qualifier of a bare cell count (guidelines: "4×105 / kg" keeps "/ kg")
 _BARE_PER = re.compile(r"\s*(?:/|per\s+)\s*(?P<per>kg|mL|ml|千克|公斤|毫升)(?![A-Za-z0-9])")
@@ -247,7 +248,7 @@ _CLEARANCE = re.compile(r"\s*/\s*[(（]?\s*min\b[^;；。\n]{0,8}?1[.．]73")
 def _dose_re(number: str) -> re.Pattern[str]:
     return re.compile(
         rf"(?<![A-Za-z0-9.,/^_])(?P<num>{number})(?:(?P<sep>{_RANGE_SEP})(?P<num2>{number}))?"
-        rf"(?:\s?(?P<unit>{_UNIT})(?:{_PER}(?:\s*/\s*(?P<rate>{_RATE})"
+        rf"(?:\s?(?P<unit>{_UNIT})(?:{_PER}(?:\s*[/·•∙]\s*(?P<rate>{_RATE})"
         rf"(?![A-Za-z0-9]))?|{_PER_BRACKET}|{_PER_EXP})?)?",
         re.IGNORECASE,
     )
@@ -469,7 +470,10 @@ def find_doses(text: str, *, cell_starts: Collection[int] = ()) -> list[DoseMatc
             not _unit_ok(unit)
             or (unit in ("L", "U") and m.start("unit") == m.end("num2" if m["num2"] else "num"))
             or (
-                m["per"] is None and m["eper"] is None and _COMPOUND_UNIT.match(text, m.end("unit"))
+                m["per"] is None
+                and m["eper"] is None
+                and m["erate0"] is None
+                and _COMPOUND_UNIT.match(text, m.end("unit"))
             )
         ):
             unit = None  # "3L" (a label), "1 g cm−3" (a density)
@@ -515,7 +519,9 @@ def find_doses(text: str, *, cell_starts: Collection[int] = ()) -> list[DoseMatc
         norm = {"value": value * factor, "unit": unit_name}
         if value_max is not None:
             norm["value_max"] = value_max * factor
-        if m["bper"] is not None or m["eper"] is not None:  # mg/(kg·d), mg·kg-1·d-1
+        if m["erate0"] is not None:  # 200 mg·d-1
+            norm["unit"] = f"{unit_name}/{_PER_UNIT.get(m['erate0'].lower(), m['erate0'])}"
+        elif m["bper"] is not None or m["eper"] is not None:  # mg/(kg·d), mg·kg-1·d-1
             per, rate = (m["bper"], m["brate"]) if m["bper"] else (m["eper"], m["erate"])
             norm["unit"] = f"{unit_name}/{_PER_UNIT.get(per.lower(), per)}"
             if rate:
