@@ -801,3 +801,18 @@ def test_annotate_lexicon_scan_all_reports_free_ambiguous_scale_forms() -> None:
         ("ISS", "scale:iss"),
     ]
     assert lex.scan(text) == lex.scan_all(text)[:2]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the Child-Pugh score was B",
+        "Child-Pugh class A",
+        "Child-Pugh分级为A级",
+        "a Child-Pugh classification",
+    ],
+)
+def test_annotate_child_pugh_is_a_scale(text: str) -> None:
+    # guidelines (December): severity scores that rate a patient are SCALE, the generic word outside
+    doc = preannotate(Document("s", text), project=False)
+    assert surfaces(doc) == [("Child-Pugh", "SCALE")]
