@@ -816,3 +816,23 @@ def test_annotate_child_pugh_is_a_scale(text: str) -> None:
     # guidelines (December): severity scores that rate a patient are SCALE, the generic word outside
     doc = preannotate(Document("s", text), project=False)
     assert surfaces(doc) == [("Child-Pugh", "SCALE")]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # guidelines (December): a version or item number right after the name stays in
+        ("HAMD 24 scores fell", [("HAMD 24", "SCALE")]),
+        ("RAPID 3 was recorded", [("RAPID 3", "SCALE")]),
+        # ... where the lexicon knows the version; any other number may be a score value
+        ("VAS 5 at baseline", [("VAS", "SCALE")]),
+        # staging classifications and responder thresholds are not SCALE
+        ("Hoehn-Yahr staging 2 to 3", []),
+        ("an ACR20 response at week 12", []),
+    ],
+)
+def test_annotate_round2_december_scale_decisions(
+    text: str, expected: list[tuple[str, str]]
+) -> None:
+    doc = preannotate(Document("s", text), project=False)
+    assert surfaces(doc) == expected

@@ -536,7 +536,7 @@ def _bad_cell_context(text: str, start: int, end: int) -> bool:
     return zh_bad_context(text, start, end)
 
 
-def _scale_candidates(text: str, lex_scales: list[_Cand]) -> list[_Cand]:
+def _scale_candidates(text: str, lex_scales: list[_Cand], lex: Lexicon) -> list[_Cand]:
     out: list[_Cand] = []
     for m in _TITLE_SCALE.finditer(text):
         words = m.group(1)
@@ -565,8 +565,25 @@ def _scale_candidates(text: str, lex_scales: list[_Cand]) -> list[_Cand]:
     for m in _BROKEN_ACRONYM.finditer(text):  # "SF (Short Form) -36"
         if schwartz_hearst_start(m.group(1), m.group(2)) == 0:
             out.append(_Cand(m.start(), m.end(), "SCALE", SCALE_SOURCE))
-    out.extend(lex_scales)
+    out.extend(_spaced_version(text, c, lex) for c in lex_scales)
     return [_scale_edges(text, c) for c in out]
+
+
+_SPACED_NUMBER = re.compile(r"[ \t](\d{1,2})(?![0-9A-Za-z.,:/%])")
+
+
+def _spaced_version(text: str, c: _Cand, lex: Lexicon) -> _Cand:
+    """A version or item number written apart after an acronym stays in (guidelines,
+    December: ``HAMD 24``) when the lexicon knows that version (``HAMD-24``); a number
+    the lexicon does not know may be a score (``VAS 5``)."""
+    m = _SPACED_NUMBER.match(text, c.end)
+    if m is None:
+        return c
+    acronym = text[c.start : c.end]
+    hit = lex.lookup(f"{acronym}-{m.group(1)}") or lex.lookup(f"{acronym}{m.group(1)}")
+    if hit is None or hit[0] != "SCALE":
+        return c
+    return _Cand(c.start, m.end(), c.label, c.source, {"id": hit[1]})
 
 
 # an ambiguous scale acronym (scales_ambiguous.tsv) counts without a definition where the
@@ -929,7 +946,7 @@ def annotate_text(text: str, *, lexicon: Lexicon | None = None) -> tuple[Span, .
         cand = _Cand(m.start, m.end, m.label, LEXICON_SOURCE, {"id": m.concept_id})
         (lex_cells if m.label == "CELL_TYPE" else lex_scales).append(cand)
     cands = _cell_candidates(text, lex_cells, lex)
-    scales = _scale_candidates(text, lex_scales)
+    scales = _scale_candidates(text, lex_scales, lex)
     in_context = _scales_in_context(text, ambiguous, scales)
     cands += scales + [_scale_edges(text, c) for c in in_context]
     cands = _apply_abbreviations(text, lex, cands)
