@@ -836,3 +836,25 @@ def test_annotate_round2_december_scale_decisions(
 ) -> None:
     doc = preannotate(Document("s", text), project=False)
     assert surfaces(doc) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # guidelines (December): cells named before a product head are still cells ...
+        ("injected marrow MSCs concentrate", [("marrow MSCs", "CELL_TYPE")]),
+        # ... the product itself is not
+        ("a platelet concentrate", []),
+        # Greek letters name cells like codes; 胰岛细胞 and β 细胞 are CELL_TYPE
+        (
+            "pancreatic β cells and γδ T cells",
+            [("pancreatic β cells", "CELL_TYPE"), ("γδ T cells", "CELL_TYPE")],
+        ),
+        ("胰岛细胞和β 细胞", [("胰岛细胞", "CELL_TYPE"), ("β 细胞", "CELL_TYPE")]),
+    ],
+)
+def test_annotate_round2_december_cell_decisions(
+    text: str, expected: list[tuple[str, str]]
+) -> None:
+    doc = preannotate(Document("c", text), project=False)
+    assert surfaces(doc) == expected

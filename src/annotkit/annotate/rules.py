@@ -96,6 +96,7 @@ _CODE = (
     rf"[A-Z][A-Za-z]*[A-Z0-9][A-Za-z0-9]*(?:{_CODE_PART})*\+?|CD\d+[a-z]?[+\-−]?|T|B|NK"
     rf"|\d+[A-Z][A-Za-z0-9]*(?:{_CODE_PART})*"  # 3T3-L1, 293T, 4T1
     r"|[A-Z][a-z]+-\d+[A-Za-z0-9]*"  # Saos-2, Caco-2, Huh-7
+    r"|[αβγδ]{1,2}"  # β cells, γδ T cells
     r"|(?:CD\d+[a-z]?(?:[+\-−]|\([+\-−]\)))+(?:T|B|NK)"  # CD4+T, CD4(+)T
     r"|(?:[A-Z][A-Za-z]*\d+[a-z]?(?:[+\-−]|hi|lo|high|low|bright|dim)){2,}"  # CD3+CD56+
 )
@@ -119,7 +120,7 @@ _EN_MOD = re.compile(
     rf"(?:{_MOD_SUFFIX}|{_CODE}|(?i:{'|'.join(re.escape(w) for w in _EN_MOD_WORDS)}))$"
 )
 _EN_TOKEN_BEFORE = re.compile(
-    r"(?<![A-Za-z0-9À-ÿ'’+\-−])([A-Za-z0-9À-ÿ'’+\-−]+)"
+    r"(?<![A-Za-z0-9À-ÿα-ω'’+\-−])([A-Za-z0-9À-ÿα-ω'’+\-−]+)"
     r"(\s+|\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+|/)$"
 )
 _EN_GENERIC_HEAD = re.compile(
@@ -524,8 +525,12 @@ def _extend_cell(
 
 
 def _bad_cell_context(text: str, start: int, end: int) -> bool:
-    if _EN_BAD_AFTER.match(text, end) and re.search(r"[A-Za-z]", text[end - 1]):
-        return True
+    bad = _EN_BAD_AFTER.match(text, end)
+    if bad is not None and re.search(r"[A-Za-z]", text[end - 1]):
+        # guidelines (December): cells named before a product head are still cells
+        # ("marrow MSCs concentrate"); a platelet concentrate is the product
+        acronym = sum(c.isupper() for c in text[max(start, end - 8) : end]) >= 2
+        return not (acronym and _PRODUCT_HEAD.fullmatch(bad.group().strip()))
     if (
         start >= 2
         and text[start - 1] in "-‐"
@@ -534,6 +539,9 @@ def _bad_cell_context(text: str, start: int, end: int) -> bool:
     ):
         return True  # second half of a compound: "units-fibroblast", "anti-platelet"
     return zh_bad_context(text, start, end)
+
+
+_PRODUCT_HEAD = re.compile(r"(?i)concentrates?|lysates?")
 
 
 def _scale_candidates(text: str, lex_scales: list[_Cand], lex: Lexicon) -> list[_Cand]:

@@ -133,8 +133,8 @@ _UNITS_REV = re.compile(
 # a marker or cell-line code right before (CD34+, CD4+CD25+, K562, HepG2, T, NK)
 # (CD4(+)T: a polarity in brackets; 3T3-L1: a code may start with a digit)
 _CODE_BEFORE = re.compile(
-    r"(?<![A-Za-z0-9])[A-Za-z0-9]*[A-Za-z][A-Za-z0-9]*"
-    r"(?:(?:[+\-−⁺⁻]|\([+\-−]\))[A-Za-z0-9]*)*[ \t]?$"
+    r"(?<![A-Za-z0-9])(?:[A-Za-z0-9]*[A-Za-z][A-Za-z0-9]*"
+    r"(?:(?:[+\-−⁺⁻]|\([+\-−]\))[A-Za-z0-9]*)*|[αβγδ]{1,2})[ \t]?$"  # β细胞, γδT细胞
 )
 # the animals of the experiment, not the source of the cells: 模型小鼠, ITP小鼠, 32只大鼠
 _MODEL_BEFORE = re.compile(
@@ -283,6 +283,8 @@ def _scan_cached(
 def _is_code(code: str) -> bool:
     """A marker or cell-line code, not an English word (CD34+, K562, HepG2, T, NK, Lin−);
     one that starts with a digit needs a capital (3T3-L1, not 5ml)."""
+    if code in ("α", "β", "γ", "δ", "γδ"):
+        return True
     if len(code) == 1:
         return code in "TBM"
     if code[0].isdigit():
