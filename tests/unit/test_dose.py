@@ -392,3 +392,38 @@ def test_dose_taiwanese_units_and_sample_contents() -> None:
     # a content per gram of sample is measured, not administered (guidelines: lab values)
     assert find_doses("lead was 0.1-0.4 μg/g fresh weight") == []
     assert find_doses("铅含量为0.2 mg/g 样品") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        # guidelines (December): what cells are incubated in is a dose, even per litre
+        ("cells were treated with 10 μmol/L resveratrol", "10 μmol/L"),
+        ("以 50 μmol/L 槲皮素处理细胞 24 h", "50 μmol/L"),
+        # ... and a range whose ends carry their own units is one span
+        ("以10 nmol / L 至 1 μmol / L 的地塞米松处理", "10 nmol / L 至 1 μmol / L"),
+    ],
+)
+def test_dose_incubation_concentrations(text: str, span: str) -> None:
+    (dose,) = find_doses(text)
+    assert text[dose.start : dose.end] == span
+    assert dose.norm["unit"] == "mM"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "serum glucose was 5.6 mmol/L after treatment",
+        "hypercalcemia (≥2.6 mmol/L) in treated patients",
+        "空腹血糖 7.0 mmol/L 后给予处理",
+    ],
+)
+def test_dose_measured_concentrations_stay_out(text: str) -> None:
+    assert find_doses(text) == []
+
+
+def test_dose_range_of_two_amounts_is_one_span() -> None:
+    text = "给予 5 mg至10 mg 口服"
+    (dose,) = find_doses(text)
+    assert text[dose.start : dose.end] == "5 mg至10 mg"
+    assert dose.norm == {"value": 5.0, "unit": "mg", "value_max": 10.0}

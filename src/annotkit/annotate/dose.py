@@ -13,6 +13,10 @@ patient counts, scores, percentages, levels such as L4, p-values); lab values (`
 rejected (the harvest verb is scoped to its own amount: in "60 mL was aspirated and 10 mL
 was injected" ``10 mL`` stays); radiation (cGy) and tablets (片) are not units.
 
+A molar concentration per litre is a lab value unless cells or tissue are treated with it
+(guidelines, December: ``treated with 10 μmol/L``, ``以 10 nmol/L 处理``). Two amounts joined
+by a range word are one span (``10 nmol / L 至 1 μmol / L``).
+
 Coordinated amounts get one span each: "5 and 10 mg", "1, 2 or 4 mL" give a span per number
 (the bare ones share the unit in ``norm``); "between 1 and 2 mL" is one range span. A
 mantissa times a power of ten ("1.0 x 108", "2 × 10(6)") standing alone is a cell count.
@@ -427,6 +431,32 @@ def _norm_unit(unit: str) -> tuple[str, float]:
     return key, 1.0
 
 
+_INCUBATION = re.compile(
+    r"(?i:\b(?:pre)?treated|\bincubat(?:ed|ing)|\bexposed|\bstimulated|\bchallenged"
+    r"|\bcultured|\badded|\bsupplemented)"
+    r"|处理|干预|孵育|作用|刺激|加入|培养|给予|暴露|诱导"
+)
+_INCUBATION_AFTER = re.compile(r"处理|干预|孵育|刺激|培养|诱导|作用于")
+_MEASURED = re.compile(
+    r"(?i:serum|plasma|blood|urin|level|circulat|content|measured|detected|fasting)"
+    r"|血清|血浆|血|尿|水平|含量|测得|检测|空腹"
+)
+
+
+def _incubated(text: str, start: int, end: int) -> bool:
+    """A molar concentration per litre that cells or tissue are treated with (``treated
+    with 10 μmol/L``, ``以 10 nmol/L 处理``), not a measured one (``serum 5 mmol/L``):
+    a treatment word in the clause before the amount (or a Chinese one after it, 以 … 处理)
+    and no sample or level word before it."""
+    before = text[max(0, start - 40) : start]
+    cut = list(_CLAUSE_END.finditer(before))
+    before = before[cut[-1].end() :] if cut else before
+    if _MEASURED.search(before) or re.search(r"[≥≤<>＜＞=]\s*$", before):
+        return False  # a level, or a threshold
+    after = re.split(r"[,，;；。.\n]", text[end : end + 30], maxsplit=1)[0]
+    return bool(_INCUBATION.search(before) or _INCUBATION_AFTER.search(after))
+
+
 def _harvested(text: str, start: int, end: int, prev_end: int, next_start: int) -> bool:
     """A volume that was aspirated/harvested/drawn rather than administered.
 
@@ -512,8 +542,13 @@ def find_doses(text: str, *, cell_starts: Collection[int] = ()) -> list[DoseMatc
             continue
         end = m.end()
         unit_name, factor = _norm_unit(unit)
-        if _LAB_PER.match(text, m.end("unit")) and m["per"] is None:
-            continue  # g/L, U/L, cells/µL: a measured lab value
+        lab = _LAB_PER.match(text, m.end("unit")) if m["per"] is None else None
+        if lab is not None:
+            if not (unit_name in ("mM", "mmol") and _incubated(text, start, lab.end())):
+                continue  # g/L, U/L, cells/µL: a measured lab value
+            # guidelines (December): what cells are incubated in is a dose (10 μmol/L)
+            end = lab.end()
+            unit_name, factor = "mM", _MOLAR[unit.strip().lower()][1]
         if _CLEARANCE.match(text, m.end("unit")):
             continue  # a clearance (eGFR), measured
         norm = {"value": value * factor, "unit": unit_name}
@@ -601,6 +636,29 @@ def find_doses(text: str, *, cell_starts: Collection[int] = ()) -> list[DoseMatc
             value *= _magnitude_of(text[pending[i][0] : pending[i][1]])[1]
         out.append(DoseMatch(fs, fe, {"value": value, "unit": "cells"}))
     out.sort(key=lambda d: (d.start, d.end))
+    return _join_ranges(text, out)
+
+
+# "10 nmol/L 至 1 μmol/L": a range whose ends carry their own units is one span (guidelines,
+# December); only between two amounts of the same kind of unit
+_RANGE_GAP = re.compile(r"\s*(?:-|–|—|~|～|〜|至|到|to)\s*")
+
+
+def _join_ranges(text: str, doses: list[DoseMatch]) -> list[DoseMatch]:
+    out: list[DoseMatch] = []
+    for d in doses:
+        prev = out[-1] if out else None
+        if (
+            prev is not None
+            and _RANGE_GAP.fullmatch(text, prev.end, d.start)
+            and prev.norm["unit"].split("/")[0] == d.norm["unit"].split("/")[0]
+            and "value_max" not in prev.norm
+            and "value_max" not in d.norm
+        ):
+            norm = {**prev.norm, "value_max": d.norm["value"]}
+            out[-1] = DoseMatch(prev.start, d.end, norm)
+            continue
+        out.append(d)
     return out
 
 
