@@ -858,3 +858,21 @@ def test_annotate_round2_december_cell_decisions(
 ) -> None:
     doc = preannotate(Document("c", text), project=False)
     assert surfaces(doc) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # an acronym before an instrument noun names the instrument; the noun stays out
+        ("assessed with the PSQ questionnaire", [("PSQ", "SCALE")]),
+        ("采用KMS量表评估", [("KMS", "SCALE")]),
+        # organisations, diseases and molecules before "questionnaire" are no instruments
+        ("the WHO questionnaire", []),
+        ("a DNA questionnaire", []),
+    ],
+)
+def test_annotate_round2_acronym_before_an_instrument_noun(
+    text: str, expected: list[tuple[str, str]]
+) -> None:
+    doc = preannotate(Document("s", text), project=False)
+    assert surfaces(doc) == expected

@@ -570,6 +570,9 @@ def _scale_candidates(text: str, lex_scales: list[_Cand], lex: Lexicon) -> list[
         if text[s : m.start("name") + len(name)] in _ZH_GENERIC_CONSTRUCTS:
             continue  # 生活质量量表: a construct, not a named instrument
         out.append(_Cand(s, _zh_scale_end(text, s, m.end()), "SCALE", SCALE_SOURCE))
+    for m in _ACRONYM_INSTRUMENT.finditer(text):  # "the PSQ questionnaire", "KMS量表"
+        if m.group(1) not in _NOT_INSTRUMENT_ACRONYMS:
+            out.append(_Cand(m.start(1), m.end(1), "SCALE", SCALE_SOURCE))
     for m in _BROKEN_ACRONYM.finditer(text):  # "SF (Short Form) -36"
         if schwartz_hearst_start(m.group(1), m.group(2)) == 0:
             out.append(_Cand(m.start(), m.end(), "SCALE", SCALE_SOURCE))
@@ -660,6 +663,18 @@ _ZH_VERSION = re.compile(
     r"(?:简体中文版|簡體中文版|中文版|改良版|改良|修订版|修訂版|简化版|簡化版)?"
 )
 _HAN_CHARS = re.compile(r"[\u4e00-\u9fff]")
+# an acronym followed by an instrument noun names the instrument, the noun stays outside
+# (guidelines: "ODI scores" -> ODI): "the PSQ questionnaire", "KMS量表"
+_ACRONYM_INSTRUMENT = re.compile(
+    r"(?<![A-Za-z0-9\-])([A-Z][A-Z0-9]*[A-Z][A-Z0-9]*(?:-[A-Z0-9]{1,4})?)"
+    r"(?:[ \t](?i:scales?|questionnaires?|inventory|checklist)(?![A-Za-z])"
+    r"|[ \t]?(?:量表|问卷|問卷))"
+)
+#: organisations, languages and generic words that come before "questionnaire"
+_NOT_INSTRUMENT_ACRONYMS = frozenset(
+    "WHO NIH CDC FDA EORTC NCI NCCN USA US UK EU CHINA ONLINE WEB QOL HRQOL HRQL MRI CT "
+    "ICU ED OR IT GP DNA RNA HIV AIDS COVID SARS COPD IBS IBD PTSD ADHD ASD MS AD PD".split()
+)
 _ZH_GENERIC_CONSTRUCTS = frozenset(
     _both_scripts(
         "生活质量 生存质量 生命质量 满意度 护理满意度 患者满意度 睡眠质量 疼痛程度 "
