@@ -667,7 +667,8 @@ _HAN_CHARS = re.compile(r"[\u4e00-\u9fff]")
 # (guidelines: "ODI scores" -> ODI): "the PSQ questionnaire", "KMS量表"
 _ACRONYM_INSTRUMENT = re.compile(
     r"(?<![A-Za-z0-9\-])([A-Z][A-Z0-9]*[A-Z][A-Z0-9]*(?:-[A-Z0-9]{1,4})?)"
-    r"(?:[ \t](?i:scales?|questionnaires?|inventory|checklist)(?![A-Za-z])"
+    r"(?:[ \t](?:scales?|questionnaires?|inventory|checklist)(?![A-Za-z])"  # lower case: a
+    # Title Case noun may belong to the name ("ABC Scale"), left to the model
     r"|[ \t]?(?:量表|问卷|問卷))"
 )
 #: organisations, languages and generic words that come before "questionnaire"
