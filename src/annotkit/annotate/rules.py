@@ -224,6 +224,7 @@ _SCALE_HEADS_TITLE = (
     r"Scale|Questionnaire|Inventory|Index|Survey|Score|Instrument|Profile|Measure|Battery"
     r"|Checklist"
 )
+_TITLE_HEADS = tuple(_SCALE_HEADS_TITLE.split("|"))
 _TITLE_WORD = r"(?:[A-Z][A-Za-z0-9'’\-]*(?:/[A-Z][A-Za-z0-9'’\-]*)*|\d+(?:-[A-Za-z]+)*)"
 _TITLE_SCALE = re.compile(
     rf"(?<![A-Za-z0-9\-])({_TITLE_WORD}(?:[ \t]+(?:(?:of|for|and|the|in|on|to)[ \t]+)?"
@@ -546,7 +547,8 @@ _PRODUCT_HEAD = re.compile(r"(?i)concentrates?|lysates?")
 
 def _scale_candidates(text: str, lex_scales: list[_Cand], lex: Lexicon) -> list[_Cand]:
     out: list[_Cand] = []
-    for m in _TITLE_SCALE.finditer(text):
+    titled = any(h in text for h in _TITLE_HEADS)  # a cheap test before the regex
+    for m in _TITLE_SCALE.finditer(text) if titled else ():
         words = m.group(1)
         stripped = _SCALE_STRIP.sub("", words)
         s = m.start(1) + (len(words) - len(stripped))
@@ -570,7 +572,8 @@ def _scale_candidates(text: str, lex_scales: list[_Cand], lex: Lexicon) -> list[
         if text[s : m.start("name") + len(name)] in _ZH_GENERIC_CONSTRUCTS:
             continue  # 生活质量量表: a construct, not a named instrument
         out.append(_Cand(s, _zh_scale_end(text, s, m.end()), "SCALE", SCALE_SOURCE))
-    for m in _ACRONYM_INSTRUMENT.finditer(text):  # "the PSQ questionnaire", "KMS量表"
+    nouns = any(w in text for w in _INSTRUMENT_NOUNS)
+    for m in _ACRONYM_INSTRUMENT.finditer(text) if nouns else ():  # "the PSQ questionnaire"
         if m.group(1) not in _NOT_INSTRUMENT_ACRONYMS:
             out.append(_Cand(m.start(1), m.end(1), "SCALE", SCALE_SOURCE))
     for m in _BROKEN_ACRONYM.finditer(text):  # "SF (Short Form) -36"
@@ -671,6 +674,7 @@ _ACRONYM_INSTRUMENT = re.compile(
     # Title Case noun may belong to the name ("ABC Scale"), left to the model
     r"|[ \t]?(?:量表|问卷|問卷))"
 )
+_INSTRUMENT_NOUNS = ("scale", "questionnaire", "inventory", "checklist", "量表", "问卷", "問卷")
 #: organisations, languages and generic words that come before "questionnaire"
 _NOT_INSTRUMENT_ACRONYMS = frozenset(
     "WHO NIH CDC FDA EORTC NCI NCCN USA US UK EU CHINA ONLINE WEB QOL HRQOL HRQL MRI CT "
