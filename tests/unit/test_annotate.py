@@ -876,3 +876,16 @@ def test_annotate_round2_acronym_before_an_instrument_noun(
 ) -> None:
     doc = preannotate(Document("s", text), project=False)
     assert surfaces(doc) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("rat pheochromocytoma PC12 cells", [("rat pheochromocytoma PC12 cells", "CELL_TYPE")]),
+        ("mouse melanoma B16F10 cells", [("mouse melanoma B16F10 cells", "CELL_TYPE")]),
+        ("stroma cells", []),  # -oma that names no tumour
+    ],
+)
+def test_annotate_round2_tumour_nouns(text: str, expected: list[tuple[str, str]]) -> None:
+    doc = preannotate(Document("c", text), project=False)
+    assert surfaces(doc) == expected

@@ -153,3 +153,15 @@ def test_zh_cells_round2_boundaries(text: str, cells: list[str]) -> None:
 )
 def test_zh_cells_round2_tumours_and_species(text: str, cells: list[str]) -> None:
     assert _cells(text) == cells
+
+
+@pytest.mark.parametrize(
+    ("text", "cells"),
+    [
+        ("大鼠肾上腺嗜铬细胞瘤PC12细胞", ["大鼠肾上腺嗜铬细胞瘤PC12细胞"]),
+        ("人胚肾293T细胞", ["人胚肾293T细胞"]),
+        ("人橫紋肌肉瘤RD細胞", ["人橫紋肌肉瘤RD細胞"]),  # traditional script
+    ],
+)
+def test_zh_cells_round2_more_tumours(text: str, cells: list[str]) -> None:
+    assert _cells(text) == cells

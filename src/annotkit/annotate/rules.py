@@ -398,7 +398,7 @@ _DONOR_HYPHEN = re.compile(
 def _is_en_modifier(tok: str) -> bool:
     """A cell modifier token; hyphen compounds of modifier and tissue words count too
     (``adipose-tissue``, ``bone-marrow``, ``cord-blood``)."""
-    if _EN_MOD.match(tok):
+    if _EN_MOD.match(tok) or (_TUMOUR_NOUN.fullmatch(tok) and tok.lower() not in _NOT_TUMOURS):
         return True
     parts = tok.lower().split("-")
     return len(parts) > 1 and all(
@@ -407,6 +407,9 @@ def _is_en_modifier(tok: str) -> bool:
 
 
 _DERIVED = re.compile(r"(?i)derived|origin")
+# a tumour noun names a tumour line's origin ("rat pheochromocytoma PC12 cells")
+_TUMOUR_NOUN = re.compile(r"(?i)[a-z]{3,}(?:omas?|blastomas?)")
+_NOT_TUMOURS = frozenset("stroma stromas diploma aroma chroma trachoma glaucoma".split())
 
 
 def _tissue_word(tok: str) -> bool:
