@@ -630,3 +630,262 @@ def test_annotate_grammar_span_equal_to_a_lexicon_term_keeps_its_id() -> None:
     (span,) = [s for s in doc.spans if s.label == "CELL_TYPE"]
     assert doc.text_of(span) == "骨髓间充质干细胞"
     assert span.norm == {"id": "cell:bm-msc"} and span.source == "rule:lexicon.v1"
+
+
+# ----------------------------------------------------------------------------- issue 13, round 2
+def test_annotate_lexicon_names_span_whitespace_between_han_characters(lex: Lexicon) -> None:
+    # a PDF/OCR line break or stray space inside a Chinese name does not break it
+    text = "两组的视觉模拟\n评分与视觉 模拟评分"
+    matches = [(text[m.start : m.end], m.label) for m in lex.match(text)]
+    assert matches == [("视觉模拟\n评分", "SCALE"), ("视觉 模拟评分", "SCALE")]
+    # Latin words keep their spaces: no gap-free match across them
+    other = "VAS 评分"
+    assert [other[m.start : m.end] for m in lex.match(other)] == ["VAS"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # an ambiguous short form counts where the context names an instrument
+        ("the PCS score improved", [("PCS", "SCALE")]),
+        ("患者的PCS评分较高", [("PCS", "SCALE")]),
+        ("its PCS total score", [("PCS", "SCALE")]),
+        # ... or where it shares a list with a scale
+        (
+            "SF-36, PCS and ODI were recorded",
+            [("SF-36", "SCALE"), ("PCS", "SCALE"), ("ODI", "SCALE")],
+        ),
+        ("采用ODI、PCS和VAS评价", [("ODI", "SCALE"), ("PCS", "SCALE"), ("VAS", "SCALE")]),
+        # elsewhere it stays untagged (PCS also names a polycystic syndrome, a vessel …)
+        ("PCS was diagnosed in 3 patients", []),
+        ("the PCS group and the control group", []),
+    ],
+)
+def test_annotate_ambiguous_scale_short_form_in_context(
+    text: str, expected: list[tuple[str, str]]
+) -> None:
+    doc = preannotate(Document("s", text), project=False)
+    assert surfaces(doc) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # tumour and tissue words before a cell-line code narrow which cells
+        ("breast carcinoma MCF-7 cells were", [("breast carcinoma MCF-7 cells", "CELL_TYPE")]),
+        # codes starting with a digit, or a word and a number
+        (
+            "3T3-L1 cells and Caco-2 cells",
+            [("3T3-L1 cells", "CELL_TYPE"), ("Caco-2 cells", "CELL_TYPE")],
+        ),
+        # coordinated codes share the head (guidelines: coordinated modifiers, one span)
+        ("HepG2 and Huh-7 cells were used", [("HepG2 and Huh-7 cells", "CELL_TYPE")]),
+        # a marker glued to T; the maturation state is kept
+        ("naïve CD8+T cells", [("naïve CD8+T cells", "CELL_TYPE")]),
+        # the head "cell line" / "cell strain" stays whole, with a constructed line's words
+        ("a fibroblast cell line was", [("fibroblast cell line", "CELL_TYPE")]),
+        (
+            "a TP53 knockout HCT116 stable cell line",
+            [("TP53 knockout HCT116 stable cell line", "CELL_TYPE")],
+        ),
+        ("stable cells were", []),
+        # a treatment or knockdown before the line is transient
+        ("siRNA-based Snail1-silencing A549 cells", [("A549 cells", "CELL_TYPE")]),
+        ("in third-generation CAR-T cells", [("third-generation CAR-T cells", "CELL_TYPE")]),
+        # the experiment's animals are not the source of the cells
+        ("platelets of the ITP mice", [("platelets", "CELL_TYPE")]),
+        ("MDS model rats bone marrow cells", [("bone marrow cells", "CELL_TYPE")]),
+    ],
+)
+def test_annotate_round2_cell_names(text: str, expected: list[tuple[str, str]]) -> None:
+    doc = preannotate(Document("c", text), project=False)
+    assert surfaces(doc) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a verb before a Chinese long form is not part of it
+        ("研究利用社区融入问卷(CPQ)评估", [("社区融入问卷", "SCALE"), ("CPQ", "SCALE")]),
+        ("面访时包含家庭关怀问卷(FCQ)", [("家庭关怀问卷", "SCALE"), ("FCQ", "SCALE")]),
+        # a line break inside the long form
+        ("采用家庭关 怀问卷(FCQ)评估", [("家庭关 怀问卷", "SCALE"), ("FCQ", "SCALE")]),
+        # an acronym broken by a Title Case expansion; a lower-case one names a trial
+        ("the MOS (Medical Outcomes) -12 form", [("MOS (Medical Outcomes) -12", "SCALE")]),
+        ("the SEED (sitagliptin efficacy in early diabetes)-2 trial", []),
+        # a never-tagged long form keeps its acronym untagged in that document
+        ("the oxygen desaturation index (ODI) was 12 and ODI fell", []),
+        # Battery and Checklist end title-case instrument names
+        ("the Cognitive Screening Battery was given", [("Cognitive Screening Battery", "SCALE")]),
+        ("the Trauma Symptom Checklist", [("Trauma Symptom Checklist", "SCALE")]),
+    ],
+)
+def test_annotate_round2_scales(text: str, expected: list[tuple[str, str]]) -> None:
+    doc = preannotate(Document("s", text), project=False)
+    assert surfaces(doc) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # codes listed after a cell-line name are codes, not its short form
+        ("人肝癌细胞系(HepG2，Huh-7)中", [("人肝癌细胞系", "CELL_TYPE")]),
+        # ... but an acronym of the line's name is
+        (
+            "lymphoblastoid cell lines (LCLs) and LCLs",
+            [
+                ("lymphoblastoid cell lines", "CELL_TYPE"),
+                ("LCLs", "CELL_TYPE"),
+                ("LCLs", "CELL_TYPE"),
+            ],
+        ),
+        # a route prefix written apart belongs to the route
+        ("administration of intra myocardial cells", []),
+    ],
+)
+def test_annotate_round2_cell_definitions(text: str, expected: list[tuple[str, str]]) -> None:
+    doc = preannotate(Document("c", text), project=False)
+    assert surfaces(doc) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a tumour type's acronym names the line's origin
+        ("in NSCLC H1299 cells", [("NSCLC H1299 cells", "CELL_TYPE")]),
+        ("the KOA stem cell therapy", [("stem cell", "CELL_TYPE")]),
+        # a maturation or primary state narrows a named cell, not a bare "cells"
+        ("primary hepatocytes were", [("primary hepatocytes", "CELL_TYPE")]),
+        ("primary cells were", []),
+        ("mature cells and mature neutrophils", [("mature neutrophils", "CELL_TYPE")]),
+    ],
+)
+def test_annotate_round2_weak_and_tumour_modifiers(
+    text: str, expected: list[tuple[str, str]]
+) -> None:
+    doc = preannotate(Document("c", text), project=False)
+    assert surfaces(doc) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a Chinese instrument named after a verb of use
+        ("采用社区融入量表评估患者", [("社区融入量表", "SCALE")]),
+        ("使用中文版照护负担问卷进行调查", [("照护负担问卷", "SCALE")]),
+        # unnamed, self-made or generic ones are not instruments (guidelines: Not SCALE)
+        ("采用自制问卷调查", []),
+        ("采用统一的调查问卷", []),
+        ("采用生活质量量表评估", []),
+        ("采用疼痛量表评估", []),
+        # an acronym before 量表 keeps the generic word outside (the acronym row matches)
+        ("采用SF-36量表评价", [("SF-36", "SCALE")]),
+    ],
+)
+def test_annotate_round2_chinese_instrument_after_a_verb(
+    text: str, expected: list[tuple[str, str]]
+) -> None:
+    doc = preannotate(Document("s", text), project=False)
+    assert surfaces(doc) == expected
+
+
+def test_annotate_lexicon_scan_all_reports_free_ambiguous_scale_forms() -> None:
+    lex = load_lexicon()
+    text = "PCS and ODI; the ISS"
+    matches, _, ambiguous = lex.scan_all(text)
+    assert [text[m.start : m.end] for m in matches] == ["ODI"]
+    # PCS has two SCALE readings (no concept id); ISS has one in the file (the staging
+    # system it also names is on the guideline "Not" list, which drops it later)
+    assert [(text[a.start : a.end], a.concept_id) for a in ambiguous] == [
+        ("PCS", ""),
+        ("ISS", "scale:iss"),
+    ]
+    assert lex.scan(text) == lex.scan_all(text)[:2]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the Child-Pugh score was B",
+        "Child-Pugh class A",
+        "Child-Pugh分级为A级",
+        "a Child-Pugh classification",
+    ],
+)
+def test_annotate_child_pugh_is_a_scale(text: str) -> None:
+    # guidelines (December): severity scores that rate a patient are SCALE, the generic word outside
+    doc = preannotate(Document("s", text), project=False)
+    assert surfaces(doc) == [("Child-Pugh", "SCALE")]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # guidelines (December): a version or item number right after the name stays in
+        ("HAMD 24 scores fell", [("HAMD 24", "SCALE")]),
+        ("RAPID 3 was recorded", [("RAPID 3", "SCALE")]),
+        # ... where the lexicon knows the version; any other number may be a score value
+        ("VAS 5 at baseline", [("VAS", "SCALE")]),
+        # staging classifications and responder thresholds are not SCALE
+        ("Hoehn-Yahr staging 2 to 3", []),
+        ("an ACR20 response at week 12", []),
+    ],
+)
+def test_annotate_round2_december_scale_decisions(
+    text: str, expected: list[tuple[str, str]]
+) -> None:
+    doc = preannotate(Document("s", text), project=False)
+    assert surfaces(doc) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # guidelines (December): cells named before a product head are still cells ...
+        ("injected marrow MSCs concentrate", [("marrow MSCs", "CELL_TYPE")]),
+        # ... the product itself is not
+        ("a platelet concentrate", []),
+        # Greek letters name cells like codes; 胰岛细胞 and β 细胞 are CELL_TYPE
+        (
+            "pancreatic β cells and γδ T cells",
+            [("pancreatic β cells", "CELL_TYPE"), ("γδ T cells", "CELL_TYPE")],
+        ),
+        ("胰岛细胞和β 细胞", [("胰岛细胞", "CELL_TYPE"), ("β 细胞", "CELL_TYPE")]),
+    ],
+)
+def test_annotate_round2_december_cell_decisions(
+    text: str, expected: list[tuple[str, str]]
+) -> None:
+    doc = preannotate(Document("c", text), project=False)
+    assert surfaces(doc) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # an acronym before an instrument noun names the instrument; the noun stays out
+        ("assessed with the PSQ questionnaire", [("PSQ", "SCALE")]),
+        ("采用KMS量表评估", [("KMS", "SCALE")]),
+        # organisations, diseases and molecules before "questionnaire" are no instruments
+        ("the WHO questionnaire", []),
+        ("a DNA questionnaire", []),
+    ],
+)
+def test_annotate_round2_acronym_before_an_instrument_noun(
+    text: str, expected: list[tuple[str, str]]
+) -> None:
+    doc = preannotate(Document("s", text), project=False)
+    assert surfaces(doc) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("rat pheochromocytoma PC12 cells", [("rat pheochromocytoma PC12 cells", "CELL_TYPE")]),
+        ("mouse melanoma B16F10 cells", [("mouse melanoma B16F10 cells", "CELL_TYPE")]),
+        ("stroma cells", []),  # -oma that names no tumour
+    ],
+)
+def test_annotate_round2_tumour_nouns(text: str, expected: list[tuple[str, str]]) -> None:
+    doc = preannotate(Document("c", text), project=False)
+    assert surfaces(doc) == expected

@@ -360,3 +360,70 @@ def test_dose_bare_cell_count_keeps_its_qualifier(text: str, span: str, unit: st
 
 def test_dose_measured_count_with_qualifier_is_not_a_dose() -> None:
     assert find_doses("CD34+ counts were 5 x 10^6/kg") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "unit"),
+    [
+        # a body-weight rate in brackets keeps its qualifier, not the closing bracket
+        ("a low-dose group [5 mg/(kg.d)] and", "5 mg/(kg.d", "mg/kg/d"),
+        ("泵注维持量1 μg/(kg·h)至手术结束", "1 μg/(kg·h", "mg/kg/h"),
+        ("given at 3 mg/(kg · min) for", "3 mg/(kg · min", "mg/kg/min"),
+        # the same rate written with exponents
+        ("given 4 mg·kg-1·d-1 orally", "4 mg·kg-1·d-1", "mg/kg/d"),
+        ("at 10 μg kg−1 min−1 for", "10 μg kg−1 min−1", "mg/kg/min"),
+        ("a single 2 mg·kg−1 bolus", "2 mg·kg−1", "mg/kg"),
+        ("given 200 mg·d-1 orally", "200 mg·d-1", "mg/d"),
+        # a middle dot before the rate reads like the slash
+        ("给予 10 mg/kg·d 治疗", "10 mg/kg·d", "mg/kg/d"),
+    ],
+)
+def test_dose_bracketed_and_exponent_rates(text: str, span: str, unit: str) -> None:
+    (dose,) = find_doses(text)
+    assert text[dose.start : dose.end] == span
+    assert dose.norm["unit"] == unit
+
+
+def test_dose_taiwanese_units_and_sample_contents() -> None:
+    text = "每日最多攝取30 公克乳糖"
+    (dose,) = find_doses(text)
+    assert text[dose.start : dose.end] == "30 公克"
+    assert dose.norm == {"value": 30000.0, "unit": "mg"}
+    # a content per gram of sample is measured, not administered (guidelines: lab values)
+    assert find_doses("lead was 0.1-0.4 μg/g fresh weight") == []
+    assert find_doses("铅含量为0.2 mg/g 样品") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        # guidelines (December): what cells are incubated in is a dose, even per litre
+        ("cells were treated with 10 μmol/L resveratrol", "10 μmol/L"),
+        ("以 50 μmol/L 槲皮素处理细胞 24 h", "50 μmol/L"),
+        # ... and a range whose ends carry their own units is one span
+        ("以10 nmol / L 至 1 μmol / L 的地塞米松处理", "10 nmol / L 至 1 μmol / L"),
+    ],
+)
+def test_dose_incubation_concentrations(text: str, span: str) -> None:
+    (dose,) = find_doses(text)
+    assert text[dose.start : dose.end] == span
+    assert dose.norm["unit"] == "mM"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "serum glucose was 5.6 mmol/L after treatment",
+        "hypercalcemia (≥2.6 mmol/L) in treated patients",
+        "空腹血糖 7.0 mmol/L 后给予处理",
+    ],
+)
+def test_dose_measured_concentrations_stay_out(text: str) -> None:
+    assert find_doses(text) == []
+
+
+def test_dose_range_of_two_amounts_is_one_span() -> None:
+    text = "给予 5 mg至10 mg 口服"
+    (dose,) = find_doses(text)
+    assert text[dose.start : dose.end] == "5 mg至10 mg"
+    assert dose.norm == {"value": 5.0, "unit": "mg", "value_max": 10.0}

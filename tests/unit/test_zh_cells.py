@@ -93,3 +93,75 @@ def test_zh_cells_litre_unit_before_a_cell_name_is_no_drug_prefix() -> None:
     assert found["5 毫升"].label == "DOSE"
     assert found["骨髓间充质干细胞"].norm == {"id": "cell:bm-msc"}
     assert "血小板" not in found  # the drug name stays untagged
+
+
+@pytest.mark.parametrize(
+    ("text", "cells"),
+    [
+        # tumour words before a cell-line code; codes that start with a digit
+        ("人肺鳞癌H520细胞", ["人肺鳞癌H520细胞"]),
+        ("人胃腺癌SGC-7901细胞", ["人胃腺癌SGC-7901细胞"]),
+        ("诱导3T3-L1前脂肪细胞分化", ["3T3-L1前脂肪细胞"]),
+        ("取5ml细胞悬液", []),
+        # coordinated codes share the head
+        ("HepG2和Huh-7细胞系中", ["HepG2和Huh-7细胞系"]),
+        # a polarity in brackets; the maturation state
+        ("初始CD8(+)T细胞", ["初始CD8(+)T细胞"]),
+        # anatomy of the cells' site
+        ("大鼠胸主动脉内皮细胞", ["大鼠胸主动脉内皮细胞"]),
+        ("背根神经节细胞", ["背根神经节细胞"]),
+        # megakaryocyte stages and CAR generations with their target
+        ("颗粒型巨核细胞减少", ["颗粒型巨核细胞"]),
+        ("CD19 靶向的第三代CAR-T细胞", ["CD19 靶向的第三代CAR-T细胞"]),
+        # a constructed line's words before 细胞株/细胞系 only
+        ("构建TP53基因敲除的HCT116稳定细胞株", ["TP53基因敲除的HCT116稳定细胞株"]),
+        ("HeLa单克隆细胞株", ["HeLa单克隆细胞株"]),
+        ("稳定细胞", []),
+    ],
+)
+def test_zh_cells_round2_modifiers(text: str, cells: list[str]) -> None:
+    assert _cells(text) == cells
+
+
+@pytest.mark.parametrize(
+    ("text", "cells"),
+    [
+        # the experiment's animals are not the cells' source; a strain is
+        ("模型小鼠外周血小板减少", ["外周血小板"]),
+        ("AMI大鼠心肌细胞凋亡", ["心肌细胞"]),
+        ("取SD大鼠骨髓间充质干细胞", ["SD大鼠骨髓间充质干细胞"]),
+        # 杀伤 before tumour cells is the verb "kill"
+        ("特异性杀伤肿瘤细胞", ["肿瘤细胞"]),
+        ("自然杀伤细胞", ["自然杀伤细胞"]),
+        # a procedure named after cells
+        ("行肿瘤细胞减灭术", []),
+        ("Saos-2、MG-63细胞", ["Saos-2、MG-63细胞"]),
+    ],
+)
+def test_zh_cells_round2_boundaries(text: str, cells: list[str]) -> None:
+    assert _cells(text) == cells
+
+
+@pytest.mark.parametrize(
+    ("text", "cells"),
+    [
+        ("人非小细胞肺癌H1299细胞", ["人非小细胞肺癌H1299细胞"]),
+        ("急性髓系白血病HL-60细胞", ["急性髓系白血病HL-60细胞"]),
+        ("仓鼠卵巢细胞", ["仓鼠卵巢细胞"]),
+        ("綿羊骨髓細胞", ["綿羊骨髓細胞"]),  # traditional script
+    ],
+)
+def test_zh_cells_round2_tumours_and_species(text: str, cells: list[str]) -> None:
+    assert _cells(text) == cells
+
+
+@pytest.mark.parametrize(
+    ("text", "cells"),
+    [
+        ("大鼠肾上腺嗜铬细胞瘤PC12细胞", ["大鼠肾上腺嗜铬细胞瘤PC12细胞"]),
+        ("人胚肾293T细胞", ["人胚肾293T细胞"]),
+        ("人橫紋肌肉瘤RD細胞", ["人橫紋肌肉瘤RD細胞"]),  # traditional script
+    ],
+)
+def test_zh_cells_round2_more_tumours(text: str, cells: list[str]) -> None:
+    assert _cells(text) == cells

@@ -36,9 +36,12 @@ SOURCE = "rule:abbrev.v1"
 _PAREN = re.compile(r"[(（]\s*([^()（）\n]{1,120}?)\s*[)）]")
 _SF = re.compile(r"[A-Za-z][A-Za-z0-9\-/'’.&+]{0,15}")
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_CJK_RUN_END = re.compile(rf"[{_CJK}]+$")
+# a Han run, possibly broken by single spaces (PDF line breaks: 使 用, 健康飲 食指標)
+_CJK_RUN_END = re.compile(rf"[{_CJK}]+(?:[ \u3000][{_CJK}]+)*$")
 _ZH_STOP = re.compile(
     r"包括|采用|採用|使用|应用|應用|通过|通過|根据|根據|进行|進行|例如|以及|如下|分别|分別"
+    r"|包含|利用|运用|運用|选用|選用|借助|基于|基於|参照|參照|依据|依據|参考|參考|填写|填寫"
+    r"|完成|接受|记录|記錄|比较|比較|观察|觀察|分析|检测|檢測|测定|測定"
     r"|[的、，,。：:；;和与與及或用以在对對为為是了由将將经經按其该該即如等]"
 )
 _LATIN_NAME_END = re.compile(r"(?<![A-Za-z0-9])([A-Z][A-Za-z'’\-]+(?:\s+[A-Z][A-Za-z'’\-]+)?)\s*$")

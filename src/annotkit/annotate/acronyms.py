@@ -32,6 +32,8 @@ __all__ = ["KNOWN_CELL_CODES", "acronym_variants", "caps_code_is_modifier", "pro
 #: themselves): chimeric antigen receptor, lymphokine-activated killer, reporter proteins …
 KNOWN_CELL_CODES = frozenset(
     "CAR LAK GFP EGFP YFP RFP TCR BCR MHC HLA SSEA STRO ALDH NKT TIL CIK ILC MDSC LSK SLAM".split()
+    # tumour types naming tumour cells and lines ("NSCLC A549 cells", "HCC cells")
+    + "NSCLC SCLC HCC CRC AML CML CLL ESCC OSCC HNSCC TNBC PDAC GBM RCC ccRCC PTC DLBCL".split()
 )
 # the end of a token that ends in a capital (an acronym), with its plural: the only
 # candidates; the token's start is found by walking left

@@ -2,15 +2,20 @@
 
 A DOSE is a number (digits, English number words, scientific notation, Chinese numerals)
 plus a unit (volume, mass, IU/U, a generic cell count) and a contiguous per-unit qualifier
-(``/kg``, ``/mL``, time rates ``/d``). Bare magnitudes ("87 million", "1 × 10^6",
-"1000万") are doses only when a cell type follows them (the caller passes those positions)
-or when restated in parentheses next to another dose.
+(``/kg``, ``/mL``, time rates ``/d``; a bracketed body-weight rate ``mg/(kg·d)`` up to, not
+including, its closing bracket; exponent forms ``mg·kg-1·d-1``). Bare magnitudes
+("87 million", "1 × 10^6", "1000万") are doses only when a cell type follows them (the
+caller passes those positions) or when restated in parentheses next to another dose.
 
 Negative rules (see docs/annotation-guidelines.md): no unit -> no dose (durations, ages,
 patient counts, scores, percentages, levels such as L4, p-values); lab values (``g/L``,
 ``U/L``, ``×10⁹/L``) and harvested/sampled volumes ("60 mL of bone marrow aspirated") are
 rejected (the harvest verb is scoped to its own amount: in "60 mL was aspirated and 10 mL
 was injected" ``10 mL`` stays); radiation (cGy) and tablets (片) are not units.
+
+A molar concentration per litre is a lab value unless cells or tissue are treated with it
+(guidelines, December: ``treated with 10 μmol/L``, ``以 10 nmol/L 处理``). Two amounts joined
+by a range word are one span (``10 nmol / L 至 1 μmol / L``).
 
 Coordinated amounts get one span each: "5 and 10 mg", "1, 2 or 4 mL" give a span per number
 (the bare ones share the unit in ``norm``); "between 1 and 2 mL" is one range span. A
@@ -117,6 +122,7 @@ _VOLUME = {
     "毫升": 1.0,
     "微升": 1e-3,
     "升": 1000.0,
+    "公升": 1000.0,
 }
 _MASS = {
     "mg": 1.0,
@@ -136,6 +142,7 @@ _MASS = {
     "nanograms": 1e-6,
     "毫克": 1.0,
     "克": 1000.0,
+    "公克": 1000.0,
     "微克": 1e-3,
     "纳克": 1e-6,
     "納克": 1e-6,
@@ -182,7 +189,7 @@ _UNIT_LATIN = (
     r"|[mµμunp]M|[mµμun]?mol"
 )
 _UNIT_ZH = (
-    r"毫升|微升|升|毫克|微克|纳克|納克|克|国际单位|國際單位|单位|單位|个细胞|個細胞|细胞|細胞"
+    r"毫升|微升|公升|升|毫克|微克|纳克|納克|公克|克|国际单位|國際單位|单位|單位|个细胞|個細胞|细胞|細胞"
     r"|[个個](?=\s*/\s*(?:kg|千克|公斤|mL|ml|毫升))"
 )
 _UNIT = rf"(?:(?:{_UNIT_LATIN})(?![A-Za-z0-9])|{_UNIT_ZH})"
@@ -211,6 +218,7 @@ _PER_UNIT = {
     "year": "yr",
     "yr": "yr",
     "年": "yr",
+    "分钟": "min",
 }
 _PER = (
     r"\s*(?:/|per\s+)\s*(?P<per_n>\d+(?:\.\d+)?\s*)?"
@@ -219,10 +227,22 @@ _PER = (
     r"(?![A-Za-z0-9])"
 )
 _RATE = r"d|day|hr?|hour|min|天|日|小时"
+# a body-weight rate in brackets, "2 mg/(kg·d)", "0.5 μg/(kg·h)": the span stops before the
+# closing bracket (guidelines: no punctuation at a span's end); or with exponents,
+# "mg·kg-1·d-1", "μg kg−1 min−1"
+_PER_BRACKET = (
+    r"\s*/\s*[(（]\s*(?P<bper>kg|m2|m²|公斤|千克)\s*[·.•∙*×/]?\s*"
+    r"(?P<brate>d|day|hr?|min|天|日|小时|分钟)(?=\s*[)）])"
+)
+_PER_EXP = (
+    r"\s?[·.•∙]?\s?(?:(?P<eper>kg|m2|m²)\s?(?:[-−⁻]\s?[1¹])"
+    r"(?:\s?[·.•∙]?\s?(?P<erate>d|day|hr?|min)\s?[-−⁻]\s?[1¹])?"
+    r"|(?P<erate0>d|day|hr?|min)\s?[-−⁻]\s?[1¹])(?![0-9A-Za-z])"
+)
 # the per-unit qualifier of a bare cell count (guidelines: "4×105 / kg" keeps "/ kg")
 _BARE_PER = re.compile(r"\s*(?:/|per\s+)\s*(?P<per>kg|mL|ml|千克|公斤|毫升)(?![A-Za-z0-9])")
 _LAB_PER = re.compile(
-    r"\s*/\s*(?:[mµμnp]?mol/)?(?:d?L|dl|l|升|[µμu][Ll]|mm3|mm³|HPF|hpf|c?m[23²³]|mol|s)"
+    r"\s*/\s*(?:[mµμnp]?mol/)?(?:d?L|dl|l|升|[µμu][Ll]|mm3|mm³|HPF|hpf|c?m[23²³]|mol|s|m?g|克)"
     r"(?![A-Za-z])"
 )
 # clearances normalised to body surface: eGFR "50 ml/(min·1.73 m2)", "60 mL/min/1.73 m²"
@@ -232,8 +252,8 @@ _CLEARANCE = re.compile(r"\s*/\s*[(（]?\s*min\b[^;；。\n]{0,8}?1[.．]73")
 def _dose_re(number: str) -> re.Pattern[str]:
     return re.compile(
         rf"(?<![A-Za-z0-9.,/^_])(?P<num>{number})(?:(?P<sep>{_RANGE_SEP})(?P<num2>{number}))?"
-        rf"(?:\s?(?P<unit>{_UNIT})(?:{_PER}(?:\s*/\s*(?P<rate>{_RATE})"
-        r"(?![A-Za-z0-9]))?)?)?",
+        rf"(?:\s?(?P<unit>{_UNIT})(?:{_PER}(?:\s*[/·•∙]\s*(?P<rate>{_RATE})"
+        rf"(?![A-Za-z0-9]))?|{_PER_BRACKET}|{_PER_EXP})?)?",
         re.IGNORECASE,
     )
 
@@ -411,6 +431,32 @@ def _norm_unit(unit: str) -> tuple[str, float]:
     return key, 1.0
 
 
+_INCUBATION = re.compile(
+    r"(?i:\b(?:pre)?treated|\bincubat(?:ed|ing)|\bexposed|\bstimulated|\bchallenged"
+    r"|\bcultured|\badded|\bsupplemented)"
+    r"|处理|干预|孵育|作用|刺激|加入|培养|给予|暴露|诱导"
+)
+_INCUBATION_AFTER = re.compile(r"处理|干预|孵育|刺激|培养|诱导|作用于")
+_MEASURED = re.compile(
+    r"(?i:serum|plasma|blood|urin|level|circulat|content|measured|detected|fasting)"
+    r"|血清|血浆|血|尿|水平|含量|测得|检测|空腹"
+)
+
+
+def _incubated(text: str, start: int, end: int) -> bool:
+    """A molar concentration per litre that cells or tissue are treated with (``treated
+    with 10 μmol/L``, ``以 10 nmol/L 处理``), not a measured one (``serum 5 mmol/L``):
+    a treatment word in the clause before the amount (or a Chinese one after it, 以 … 处理)
+    and no sample or level word before it."""
+    before = text[max(0, start - 40) : start]
+    cut = list(_CLAUSE_END.finditer(before))
+    before = before[cut[-1].end() :] if cut else before
+    if _MEASURED.search(before) or re.search(r"[≥≤<>＜＞=]\s*$", before):
+        return False  # a level, or a threshold
+    after = re.split(r"[,，;；。.\n]", text[end : end + 30], maxsplit=1)[0]
+    return bool(_INCUBATION.search(before) or _INCUBATION_AFTER.search(after))
+
+
 def _harvested(text: str, start: int, end: int, prev_end: int, next_start: int) -> bool:
     """A volume that was aspirated/harvested/drawn rather than administered.
 
@@ -453,7 +499,12 @@ def find_doses(text: str, *, cell_starts: Collection[int] = ()) -> list[DoseMatc
         if unit is not None and (
             not _unit_ok(unit)
             or (unit in ("L", "U") and m.start("unit") == m.end("num2" if m["num2"] else "num"))
-            or (m["per"] is None and _COMPOUND_UNIT.match(text, m.end("unit")))
+            or (
+                m["per"] is None
+                and m["eper"] is None
+                and m["erate0"] is None
+                and _COMPOUND_UNIT.match(text, m.end("unit"))
+            )
         ):
             unit = None  # "3L" (a label), "1 g cm−3" (a density)
         if unit is None and not _MAG_HINT.search(m.group()):
@@ -491,14 +542,26 @@ def find_doses(text: str, *, cell_starts: Collection[int] = ()) -> list[DoseMatc
             continue
         end = m.end()
         unit_name, factor = _norm_unit(unit)
-        if _LAB_PER.match(text, m.end("unit")) and m["per"] is None:
-            continue  # g/L, U/L, cells/µL: a measured lab value
+        lab = _LAB_PER.match(text, m.end("unit")) if m["per"] is None else None
+        if lab is not None:
+            if not (unit_name in ("mM", "mmol") and _incubated(text, start, lab.end())):
+                continue  # g/L, U/L, cells/µL: a measured lab value
+            # guidelines (December): what cells are incubated in is a dose (10 μmol/L)
+            end = lab.end()
+            unit_name, factor = "mM", _MOLAR[unit.strip().lower()][1]
         if _CLEARANCE.match(text, m.end("unit")):
             continue  # a clearance (eGFR), measured
         norm = {"value": value * factor, "unit": unit_name}
         if value_max is not None:
             norm["value_max"] = value_max * factor
-        if m["per"] is not None:
+        if m["erate0"] is not None:  # 200 mg·d-1
+            norm["unit"] = f"{unit_name}/{_PER_UNIT.get(m['erate0'].lower(), m['erate0'])}"
+        elif m["bper"] is not None or m["eper"] is not None:  # mg/(kg·d), mg·kg-1·d-1
+            per, rate = (m["bper"], m["brate"]) if m["bper"] else (m["eper"], m["erate"])
+            norm["unit"] = f"{unit_name}/{_PER_UNIT.get(per.lower(), per)}"
+            if rate:
+                norm["unit"] += "/" + _PER_UNIT.get(rate.lower(), rate)
+        elif m["per"] is not None:
             per = _PER_UNIT.get(m["per"].lower(), _PER_UNIT.get(m["per"], m["per"]))
             norm["unit"] = f"{unit_name}/{per}"
             if m["rate"] is not None:
@@ -572,6 +635,29 @@ def find_doses(text: str, *, cell_starts: Collection[int] = ()) -> list[DoseMatc
             value *= _magnitude_of(text[pending[i][0] : pending[i][1]])[1]
         out.append(DoseMatch(fs, fe, {"value": value, "unit": "cells"}))
     out.sort(key=lambda d: (d.start, d.end))
+    return _join_ranges(text, out)
+
+
+# "10 nmol/L 至 1 μmol/L": a range whose ends carry their own units is one span (guidelines,
+# December); only between two amounts of the same kind of unit
+_RANGE_GAP = re.compile(r"\s*(?:-|–|—|~|～|〜|至|到|to)\s*")
+
+
+def _join_ranges(text: str, doses: list[DoseMatch]) -> list[DoseMatch]:
+    out: list[DoseMatch] = []
+    for d in doses:
+        prev = out[-1] if out else None
+        if (
+            prev is not None
+            and _RANGE_GAP.fullmatch(text, prev.end, d.start)
+            and prev.norm["unit"].split("/")[0] == d.norm["unit"].split("/")[0]
+            and "value_max" not in prev.norm
+            and "value_max" not in d.norm
+        ):
+            norm = {**prev.norm, "value_max": d.norm["value"]}
+            out[-1] = DoseMatch(prev.start, d.end, norm)
+            continue
+        out.append(d)
     return out
 
 

@@ -15,6 +15,10 @@ text (so offsets map back one to one):
 English (Latin-script) matches must sit on token boundaries (no letter or digit on either
 side); Chinese matches need none. Overlapping matches are resolved longest first.
 
+Whitespace between two Han characters (a PDF or OCR line break, ``操作智 商``) does not break
+a name: where a text has such gaps, names are also matched on a copy without them, and a
+match that spans a gap maps back to the original offsets (gap inside the span).
+
 EXAMPLE:
     >>> from annotkit.annotate.lexicon import load_lexicon
     >>> lex = load_lexicon()
@@ -54,6 +58,7 @@ log = logging.getLogger(__name__)
 LEXICON_HEADER = ("concept_id", "label", "lang", "term", "kind")
 STOPLIST_HEADER = ("term", "lang", "reason")
 STOP = "STOP"
+AMBIGUOUS = "AMBIGUOUS"
 _DASHES = "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d"
 _SPACES = " \t\n\r\f\v\u00a0\u2002\u2003\u2009\u200a\u202f\u3000"
 _NAME_RE = re.compile("[" + re.escape(_DASHES + _SPACES.replace(" ", "")) + "]")
@@ -61,6 +66,9 @@ _ABBR_DASH_RE = re.compile("[" + re.escape(_DASHES[1:]) + "]")
 _ABBR_SPACE_RE = re.compile("[" + re.escape(_SPACES.replace(" ", "")) + "]")
 _WORD = re.compile(r"[A-Za-z0-9]")
 _LATIN = re.compile(r"[A-Za-z0-9]")
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+# whitespace inside a Chinese word: a line break or stray space between two Han characters
+_HAN_GAP = re.compile(rf"(?<=[{_HAN}])[ \t\r\n\u3000\u00a0]{{1,2}}(?=[{_HAN}])")
 
 
 def fold_name(text: str) -> str:
@@ -174,9 +182,14 @@ class Lexicon:
         stops = tuple(stoplist)
         self.stoplist = frozenset(fold_name(s) for s in stops)
         self.ambiguous: dict[str, tuple[str, str]] = {}
+        #: every reading of an ambiguous form: folded form -> ((label, concept_id), ...)
+        self.ambiguous_readings: dict[str, tuple[tuple[str, str], ...]] = {}
         for e in sorted(ambiguous, key=lambda e: (e.concept_id, e.term)):
             key = fold_abbr(e.term) if e.kind == "abbr" else fold_name(e.term)
             self.ambiguous.setdefault(key, (e.label, e.concept_id))
+            readings = self.ambiguous_readings.get(key, ())
+            if (e.label, e.concept_id) not in readings:
+                self.ambiguous_readings[key] = (*readings, (e.label, e.concept_id))
         self.terms_by_concept: dict[str, tuple[str, ...]] = {}
         names: dict[str, tuple[int, str, str, str]] = {}
         abbrs: dict[str, tuple[int, str, str, str]] = {}
@@ -201,6 +214,13 @@ class Lexicon:
         for e in sorted(self.entries, key=lambda e: (e.concept_id, e.kind, e.term)):
             if e.kind == "name":
                 self.name_terms.setdefault(fold_name(e.term), e.term)
+        #: ambiguous scale abbreviations, found in the same pass but kept out of the choice
+        for key, readings in self.ambiguous_readings.items():
+            if key in abbrs or not all(label == "SCALE" for label, _ in readings):
+                continue
+            if not key.islower() and fold_abbr(key) == key and key.strip():
+                cid = readings[0][1] if len(readings) == 1 else ""
+                abbrs.setdefault(key, (len(key), AMBIGUOUS, cid, "abbr"))
         for term in stops:  # stop terms compete for the longest match, then are dropped
             if re.search(r"[A-Z]", term[1:]) or term.isupper():
                 abbrs.setdefault(fold_abbr(term), (len(term), STOP, "", "abbr"))
@@ -263,18 +283,54 @@ class Lexicon:
 
     def scan(self, text: str) -> tuple[list[LexiconMatch], list[tuple[int, int]]]:
         """``(matches, stop_spans)``: lexicon matches and the stoplist terms found."""
+        matches, stops, _ = self.scan_all(text)
+        return matches, stops
+
+    def scan_all(
+        self, text: str
+    ) -> tuple[list[LexiconMatch], list[tuple[int, int]], list[LexiconMatch]]:
+        """``(matches, stop_spans, ambiguous)``; ``ambiguous`` are occurrences of ambiguous
+        SCALE abbreviations (``*_ambiguous.tsv``, every reading a SCALE: ``SDS``, ``PCS``)
+        outside any match, for the caller to judge by their context; ``concept_id`` is empty
+        when several instruments share the form."""
         cands: list[tuple[int, int, str, str, str]] = []
-        for auto, view in ((self._names, fold_name(text)), (self._abbrs, fold_abbr(text))):
+        amb: list[tuple[int, int, str, str, str]] = []
+        names_view = fold_name(text)
+        for auto, view in ((self._names, names_view), (self._abbrs, fold_abbr(text))):
             if auto is None:
                 continue
             for end_idx, (length, label, cid, kind) in auto.iter(view):
                 end = end_idx + 1
                 start = end - length
                 if _on_boundary(text, start, end):
-                    cands.append((start, end, label, cid, kind))
+                    (amb if label == AMBIGUOUS else cands).append((start, end, label, cid, kind))
+        if self._names is not None and _HAN_GAP.search(text):
+            cands += self._across_gaps(text, names_view)
         chosen = select_longest(cands)
         stops = [(c[0], c[1]) for c in chosen if c[2] == STOP]
-        return [LexiconMatch(*c) for c in chosen if c[2] != STOP], stops
+        free: list[LexiconMatch] = []
+        if amb:
+            taken = bytearray(len(text) + 1)
+            for c in chosen:
+                taken[c[0] : c[1]] = b"\x01" * (c[1] - c[0])
+            free = [LexiconMatch(*a) for a in select_longest(amb) if taken.find(1, a[0], a[1]) < 0]
+        return [LexiconMatch(*c) for c in chosen if c[2] != STOP], stops, free
+
+    def _across_gaps(self, text: str, view: str) -> list[tuple[int, int, str, str, str]]:
+        """Name matches that span whitespace between two Han characters (``操作智 商``)."""
+        keep: list[int] = []  # original index of each character of the gap-free copy
+        pos = 0
+        for gap in _HAN_GAP.finditer(text):
+            keep.extend(range(pos, gap.start()))
+            pos = gap.end()
+        keep.extend(range(pos, len(text)))
+        copy = "".join(view[i] for i in keep)
+        out: list[tuple[int, int, str, str, str]] = []
+        for end_idx, (length, label, cid, kind) in self._names.iter(copy):
+            start, end = keep[end_idx + 1 - length], keep[end_idx] + 1
+            if end - start != length and _on_boundary(text, start, end):
+                out.append((start, end, label, cid, kind))
+        return out
 
 
 def _on_boundary(text: str, start: int, end: int) -> bool:

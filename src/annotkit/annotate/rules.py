@@ -40,7 +40,7 @@ from annotkit.annotate.abbrev import (
 from annotkit.annotate.acronyms import acronym_variants, caps_code_is_modifier, product_designation
 from annotkit.annotate.dose import SOURCE as DOSE_SOURCE
 from annotkit.annotate.dose import find_doses
-from annotkit.annotate.lexicon import Lexicon, fold_name, load_lexicon
+from annotkit.annotate.lexicon import Lexicon, LexiconMatch, fold_name, load_lexicon
 from annotkit.annotate.zh_cells import ZH_CELL_HEAD, zh_bad_context, zh_cell_start
 from annotkit.doc import Span
 
@@ -72,7 +72,17 @@ _EN_MOD_WORDS = (
     "mucosal cortical hippocampal retinal cochlear nasal oral gingival corneal urothelial "
     "trophoblast trophoblastic erythroid myelomonocytic monocytic granulocytic megakaryocytic "
     "lymphoblastoid lymphocytic spleen thymus lymph node positive negative tissue breast colon "
-    "colorectal prostate ovarian cervical pancreatic hepatocellular"
+    "colorectal prostate ovarian cervical pancreatic hepatocellular "
+    # tumour nouns naming the line's origin: "lung adenocarcinoma A549 cells"
+    "carcinoma adenocarcinoma sarcoma osteosarcoma chondrosarcoma melanoma glioma "
+    "glioblastoma neuroblastoma retinoblastoma medulloblastoma hepatoma hepatocarcinoma "
+    "lymphoma myeloma mesothelioma carcinoid choriocarcinoma teratocarcinoma "
+    # anatomy of the cells' site and maturation stages
+    "spiral ganglion vestibular sensory gastrointestinal esophageal oesophageal thyroid "
+    "bladder kidney endometrial uterine testicular granular thrombocytogenic "
+    "precursors mice rats mature immature "
+    "squamous nasopharyngeal papillary ductal epidermoid lymphoblastic promyelocytic "
+    "hamster sheep goat dog pig rhesus macaque ovary primary"
 ).split()
 _MOD_SUFFIX = (
     r"non-?(?:B|T|NK|erythroid|myeloid|lymphoid|hematopoietic|haematopoietic|adherent|"
@@ -80,11 +90,30 @@ _MOD_SUFFIX = (
     r"[A-Za-z0-9'’]+(?:-[A-Za-z0-9'’]+)*-(?:derived|positive|negative|secreting|resistant|"
     r"expressing|producing|specific|enriched|selected|like|lineage|origin|sourced|containing|"
     r"bearing)"
+    r"|(?:first|second|third|fourth|fifth|1st|2nd|3rd|4th|5th|next)-generation"
 )
+_CODE_PART = r"-(?:[A-Za-z]*[A-Z0-9][A-Za-z0-9]*|[a-z]{1,3})"
 _CODE = (
-    r"[A-Z][A-Za-z]*[A-Z0-9][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*\+?|CD\d+[a-z]?[+\-−]?|T|B|NK"
+    rf"[A-Z][A-Za-z]*[A-Z0-9][A-Za-z0-9]*(?:{_CODE_PART})*\+?|CD\d+[a-z]?[+\-−]?|T|B|NK"
+    rf"|\d+[A-Z][A-Za-z0-9]*(?:{_CODE_PART})*"  # 3T3-L1, 293T, 4T1
+    r"|[A-Z][a-z]+-\d+[A-Za-z0-9]*"  # Saos-2, Caco-2, Huh-7
+    r"|[αβγδ]{1,2}"  # β cells, γδ T cells
+    r"|(?:CD\d+[a-z]?(?:[+\-−]|\([+\-−]\)))+(?:T|B|NK)"  # CD4+T, CD4(+)T
     r"|(?:[A-Z][A-Za-z]*\d+[a-z]?(?:[+\-−]|hi|lo|high|low|bright|dim)){2,}"  # CD3+CD56+
 )
+# a cell-line code or marker (a digit or two capitals): coordinated codes share one head
+# ("Saos-2 and MG-63 cells", "CD4+ and CD8+ T cells")
+_COORD_CODE = re.compile(
+    r"(?=[A-Za-z0-9+\-−()]*(?:\d|[A-Z][A-Za-z0-9+\-−]*[A-Z]))[A-Za-z0-9+\-−()]+"
+)
+#: modifiers only of a cell-line head ("DNAH2 knockout U2OS stable cell line")
+_LINE_MODS = frozenset(
+    "stable stably monoclonal polyclonal clonal knockout knock-out KO knockdown transgenic "
+    "immortalized immortalised".split()
+)
+# the animal of the experiment, not the source of the cells: "model rats bone marrow cells"
+_MODEL_SPECIES = frozenset("mouse mice rat rats".split())
+_MODEL_BEFORE = re.compile(r"(?:\bmodel|\b[A-Z]{2,}\d?)[ \t]+$")
 _EN_MOD_SET = frozenset(w.lower() for w in _EN_MOD_WORDS)
 # "(bm)", "(BM)" between a modifier run and its head: an abbreviation inside the name
 _PAREN_ABBR_BEFORE = re.compile(r"\(\s*([A-Za-z][A-Za-z0-9\-]{0,9})\s*\)[ \t]+$")
@@ -92,11 +121,11 @@ _EN_MOD = re.compile(
     rf"(?:{_MOD_SUFFIX}|{_CODE}|(?i:{'|'.join(re.escape(w) for w in _EN_MOD_WORDS)}))$"
 )
 _EN_TOKEN_BEFORE = re.compile(
-    r"(?<![A-Za-z0-9'’+\-−])([A-Za-z0-9'’+\-−]+)"
+    r"(?<![A-Za-z0-9À-ÿα-ω'’+\-−])([A-Za-z0-9À-ÿα-ω'’+\-−]+)"
     r"(\s+|\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+|/)$"
 )
 _EN_GENERIC_HEAD = re.compile(
-    r"(?<![A-Za-z0-9\-])(?:cells?(?:\s+lines?)?|"
+    r"(?<![A-Za-z0-9\-])(?:cells?(?:\s+(?:lines?|strains?))?|"
     r"[a-z]{3,}(?:cytes?|blasts?)|macrophages?|neutrophils?|eosinophils?|basophils?|"
     r"platelets?|neurons?|thrombocytes?|pericytes?)(?![A-Za-z0-9])",
     re.IGNORECASE,
@@ -105,7 +134,26 @@ _EN_ACRONYM_HEAD = re.compile(
     r"(?<![A-Za-z0-9])(?:[hr]?(?:(?!ALLO|AUTO|XENO)[A-Z]{1,4}-?)?MSC|(?:h|hi)?iPSC|(?:AD|BM|UC|hAD|hBM|hUC)-?SC"
     r"|HSC|ESC|hESC|EPC)(?:s|'s|’s)?(?![A-Za-z0-9])"
 )
-_HEAD_NEEDS_MOD = re.compile(r"(?i)cells?(?:\s+lines?)?")
+# every acronym head ends in SC or EPC: find those ends first (a fast scan), then the head
+_ACRONYM_HEAD_END = re.compile(r"(?:SC|EPC)(?:s|'s|’s)?(?![A-Za-z0-9])")
+
+
+def _acronym_heads(text: str) -> list[tuple[int, int]]:
+    """The matches of ``_EN_ACRONYM_HEAD`` in ``text`` (same as ``finditer``, faster)."""
+    out: list[tuple[int, int]] = []
+    last = 0
+    for h in _ACRONYM_HEAD_END.finditer(text):
+        pos = max(last, h.start() - 12)
+        while (m := _EN_ACRONYM_HEAD.search(text, pos, h.end())) is not None:
+            if m.end() == h.end():
+                out.append((m.start(), m.end()))
+                last = m.end()
+                break
+            pos = m.end()
+    return out
+
+
+_HEAD_NEEDS_MOD = re.compile(r"(?i)cells?(?:\s+(?:lines?|strains?))?")
 _EN_BAD_AFTER = re.compile(
     r"(?:\s*[-‐]\s*(?:rich|poor|depleted|free|lysates?)\b"
     r"|\s+(?:leuk[a]?emias?|lymphomas?|myelomas?|carcinomas?|sarcomas?|"
@@ -118,7 +166,8 @@ _EN_TRANSIENT = re.compile(
     r"(?i)-(?:mediated|induced|treated|stimulated|activated|exposed|transfected|infected"
     r"|transduced|pulsed|loaded|primed|(?:pre)?conditioned|challenged|dependent|pretreated"
     r"|labell?ed|stained|tagged|licensed|engineered|modified|irradiated|encapsulated"
-    r"|seeded|co-?cultured|cultured|expanded|frozen|thawed)$"
+    r"|seeded|co-?cultured|cultured|expanded|frozen|thawed|silencing|silenced|knockdown"
+    r"|knocked-down|depleted|based)$"
     r"|^[Pp]\d{1,2}$"  # a passage number (P3 MSCs): processing, not a cell type
 )
 # words that need a modifier before them: "derived", "lineage", "positive" ("ER positive")
@@ -132,8 +181,14 @@ _TISSUE_NOUNS = frozenset(
     ).split()
 )
 # a cell name followed by the generic head: "basophil cells", "monocyte type cells"
-_CELL_TAIL = re.compile(r"(?:[ \t]+|-)(?:(?:type|like)[ \t]+)?cells?(?![A-Za-z0-9\-])", re.I)
-_ENDS_IN_CELL = re.compile(r"(?i)cells?(?:\s+lines?)?$")
+_CELL_TAIL = re.compile(
+    r"(?:[ \t]+|-)(?:(?:type|like)[ \t]+)?cells?(?:[ \t]+(?:lines?|strains?))?(?![A-Za-z0-9\-])",
+    re.I,
+)
+_ENDS_IN_CELL = re.compile(r"(?i)cells?(?:\s+(?:lines?|strains?))?$")
+_LINE_HEAD = re.compile(r"(?i)(?:lines?|strains?)$")
+# a route prefix written apart: "intra myocardial cells" is intramyocardial (the route)
+_ROUTE_PREFIX = re.compile(r"(?i)(?<![A-Za-z])(?:intra|trans|sub|peri)[ \t]$")
 # 周细胞 (pericytes) never right after a count of weeks: "培养1周细胞", "每周细胞"
 _WEEK_COUNT = re.compile(r"[0-9０-９零〇一二两兩三四五六七八九十百千几幾数數每第]\s?$")
 # simplified -> traditional for the characters of the Chinese grammar words below
@@ -166,7 +221,11 @@ _SCALE_HEADS = {
     "measure",
     "rating",
 }
-_SCALE_HEADS_TITLE = r"Scale|Questionnaire|Inventory|Index|Survey|Score|Instrument|Profile|Measure"
+_SCALE_HEADS_TITLE = (
+    r"Scale|Questionnaire|Inventory|Index|Survey|Score|Instrument|Profile|Measure|Battery"
+    r"|Checklist"
+)
+_TITLE_HEADS = tuple(_SCALE_HEADS_TITLE.split("|"))
 _TITLE_WORD = r"(?:[A-Z][A-Za-z0-9'’\-]*(?:/[A-Z][A-Za-z0-9'’\-]*)*|\d+(?:-[A-Za-z]+)*)"
 _TITLE_SCALE = re.compile(
     rf"(?<![A-Za-z0-9\-])({_TITLE_WORD}(?:[ \t]+(?:(?:of|for|and|the|in|on|to)[ \t]+)?"
@@ -179,7 +238,11 @@ _SCALE_STRIP = re.compile(
     r"^(?:(?:The|A|An|Modified|Preoperative|Postoperative|Baseline|Total|Mean|Average|"
     r"Validated|Our|Their|Using|Both|Each|Chinese|English|Version|Revised|Short)[ \t]+)+"
 )
-_BROKEN_ACRONYM = re.compile(r"(?<![A-Za-z0-9])([A-Z]{2,6})\s*\(([A-Za-z][A-Za-z \-]+)\)\s*-\s*\d+")
+# "SF (Short Form) -36": an acronym broken by its Title Case expansion (a lower-case one is
+# a trial's name: "LEAD (liraglutide effect and action in diabetes)-3")
+_BROKEN_ACRONYM = re.compile(
+    r"(?<![A-Za-z0-9])([A-Z]{2,6})\s*\(([A-Z][A-Za-z\-]*(?:[ \-]+[A-Z][A-Za-z\-]*)*)\)\s*-\s*\d+"
+)
 _ZH_SCALE_END = re.compile(
     "(?:"
     + "|".join(_both_scripts("评分 量表 指数 问卷 评估 评分法 量表评分 评分表 问卷调查".split()))
@@ -242,12 +305,18 @@ class _Cand:
 
 
 def _extend_cell_left_en(
-    text: str, start: int, *, required: bool, cell_abbrs: Collection[str] = ()
+    text: str,
+    start: int,
+    *,
+    required: bool,
+    cell_abbrs: Collection[str] = (),
+    line_head: bool = False,
 ) -> int | None:
     """Start of the cell span after taking contiguous modifiers to the left of ``start``.
 
     ``required``: the head alone is not a cell type (``cells``), so at least one modifier
-    must be found (else ``None``).
+    must be found (else ``None``). ``line_head``: the head is ``cell line(s)``/``strain``,
+    which also takes the words of a constructed line (stable, monoclonal, knockout).
     """
     stack: list[tuple[int, str]] = []  # (start, token) of each modifier taken, right to left
     pos = start
@@ -269,8 +338,13 @@ def _extend_cell_left_en(
             if _is_en_modifier(rest) and not _EN_TRANSIENT.search(rest) and not sep.strip():
                 stack.append((m.start(1) + donor.end(), rest))
             break
-        if re.fullmatch(r"(?i)cells?|and|or", tok) or not _is_en_modifier(tok):
+        line_mod = line_head and tok in _LINE_MODS
+        if re.fullmatch(r"(?i)cells?|and|or", tok) or not (line_mod or _is_en_modifier(tok)):
             break
+        if tok.lower() in _MODEL_SPECIES and _MODEL_BEFORE.search(
+            text, max(0, m.start(1) - 16), m.start(1)
+        ):
+            break  # "ITP mice", "model rats": the animals of the experiment
         if _EN_TRANSIENT.search(tok):
             break  # "GC-mediated cell", "LPS-stimulated cells": a state, not a cell type
         if not caps_code_is_modifier(tok, cell_abbrs):
@@ -278,6 +352,14 @@ def _extend_cell_left_en(
         if sep == "/":  # "CD34+/CD38- cells", "stromal/stem cells": like with like
             if not stack or tok.islower() != stack[-1][1].islower() or _tissue_word(tok):
                 break
+        elif (
+            sep.strip()
+            and stack
+            and _COORD_CODE.fullmatch(tok)
+            and _COORD_CODE.fullmatch(stack[-1][1])
+            and not tok.islower()
+        ):
+            pass  # "Saos-2 and MG-63 cells": coordinated codes share the head
         elif sep.strip() and (
             not stack
             or not tok.islower()
@@ -299,9 +381,14 @@ def _extend_cell_left_en(
         words = text[stack[-1][0] : p_start] if len(stack) > n_before else ""
         if not words or schwartz_hearst_start(sf, words) is None:
             del stack[n_before:]  # the parenthesis abbreviates nothing before it: stop there
-    if not stack:
+    if not stack or (required and all(t.lower() in _WEAK_MODS for _, t in stack)):
         return None if required else start
     return stack[-1][0]
+
+
+#: modifiers that narrow a named cell but do not make a bare "cells" a cell type
+#: ("primary megakaryocytes", "mature adipocytes"; "primary cells" gives nothing)
+_WEAK_MODS = frozenset("primary mature immature mice rats".split())
 
 
 _DONOR_HYPHEN = re.compile(
@@ -312,7 +399,7 @@ _DONOR_HYPHEN = re.compile(
 def _is_en_modifier(tok: str) -> bool:
     """A cell modifier token; hyphen compounds of modifier and tissue words count too
     (``adipose-tissue``, ``bone-marrow``, ``cord-blood``)."""
-    if _EN_MOD.match(tok):
+    if _EN_MOD.match(tok) or (_TUMOUR_NOUN.fullmatch(tok) and tok.lower() not in _NOT_TUMOURS):
         return True
     parts = tok.lower().split("-")
     return len(parts) > 1 and all(
@@ -321,6 +408,9 @@ def _is_en_modifier(tok: str) -> bool:
 
 
 _DERIVED = re.compile(r"(?i)derived|origin")
+# a tumour noun names a tumour line's origin ("rat pheochromocytoma PC12 cells")
+_TUMOUR_NOUN = re.compile(r"(?i)[a-z]{3,}(?:omas?|blastomas?)")
+_NOT_TUMOURS = frozenset("stroma stromas diploma aroma chroma trachoma glaucoma".split())
 
 
 def _tissue_word(tok: str) -> bool:
@@ -346,8 +436,9 @@ def _cell_candidates(text: str, lex_cells: list[_Cand], lex: Lexicon) -> list[_C
     for c in lex_cells:
         if _bad_cell_context(text, c.start, c.end):
             continue
-        s = _extend_cell(text, c.start, required=False, cell_abbrs=abbrs)
         end = _cell_tail(text, c.start, c.end)
+        line = _LINE_HEAD.search(text, c.start, end) is not None
+        s = _extend_cell(text, c.start, required=False, cell_abbrs=abbrs, line_head=line)
         if text[end : end + 2] in ("'s", "’s") and text[end - 1].isupper():
             end += 2  # apostrophe plural: MSC's
         out.append(_Cand(s if s is not None else c.start, end, "CELL_TYPE", c.source, c.norm))
@@ -355,11 +446,12 @@ def _cell_candidates(text: str, lex_cells: list[_Cand], lex: Lexicon) -> list[_C
         if _bad_cell_context(text, m.start(), m.end()):
             continue
         needs = _HEAD_NEEDS_MOD.fullmatch(m.group()) is not None
-        s = _extend_cell(text, m.start(), required=needs, cell_abbrs=abbrs)
+        line = _LINE_HEAD.search(m.group()) is not None
+        s = _extend_cell(text, m.start(), required=needs, cell_abbrs=abbrs, line_head=line)
         if s is None:
             continue
         out.append(_Cand(s, _cell_tail(text, m.start(), m.end()), "CELL_TYPE", CELL_SOURCE))
-    heads = [(m.start(), m.end()) for m in _EN_ACRONYM_HEAD.finditer(text)]
+    heads = _acronym_heads(text)
     heads += acronym_variants(text, lex.cell_abbr_bases)  # bmMSCs, hAdMSCs, Allo-hMSCs
     for a, b in heads:
         if _bad_cell_context(text, a, b):
@@ -382,7 +474,14 @@ def _cell_candidates(text: str, lex_cells: list[_Cand], lex: Lexicon) -> list[_C
     out = [
         c
         for c in out
-        if text[c.start] not in "周週" or not _WEEK_COUNT.search(text, max(0, c.start - 2), c.start)
+        if (
+            text[c.start] not in "周週"
+            or not _WEEK_COUNT.search(text, max(0, c.start - 2), c.start)
+        )
+        and not (
+            text[c.start - 1 : c.start] in " \t"
+            and _ROUTE_PREFIX.search(text, max(0, c.start - 7), c.start)
+        )
     ]
     return _join_slashed_cells(text, out)
 
@@ -409,9 +508,16 @@ def _join_slashed_cells(text: str, cands: list[_Cand]) -> list[_Cand]:
 
 
 def _extend_cell(
-    text: str, start: int, *, required: bool, cell_abbrs: Collection[str] = ()
+    text: str,
+    start: int,
+    *,
+    required: bool,
+    cell_abbrs: Collection[str] = (),
+    line_head: bool = False,
 ) -> int | None:
-    s = _extend_cell_left_en(text, start, required=required, cell_abbrs=cell_abbrs)
+    s = _extend_cell_left_en(
+        text, start, required=required, cell_abbrs=cell_abbrs, line_head=line_head
+    )
     if s is None:
         return None
     if s == start and start > 0:
@@ -424,8 +530,12 @@ def _extend_cell(
 
 
 def _bad_cell_context(text: str, start: int, end: int) -> bool:
-    if _EN_BAD_AFTER.match(text, end) and re.search(r"[A-Za-z]", text[end - 1]):
-        return True
+    bad = _EN_BAD_AFTER.match(text, end)
+    if bad is not None and re.search(r"[A-Za-z]", text[end - 1]):
+        # guidelines (December): cells named before a product head are still cells
+        # ("marrow MSCs concentrate"); a platelet concentrate is the product
+        acronym = sum(c.isupper() for c in text[max(start, end - 8) : end]) >= 2
+        return not (acronym and _PRODUCT_HEAD.fullmatch(bad.group().strip()))
     if (
         start >= 2
         and text[start - 1] in "-‐"
@@ -436,9 +546,13 @@ def _bad_cell_context(text: str, start: int, end: int) -> bool:
     return zh_bad_context(text, start, end)
 
 
-def _scale_candidates(text: str, lex_scales: list[_Cand]) -> list[_Cand]:
+_PRODUCT_HEAD = re.compile(r"(?i)concentrates?|lysates?")
+
+
+def _scale_candidates(text: str, lex_scales: list[_Cand], lex: Lexicon) -> list[_Cand]:
     out: list[_Cand] = []
-    for m in _TITLE_SCALE.finditer(text):
+    titled = any(h in text for h in _TITLE_HEADS)  # a cheap test before the regex
+    for m in _TITLE_SCALE.finditer(text) if titled else ():
         words = m.group(1)
         stripped = _SCALE_STRIP.sub("", words)
         s = m.start(1) + (len(words) - len(stripped))
@@ -454,14 +568,129 @@ def _scale_candidates(text: str, lex_scales: list[_Cand]) -> list[_Cand]:
             out.append(_Cand(s, cut.end(1), "SCALE", SCALE_SOURCE))
             s = cut.end()
         out.append(_Cand(s, m.end(), "SCALE", SCALE_SOURCE))
+    for m in _ZH_USED_INSTRUMENT.finditer(text):  # 采用家庭关怀度量表评估
+        name = m.group("name")
+        if len(_HAN_CHARS.findall(name)) < 3 or _ZH_GENERIC_INSTRUMENT.search(name):
+            continue
+        s = m.start("name") + len(_ZH_VERSION.match(name)[0])  # type: ignore[index]
+        if text[s : m.start("name") + len(name)] in _ZH_GENERIC_CONSTRUCTS:
+            continue  # 生活质量量表: a construct, not a named instrument
+        out.append(_Cand(s, _zh_scale_end(text, s, m.end()), "SCALE", SCALE_SOURCE))
+    nouns = any(w in text for w in _INSTRUMENT_NOUNS)
+    for m in _ACRONYM_INSTRUMENT.finditer(text) if nouns else ():  # "the PSQ questionnaire"
+        if m.group(1) not in _NOT_INSTRUMENT_ACRONYMS:
+            out.append(_Cand(m.start(1), m.end(1), "SCALE", SCALE_SOURCE))
     for m in _BROKEN_ACRONYM.finditer(text):  # "SF (Short Form) -36"
         if schwartz_hearst_start(m.group(1), m.group(2)) == 0:
             out.append(_Cand(m.start(), m.end(), "SCALE", SCALE_SOURCE))
-    out.extend(lex_scales)
+    out.extend(_spaced_version(text, c, lex) for c in lex_scales)
     return [_scale_edges(text, c) for c in out]
 
 
+_SPACED_NUMBER = re.compile(r"[ \t](\d{1,2})(?![0-9A-Za-z.,:/%])")
+
+
+def _spaced_version(text: str, c: _Cand, lex: Lexicon) -> _Cand:
+    """A version or item number written apart after an acronym stays in (guidelines,
+    December: ``HAMD 24``) when the lexicon knows that version (``HAMD-24``); a number
+    the lexicon does not know may be a score (``VAS 5``)."""
+    m = _SPACED_NUMBER.match(text, c.end)
+    if m is None:
+        return c
+    acronym = text[c.start : c.end]
+    hit = lex.lookup(f"{acronym}-{m.group(1)}") or lex.lookup(f"{acronym}{m.group(1)}")
+    if hit is None or hit[0] != "SCALE":
+        return c
+    return _Cand(c.start, m.end(), c.label, c.source, {"id": hit[1]})
+
+
+# an ambiguous scale acronym (scales_ambiguous.tsv) counts without a definition where the
+# context names an instrument: a score/scale word after it ("SDS score", "SAS 评分",
+# "SDS标准分"), or a list it shares with a scale ("SSRS、SDS和SAS")
+_SCALE_CONTEXT = re.compile(
+    r"[ \t]?(?:(?:total|standard|mean|summary)[ \t]+)?"
+    r"(?:(?i:(?:scores?|scales?|subscales?|questionnaires?|inventory)(?![A-Za-z]))"
+    r"|评分|評分|量表|总分|總分|得分|标准分|標準分|积分|積分|分值|问卷|問卷)"
+)
+_LIST_SEP = re.compile(
+    r"\s*[,，、/;；]\s*(?:(?:and|or)\s+)?|\s+(?:and|or)\s+|\s*(?:和|及|与|與|或)\s*"
+)
+
+
+def _scales_in_context(
+    text: str, ambiguous: list[LexiconMatch], scales: list[_Cand]
+) -> list[_Cand]:
+    """The ambiguous scale acronyms (``Lexicon.scan_all``) that the context shows to be
+    instruments (see above)."""
+    if not ambiguous:
+        return []
+    out: list[_Cand] = []
+    by_start = {a.start: a for a in ambiguous}
+    todo: list[tuple[int, int]] = []
+    for a in ambiguous:
+        if _SCALE_CONTEXT.match(text, a.end):
+            todo.append((a.start, a.end))
+    todo += [(c.start, c.end) for c in scales]
+    seen = set(todo)
+    found = [t for t in todo if t[0] in by_start]
+    while todo:
+        start, end = todo.pop()
+        sep = _LIST_SEP.match(text, end)
+        nexts: list[LexiconMatch | None] = [by_start.get(sep.end())] if sep else []
+        nexts += [
+            a
+            for a in ambiguous
+            if start - 24 <= a.end < start
+            and (g := _LIST_SEP.match(text, a.end))
+            and g.end() == start
+        ]
+        for n in nexts:
+            if n is not None and (n.start, n.end) not in seen:
+                seen.add((n.start, n.end))
+                todo.append((n.start, n.end))
+                found.append((n.start, n.end))
+    for s, e in found:
+        cid = by_start[s].concept_id
+        out.append(_Cand(s, e, "SCALE", LEXICON_SOURCE, {"id": cid} if cid else None))
+    return out
+
+
 _PAIN_BEFORE = re.compile(r"(?i)(?<![A-Za-z])pain[ \t]+$")
+# a Chinese instrument named after a verb of use: 采用/使用/应用… + name + 量表/问卷 (the
+# name holds no punctuation; an unnamed or self-made questionnaire is generic: Not SCALE)
+_ZH_USED_INSTRUMENT = re.compile(
+    r"(?:采用|採用|使用|应用|應用|运用|運用|选用|選用|利用|借助|通过|通過)"
+    r"(?P<name>[\u4e00-\u9fffA-Za-z0-9\-]{2,16}?)(?:量表|问卷|問卷)"
+)
+_ZH_GENERIC_INSTRUMENT = re.compile(
+    r"自制|自編|自编|自行|自拟|自擬|调查|調查|相关|相關|统一|統一|有关|有關|一般|问卷|問卷|量表|专门|專門"
+    r"|^(?:该|該|此|本|上述|同一|相同|标准化|標準化)"
+)
+_ZH_VERSION = re.compile(
+    r"(?:简体中文版|簡體中文版|中文版|改良版|改良|修订版|修訂版|简化版|簡化版)?"
+)
+_HAN_CHARS = re.compile(r"[\u4e00-\u9fff]")
+# an acronym followed by an instrument noun names the instrument, the noun stays outside
+# (guidelines: "ODI scores" -> ODI): "the PSQ questionnaire", "KMS量表"
+_ACRONYM_INSTRUMENT = re.compile(
+    r"(?<![A-Za-z0-9\-])([A-Z][A-Z0-9]*[A-Z][A-Z0-9]*(?:-[A-Z0-9]{1,4})?)"
+    r"(?:[ \t](?:scales?|questionnaires?|inventory|checklist)(?![A-Za-z])"  # lower case: a
+    # Title Case noun may belong to the name ("ABC Scale"), left to the model
+    r"|[ \t]?(?:量表|问卷|問卷))"
+)
+_INSTRUMENT_NOUNS = ("scale", "questionnaire", "inventory", "checklist", "量表", "问卷", "問卷")
+#: organisations, languages and generic words that come before "questionnaire"
+_NOT_INSTRUMENT_ACRONYMS = frozenset(
+    "WHO NIH CDC FDA EORTC NCI NCCN USA US UK EU CHINA ONLINE WEB QOL HRQOL HRQL MRI CT "
+    "ICU ED OR IT GP DNA RNA HIV AIDS COVID SARS COPD IBS IBD PTSD ADHD ASD MS AD PD".split()
+)
+_ZH_GENERIC_CONSTRUCTS = frozenset(
+    _both_scripts(
+        "生活质量 生存质量 生命质量 满意度 护理满意度 患者满意度 睡眠质量 疼痛程度 "
+        "心理状态 焦虑抑郁 抑郁焦虑 自我效能 依从性 健康状况 营养状况 认知功能 心理健康 "
+        "健康素养 知识水平 知信行".split()
+    )
+)
 
 
 def _scale_edges(text: str, c: _Cand) -> _Cand:
@@ -614,10 +843,14 @@ def _apply_abbreviations(text: str, lex: Lexicon, cands: list[_Cand]) -> list[_C
     extra: list[_Cand] = []
     labels: list[str | None] = []
     usable: list[bool] = []
+    blocked: set[str] = set()  # short forms of a never-tagged long form, in this document
     for d in defs:
         sf = text[d.sf_start : d.sf_end]
         lf_text = text[d.lf_start : d.lf_end]
-        ok = not (fold_name(sf) in _NEVER or lex.is_stopped(sf) or fold_name(lf_text) in _NEVER)
+        lf_stopped = fold_name(lf_text) in _NEVER or lex.is_stopped(lf_text)
+        ok = not (fold_name(sf) in _NEVER or lex.is_stopped(sf) or lf_stopped)
+        if lf_stopped and _initials(lf_text) == sf.lower():
+            blocked.add(sf)  # "oxygen desaturation index (ODI)": not the Oswestry ODI here
         usable.append(ok)
         ent = by_end.get(d.lf_end)
         sf_ent = by_span.get((d.sf_start, d.sf_end))
@@ -634,6 +867,12 @@ def _apply_abbreviations(text: str, lex: Lexicon, cands: list[_Cand]) -> list[_C
             )
             hit = lex.lookup_defined(sf)
             label = ent.label if covers else (hit[0] if hit else None)
+            if (
+                label == "CELL_TYPE"
+                and any(c.isdigit() for c in sf)
+                and _LINE_LIST_HEAD.search(text, ent.start, ent.end)
+            ):
+                label = None  # "人骨肉瘤细胞系(Saos-2，MG-63)": the lines' codes, no name
         elif sf_ent is not None and sf_ent.label != "DOSE":
             label = sf_ent.label
         else:
@@ -684,7 +923,17 @@ def _apply_abbreviations(text: str, lex: Lexicon, cands: list[_Cand]) -> list[_C
         for s, e in occurrences[sf]:
             extra.append(_Cand(s, e, label, ABBREV_SOURCE, norm))
     fixed = [_scale_edges(text, c) if c.label == "SCALE" else c for c in extra]
+    if blocked:
+        cands = [c for c in cands if text[c.start : c.end] not in blocked]
     return fixed + cands  # on equal spans the definition-based reading wins
+
+
+def _initials(words: str) -> str:
+    """First letters of the words (``oxygen desaturation index`` -> ``odi``)."""
+    return "".join(w[0] for w in re.findall(r"[A-Za-z]+", words)).lower()
+
+
+_LINE_LIST_HEAD = re.compile(r"(?:细胞系|細胞系|细胞株|細胞株|cell lines?)$", re.I)
 
 
 _INSTRUMENT_HEADS = frozenset(
@@ -734,7 +983,7 @@ def annotate_text(text: str, *, lexicon: Lexicon | None = None) -> tuple[Span, .
     lex = lexicon if lexicon is not None else load_lexicon()
     lex_cells: list[_Cand] = []
     lex_scales: list[_Cand] = []
-    matches, stops = lex.scan(text)
+    matches, stops, ambiguous = lex.scan_all(text)
     for m in matches:
         if fold_name(text[m.start : m.end]) in _NEVER:
             continue
@@ -743,7 +992,9 @@ def annotate_text(text: str, *, lexicon: Lexicon | None = None) -> tuple[Span, .
         cand = _Cand(m.start, m.end, m.label, LEXICON_SOURCE, {"id": m.concept_id})
         (lex_cells if m.label == "CELL_TYPE" else lex_scales).append(cand)
     cands = _cell_candidates(text, lex_cells, lex)
-    cands += _scale_candidates(text, lex_scales)
+    scales = _scale_candidates(text, lex_scales, lex)
+    in_context = _scales_in_context(text, ambiguous, scales)
+    cands += scales + [_scale_edges(text, c) for c in in_context]
     cands = _apply_abbreviations(text, lex, cands)
     cands = _join_slash(text, cands)
     trimmed = [t for c in cands if (t := _trim(text, c)) is not None]
