@@ -138,6 +138,13 @@ def server_status_cli(home: str | None) -> None:
     show_default=True,
     help="Documents per JSONL import task.",
 )
+@click.option(
+    "--order",
+    type=click.Choice(["id", "input", "rank"]),
+    default="id",
+    show_default=True,
+    help="Upload order (annotators see new examples in it); rank: `annotkit rank` order.",
+)
 @_HOME
 @quiet_option
 @handle_errors
@@ -147,6 +154,7 @@ def push_cli(
     create: bool,
     grapheme: bool,
     chunk_size: int,
+    order: str,
     home: str | None,
     quiet: bool,
 ) -> None:
@@ -156,6 +164,8 @@ def push_cli(
     Examples:
       annotkit annotate seeds/ -o pre.jsonl
       annotkit doccano push pre.jsonl --project cells --create
+      annotkit rank pre.jsonl -o ranked.jsonl
+      annotkit doccano push ranked.jsonl --project cells --order rank
     """
     from annotkit.sync import connect, push
 
@@ -170,6 +180,7 @@ def push_cli(
             grapheme=grapheme,
             chunk_size=chunk_size,
             progress=lambda n: bar.update(n - bar.n),
+            order=order,
         )
     if not quiet:
         warn(json.dumps(report.to_dict()))

@@ -51,6 +51,7 @@ from annotkit.sync.mapping import (
 
 __all__ = [
     "DEFAULT_LABEL_TYPES",
+    "PUSH_ORDERS",
     "PullResult",
     "PushReport",
     "connect",
@@ -247,6 +248,32 @@ def _edited_by_a_person(rec: ExampleRecord, mode: str) -> bool:
     return current != sorted(rec.pre())
 
 
+# --- push order (learning from corrections, issue 12) -----------------------------------
+#: Upload orders: by document id (default), as read, or by the ``rank`` field that
+#: ``annotkit rank`` writes (position 1 first). doccano lists examples in creation order,
+#: so the examples a push creates appear to annotators in this order.
+PUSH_ORDERS: tuple[str, ...] = ("id", "input", "rank")
+
+
+def _push_order(batch: dict[str, Document], order: str) -> list[Document]:
+    if order not in PUSH_ORDERS:
+        raise ConfigError(f"unknown push order {order!r}; choose one of {', '.join(PUSH_ORDERS)}")
+    if order == "input":
+        return list(batch.values())
+
+    def position(doc: Document) -> float:
+        rank = doc.extra.get("rank")
+        pos = rank.get("position") if isinstance(rank, dict) else None
+        return float(pos) if isinstance(pos, int | float) else float("inf")
+
+    if order == "rank":
+        return sorted(batch.values(), key=lambda d: (position(d), d.id))
+    return [batch[k] for k in sorted(batch)]
+
+
+# --- end of push order --------------------------------------------------------------------
+
+
 def push(
     docs: Iterable[Document],
     project: str,
@@ -257,6 +284,7 @@ def push(
     guideline: str | None = None,
     chunk_size: int = 2000,
     progress: Progress = _nothing,
+    order: str = "id",
 ) -> PushReport:
     """Upload documents with their spans as pre-annotations; idempotent and resumable.
 
@@ -265,6 +293,7 @@ def push(
     arg grapheme: offsets in grapheme clusters (only when creating; an existing project's
         ``grapheme_mode`` wins).
     arg progress: called with the number of documents finished after each step.
+    arg order: upload order, one of :data:`PUSH_ORDERS` (``"rank"``: by ``annotkit rank``).
     RETURNS a :class:`PushReport`. A failure mid-way raises SyncError saying what was done;
     re-running the same push finishes the job without duplicates.
     """
@@ -275,7 +304,7 @@ def push(
         if doc.id in batch:
             report.duplicate_inputs += 1
         batch[doc.id] = doc
-    ordered = [batch[k] for k in sorted(batch)]
+    ordered = _push_order(batch, order)
     report.documents = len(ordered)
     fresh = client.find_project(project) is None
     info = _project(client, project, create=create, grapheme=grapheme, guideline=guideline)
