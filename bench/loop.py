@@ -1,0 +1,375 @@
+"""Benchmark the correction loop: does the learned engine beat the rules on unseen documents?
+
+Parts (``--parts``, default all but ``stanza``):
+
+* **compare**: document-level cross-validation on the dev gold (``--gold-dev``): English =
+  ``en.jsonl``; Chinese = ``zh.jsonl`` + ``zh_dose.jsonl`` pooled (Medline and DOSE passages).
+  Outer folds hold documents out; on the rest, ``annotkit.learn.trainer.learn`` runs exactly
+  what ``annotkit train`` runs (its own inner cross-validation, policy, calibration, final
+  fit), and the systems below predict the held-out documents. Repeated with ``--repeats``
+  different fold partitions. Reported: pooled strict micro F1 per file (mean ± sd over
+  repeats) and the per-fold difference to the rules (mean ± sd, min, max over folds).
+  Systems: ``rules``; ``terms`` (rules + project terms and exclusions, always);
+  ``vocab-policy`` (rules or terms per label/language, chosen on held-out data); ``crf``
+  (the sequence model alone); ``rules>crf`` (the rules win, the CRF fills gaps: the old
+  ensemble policy with the CRF as model); ``crf>rules`` (the CRF wins, rules fill gaps);
+  ``learned`` (the learned policy over rules, terms and CRF: what ``annotkit train``
+  writes). ``--crf-grid`` adds CRF regularisation variants of ``learned``.
+* **stanza**: the stanza tagger trained with the small-data settings of ``annotkit train``
+  in each outer fold: ``stanza`` alone, ``rules>stanza`` (today's ensemble) and
+  ``learned+stanza`` (stanza as a fourth source of the policy; one more stanza run per inner
+  fold). Slow (about 1.5 minutes per stanza run on 2 cores); one repeat.
+* **curves**: learning curves on the held-out fold of each outer split: start from
+  ``--curve-start`` random documents, add ``--curve-step`` at a time either in random order
+  or in the order ``annotkit rank`` gives (the model trained so far ranks the rest of the
+  pool), score the learned engine on the held-out fold.
+* **timing**: ``annotkit train`` (``train_learned``, stanza included) on 30 documents
+  (``en.jsonl`` + the first 2 of ``zh.jsonl``), wall seconds.
+
+Usage (numbers in docs/benchmarks.md):
+    .venv/bin/python bench/loop.py --gold-dev ../shared/data/ner/gold-dev --out bench/out/loop
+    .venv/bin/python bench/loop.py --gold-dev ../shared/data/ner/gold-dev --parts stanza
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from annotkit.doc import Document, Span
+from annotkit.evaluate import evaluate
+from annotkit.io import read_documents
+from annotkit.learn.engine import Analysis, Components, analyse, decide
+from annotkit.learn.policy import Policy
+from annotkit.learn.rank import rank_analyses
+from annotkit.learn.trainer import LearnConfig, learn, rules_proposals, select_policy
+from annotkit.split import fold_documents
+
+FIXED = ("terms", "crf", "rules>crf", "crf>rules")
+
+
+def _fixed(strategy: str) -> Policy:
+    labels = ("CELL_TYPE", "DOSE", "SCALE")
+    return Policy({lab: {"en": strategy, "zh": strategy} for lab in labels})
+
+
+def f1(gold: Sequence[Document], pred: Sequence[Document]) -> float:
+    if not gold:
+        return 0.0
+    return float(evaluate(gold, pred)["strict"]["micro"]["f1"])
+
+
+def _log(*parts: Any) -> None:
+    print(*parts, file=sys.stderr, flush=True)
+
+
+def systems_for(
+    learned: Any, analyses: Sequence[tuple[Document, Analysis]]
+) -> dict[str, list[Document]]:
+    """Every compared system's predictions for held-out analyses."""
+    out: dict[str, list[Document]] = {
+        "rules": [replace(d, spans=an.sources["rules"]) for d, an in analyses]
+    }
+    vocab_policy = select_policy(learned.heldout, ["rules", "terms"])
+    for name in FIXED:
+        out[name] = [replace(d, spans=decide(an, _fixed(name))) for d, an in analyses]
+    out["vocab-policy"] = [replace(d, spans=decide(an, vocab_policy)) for d, an in analyses]
+    out["learned"] = [replace(d, spans=decide(an, learned.policy)) for d, an in analyses]
+    return out
+
+
+def outer_cv(
+    docs: list[Document],
+    *,
+    folds: int,
+    repeats: int,
+    config: LearnConfig,
+    extra: Callable[[list[Document], list[Document], Any], dict[str, list[Document]]]
+    | None = None,
+    label: str = "",
+) -> dict[str, Any]:
+    """Predictions of every system for every document, per repeat, and per-fold F1."""
+    rules_of = rules_proposals(docs)
+    runs: list[dict[str, Any]] = []
+    for r in range(repeats):
+        parts = fold_documents(docs, folds, seed=f"outer{r}")
+        preds: dict[str, dict[str, Document]] = {}
+        fold_rows = []
+        for i, test in enumerate(parts):
+            train = [d for j, p in enumerate(parts) if j != i for d in p]
+            t0 = time.perf_counter()
+            learned = learn(train, replace(config, seed=f"r{r}f{i}"))
+            analyses = [(d, analyse(d, learned.comps, rules=rules_of[d.id])) for d in test]
+            systems = systems_for(learned, analyses)
+            if extra is not None:
+                systems.update(extra(train, test, learned))
+            row = {"repeat": r, "fold": i, "test": [d.id for d in test],
+                   "seconds": round(time.perf_counter() - t0, 1)}  # fmt: skip
+            for name, pred in systems.items():
+                row[name] = f1(test, pred)
+                for d in pred:
+                    preds.setdefault(name, {})[d.id] = d
+            fold_rows.append(row)
+            _log(label, f"repeat {r} fold {i}", {k: round(v, 3) for k, v in row.items()
+                                                 if isinstance(v, float)})  # fmt: skip
+        runs.append({"predictions": preds, "folds": fold_rows})
+    return {"runs": runs}
+
+
+def summarise(
+    docs_by_file: dict[str, list[Document]], cv: dict[str, Any]
+) -> dict[str, Any]:
+    """Pooled F1 per file and system (mean ± sd over repeats), per-fold deltas vs rules."""
+    out: dict[str, Any] = {"files": {}, "fold_delta": {}}
+    systems = list(cv["runs"][0]["predictions"])
+    for fname, docs in docs_by_file.items():
+        rows: dict[str, Any] = {}
+        for name in systems:
+            vals = [f1(docs, [run["predictions"][name][d.id] for d in docs]) for run in cv["runs"]]
+            rows[name] = {"mean": statistics.mean(vals), "sd": _sd(vals), "runs": vals}
+        out["files"][fname] = rows
+    for name in systems:
+        deltas = [row[name] - row["rules"] for run in cv["runs"] for row in run["folds"]]
+        out["fold_delta"][name] = {"mean": statistics.mean(deltas), "sd": _sd(deltas),
+                                   "min": min(deltas), "max": max(deltas),
+                                   "worse_folds": sum(1 for x in deltas if x < -1e-9),
+                                   "folds": len(deltas)}  # fmt: skip
+    return out
+
+
+def _sd(vals: Sequence[float]) -> float:
+    return statistics.stdev(vals) if len(vals) > 1 else 0.0
+
+
+def table(summary: dict[str, Any], title: str) -> str:
+    files = list(summary["files"])
+    systems = list(summary["fold_delta"])
+    head = "| system | " + " | ".join(f"{f} F1" for f in files) + " | Δ vs rules per fold |"
+    lines = [f"#### {title}", "", head, "|---" * (len(files) + 2) + "|"]
+    for name in systems:
+        cells = [
+            f"{summary['files'][f][name]['mean']:.3f} ± {summary['files'][f][name]['sd']:.3f}"
+            for f in files
+        ]
+        d = summary["fold_delta"][name]
+        delta = (f"{100 * d['mean']:+.1f} ± {100 * d['sd']:.1f} pts "
+                 f"[{100 * d['min']:+.1f}, {100 * d['max']:+.1f}], worse in "
+                 f"{d['worse_folds']}/{d['folds']}")  # fmt: skip
+        lines.append(f"| {name} | " + " | ".join(cells) + f" | {delta} |")
+    return "\n".join(lines)
+
+
+def variant(config: LearnConfig, spec: str) -> LearnConfig:
+    """``target=delta``, ``c1=0.2,c2=0.01``, ``folds=3`` -> a changed LearnConfig."""
+    crf = config.crf
+    for item in spec.split(","):
+        key, _, value = item.partition("=")
+        if key == "target":
+            config = replace(config, target=value)
+        elif key in ("c1", "c2"):
+            crf = replace(crf, **{key: float(value)})
+        elif key in ("folds", "cross_fit"):
+            config = replace(config, **{key: int(value)})
+        else:
+            raise SystemExit(f"unknown variant key {key!r}")
+    return replace(config, crf=crf)
+
+
+# --------------------------------------------------------------------------- stanza
+def stanza_extra(
+    *, epochs: int, min_steps: int, inner_folds: int
+) -> Callable[[list[Document], list[Document], Any], dict[str, list[Document]]]:
+    from annotkit.annotate.ner import NerModel
+    from annotkit.learn.trainer import _stanza_fold_predictor
+    from annotkit.train import train_stanza
+
+    def extra(train: list[Document], test: list[Document], learned: Any) -> dict[str, Any]:
+        with tempfile.TemporaryDirectory(prefix="loop-stanza-") as tmp:
+            train_stanza(train, train, tmp, name="loop", epochs=epochs, min_steps=min_steps)
+            model = NerModel(str(Path(tmp).resolve()), "loop/cv")
+            spans = [tuple(p) for p in model.predict_many(test)]
+        rules_of = rules_proposals(test)
+        out: dict[str, list[Document]] = {}
+        out["stanza"] = [replace(d, spans=s) for d, s in zip(test, spans, strict=True)]
+        ens = []
+        for d, s in zip(test, spans, strict=True):
+            kept = list(rules_of[d.id])
+            for sp in s:
+                if not any(sp.start < k.end and k.start < sp.end for k in kept):
+                    kept.append(sp)
+            ens.append(replace(d, spans=tuple(sorted(kept, key=lambda x: (x.start, x.end)))))
+        out["rules>stanza"] = ens
+        predictor = _stanza_fold_predictor(name="loop", seed=1234, epochs=epochs,
+                                           min_steps=min_steps, log=None)  # fmt: skip
+        cfg = LearnConfig(folds=inner_folds)
+        with_st = learn(train, cfg, stanza_of=predictor)
+        comps = Components(with_st.comps.vocab, with_st.comps.crf, None)
+        pred = []
+        for d, s in zip(test, spans, strict=True):
+            an = analyse(d, comps, rules=rules_of[d.id], stanza_spans=s)
+            pred.append(replace(d, spans=decide(an, with_st.policy)))
+        out["learned+stanza"] = pred
+        _log("stanza policy", json.dumps(with_st.policy.choices))
+        return out
+
+    return extra
+
+
+# --------------------------------------------------------------------------- curves
+def curves(
+    docs: list[Document], *, folds: int, start: int, step: int, seed: int, config: LearnConfig
+) -> dict[str, Any]:
+    """F1 on each held-out fold as documents are added in random or ranked order."""
+    rows = []
+    rules_of = rules_proposals(docs)
+    for i, test in enumerate(fold_documents(docs, folds, seed="curves")):
+        pool = [d for j, p in enumerate(fold_documents(docs, folds, seed="curves")) if j != i
+                for d in p]  # fmt: skip
+        rng = random.Random(seed + i)
+        order = pool[:]
+        rng.shuffle(order)
+        first = order[:start]
+        for mode in ("random", "ranked"):
+            labelled = list(first)
+            rest = [d for d in order if d not in labelled]
+            while True:
+                learned = learn(labelled, config)
+                preds = [replace(d, spans=decide(analyse(d, learned.comps, rules=rules_of[d.id]),
+                                                 learned.policy)) for d in test]  # fmt: skip
+                rows.append({"fold": i, "mode": mode, "documents": len(labelled),
+                             "tokens": sum(len(d.text) for d in labelled),
+                             "f1": f1(test, preds), "rules": f1(test, [
+                                 replace(d, spans=rules_of[d.id]) for d in test])})  # fmt: skip
+                _log("curve", rows[-1])
+                if not rest:
+                    break
+                if mode == "random":
+                    nxt = rest[:step]
+                else:
+                    ans = [(d, analyse(d, learned.comps, rules=rules_of[d.id])) for d in rest]
+                    ranked = rank_analyses(ans, learned.policy)
+                    ids = [r.id for r in ranked[:step]]
+                    nxt = [d for d in rest if d.id in ids]
+                labelled += nxt
+                rest = [d for d in rest if d not in nxt]
+    return {"rows": rows}
+
+
+def curve_table(rows: list[dict[str, Any]], title: str) -> str:
+    sizes = sorted({r["documents"] for r in rows})
+    lines = [f"#### {title}", "", "| documents | random order F1 | ranked order F1 | rules F1 |",
+             "|---|---|---|---|"]  # fmt: skip
+    for n in sizes:
+        cells = []
+        for mode in ("random", "ranked"):
+            vals = [r["f1"] for r in rows if r["documents"] == n and r["mode"] == mode]
+            cells.append(f"{statistics.mean(vals):.3f} (n={len(vals)})" if vals else "-")
+        base = [r["rules"] for r in rows if r["documents"] == n]
+        lines.append(f"| {n} | {cells[0]} | {cells[1]} | {statistics.mean(base):.3f} |")
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- timing
+def timing(docs: list[Document]) -> dict[str, Any]:
+    from annotkit.learn.trainer import train_learned
+
+    with tempfile.TemporaryDirectory(prefix="loop-timing-") as tmp:
+        t0 = time.perf_counter()
+        card = train_learned(docs, name="timing", models_dir=tmp)
+        wall = time.perf_counter() - t0
+    return {"documents": len(docs), "wall_seconds": round(wall, 1),
+            "stages": card.extra["seconds"], "load": os.getloadavg()}  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    ap.add_argument("--gold-dev", required=True, help="folder with en.jsonl, zh.jsonl, zh_dose.jsonl")
+    ap.add_argument("--out", default="bench/out/loop")
+    ap.add_argument("--parts", default="compare,curves,timing")
+    ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--variants", default="target=delta",
+                    help="';'-separated LearnConfig variants of `learned` to compare, e.g. "
+                    "'target=delta;c1=0.2,c2=0.01'")  # fmt: skip
+    ap.add_argument("--curve-start", type=int, default=4)
+    ap.add_argument("--curve-step", type=int, default=4)
+    ap.add_argument("--curve-folds", type=int, default=3)
+    ap.add_argument("--stanza-epochs", type=int, default=40)
+    ap.add_argument("--stanza-min-steps", type=int, default=300)
+    args = ap.parse_args(argv)
+    gold = Path(args.gold_dev)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    parts = set(args.parts.split(","))
+    files = {name: list(read_documents([str(gold / f"{name}.jsonl")]))
+             for name in ("en", "zh", "zh_dose")}  # fmt: skip
+    sets = {"en": (files["en"], {"en": files["en"]}),
+            "zh": (files["zh"] + files["zh_dose"],
+                   {"zh": files["zh"], "zh_dose": files["zh_dose"],
+                    "zh+zh_dose": files["zh"] + files["zh_dose"]})}  # fmt: skip
+    result: dict[str, Any] = {"cpu_count": os.cpu_count(), "load_start": os.getloadavg()}
+    report: list[str] = []
+    config = LearnConfig()
+    if "compare" in parts:
+        for lang, (docs, by_file) in sets.items():
+            cv = outer_cv(docs, folds=args.folds, repeats=args.repeats, config=config, label=lang)
+            summary = summarise(by_file, cv)
+            result[f"compare_{lang}"] = {"summary": summary,
+                                         "folds": [run["folds"] for run in cv["runs"]]}
+            report.append(table(summary, f"{lang}: {args.repeats} x {args.folds}-fold CV"))
+            for spec in filter(None, args.variants.split(";")):
+                cfg = variant(config, spec)
+                cvg = outer_cv(docs, folds=args.folds, repeats=args.repeats, config=cfg,
+                               label=f"{lang} {spec}")  # fmt: skip
+                sg = summarise(by_file, cvg)
+                result[f"compare_{lang}_{spec}"] = sg
+                report.append(table(sg, f"{lang}: variant {spec}, {args.repeats} x "
+                                        f"{args.folds}-fold CV"))  # fmt: skip
+    if "stanza" in parts:
+        extra = stanza_extra(epochs=args.stanza_epochs, min_steps=args.stanza_min_steps,
+                             inner_folds=3)  # fmt: skip
+        for lang, (docs, by_file) in sets.items():
+            cv = outer_cv(docs, folds=args.folds, repeats=1, config=config, extra=extra,
+                          label=f"{lang}+stanza")  # fmt: skip
+            summary = summarise(by_file, cv)
+            result[f"stanza_{lang}"] = {"summary": summary,
+                                        "folds": [run["folds"] for run in cv["runs"]]}
+            report.append(table(summary, f"{lang}: stanza, 1 x {args.folds}-fold CV"))
+    if "curves" in parts:
+        for lang, (docs, _) in sets.items():
+            cur = curves(docs, folds=args.curve_folds, start=args.curve_start,
+                         step=args.curve_step, seed=7, config=replace(config, folds=3))
+            result[f"curves_{lang}"] = cur
+            report.append(curve_table(cur["rows"], f"{lang}: learning curves"))
+    if "timing" in parts:
+        docs30 = files["en"] + files["zh"][:2]
+        result["timing"] = timing(docs30)
+        report.append(f"timing: {json.dumps(result['timing'])}")
+    result["load_end"] = os.getloadavg()
+    name = "loop_" + "_".join(sorted(parts)) + ".json"
+    (out / name).write_text(json.dumps(result, indent=1, default=_jsonable), "utf-8")
+    (out / name.replace(".json", ".md")).write_text("\n\n".join(report) + "\n", "utf-8")
+    print("\n\n".join(report))
+    return 0
+
+
+def _jsonable(x: Any) -> Any:
+    if isinstance(x, Document):
+        return {"id": x.id, "label": [[s.start, s.end, s.label] for s in x.spans]}
+    if isinstance(x, Span):
+        return [x.start, x.end, x.label]
+    return str(x)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
