@@ -18,17 +18,22 @@ Parts (``--parts``, default all but ``stanza``):
 * **stanza**: the stanza tagger trained with the small-data settings of ``annotkit train``
   in each outer fold: ``stanza`` alone, ``rules>stanza`` (today's ensemble) and
   ``learned+stanza`` (stanza as a fourth source of the policy; one more stanza run per inner
-  fold). Slow (about 1.5 minutes per stanza run on 2 cores); one repeat.
+  fold). Slow (one to five minutes per stanza run on the shared 2 cores), so one repeat of
+  ``--stanza-folds`` outer and ``--stanza-inner-folds`` inner folds.
 * **curves**: learning curves on the held-out fold of each outer split: start from
   ``--curve-start`` random documents, add ``--curve-step`` at a time either in random order
   or in the order ``annotkit rank`` gives (the model trained so far ranks the rest of the
   pool), score the learned engine on the held-out fold.
 * **timing**: ``annotkit train`` (``train_learned``, stanza included) on 30 documents
   (``en.jsonl`` + the first 2 of ``zh.jsonl``), wall seconds.
+* **doccano**: the same 30 documents through a real local doccano server: pushed, corrected
+  to the gold and confirmed by an annotator over REST, then ``doccano pull`` -> ``annotkit
+  train`` -> ``models promote`` as CLI processes, timed end to end.
 
 Usage (numbers in docs/benchmarks.md):
     .venv/bin/python bench/loop.py --gold-dev ../shared/data/ner/gold-dev --out bench/out/loop
     .venv/bin/python bench/loop.py --gold-dev ../shared/data/ner/gold-dev --parts stanza
+    .venv/bin/python bench/loop.py --gold-dev ../shared/data/ner/gold-dev --parts doccano
 """
 
 from __future__ import annotations
@@ -80,7 +85,7 @@ def systems_for(
     out: dict[str, list[Document]] = {
         "rules": [replace(d, spans=an.sources["rules"]) for d, an in analyses]
     }
-    vocab_policy = select_policy(learned.heldout, ["rules", "terms"])
+    vocab_policy = select_policy(learned.heldout, ["terms", "rules"])
     for name in FIXED:
         out[name] = [replace(d, spans=decide(an, _fixed(name))) for d, an in analyses]
     out["vocab-policy"] = [replace(d, spans=decide(an, vocab_policy)) for d, an in analyses]
@@ -94,8 +99,7 @@ def outer_cv(
     folds: int,
     repeats: int,
     config: LearnConfig,
-    extra: Callable[[list[Document], list[Document], Any], dict[str, list[Document]]]
-    | None = None,
+    extra: Callable[[list[Document], list[Document], Any], dict[str, list[Document]]] | None = None,
     label: str = "",
 ) -> dict[str, Any]:
     """Predictions of every system for every document, per repeat, and per-fold F1."""
@@ -126,9 +130,7 @@ def outer_cv(
     return {"runs": runs}
 
 
-def summarise(
-    docs_by_file: dict[str, list[Document]], cv: dict[str, Any]
-) -> dict[str, Any]:
+def summarise(docs_by_file: dict[str, list[Document]], cv: dict[str, Any]) -> dict[str, Any]:
     """Pooled F1 per file and system (mean ± sd over repeats), per-fold deltas vs rules."""
     out: dict[str, Any] = {"files": {}, "fold_delta": {}}
     systems = list(cv["runs"][0]["predictions"])
@@ -291,9 +293,91 @@ def timing(docs: list[Document]) -> dict[str, Any]:
             "stages": card.extra["seconds"], "load": os.getloadavg()}  # fmt: skip
 
 
+def doccano_loop(docs: list[Document]) -> dict[str, Any]:
+    """pull -> train -> promote against a real local doccano server, timed.
+
+    Setup (not timed): a server in a temporary home; the documents pushed with the rules'
+    pre-annotations; an annotator (REST, as the browser does) replaces each example's spans
+    with the gold spans and confirms it. Timed: ``doccano pull`` of the project,
+    ``annotkit train`` (learned engine with stanza) on the pulled file, ``models promote``,
+    each as its own CLI process, as a user runs them.
+    """
+    import subprocess
+
+    from annotkit.offsets import OffsetMap
+    from annotkit.sync import connect, push
+    from annotkit.sync.server import load_credentials, start_server, stop_server
+
+    exe = str(Path(sys.executable).with_name("annotkit"))
+    with tempfile.TemporaryDirectory(prefix="loop-doccano-") as tmp:
+        home = Path(tmp) / "home"
+        start_server(home)
+        try:
+            creds = load_credentials(home)
+            pre = [replace(d, spans=rules_proposals([d])[d.id]) for d in docs]
+            push(pre, "loop", client=connect(home), create=True)
+            rest = requests_session(creds)
+            api = f"{creds['url']}/v1"
+            pid = next(p["id"] for p in rest.get(f"{api}/projects").json()["results"]
+                       if p["name"] == "loop")  # fmt: skip
+            types = {
+                t["text"]: t["id"] for t in rest.get(f"{api}/projects/{pid}/span-types").json()
+            }
+            by_id = {d.id: d for d in docs}
+            examples = rest.get(f"{api}/projects/{pid}/examples", params={"limit": 1000}).json()
+            for ex in examples["results"]:
+                gold = by_id[ex["meta"]["annotkit_id"]]
+                url = f"{api}/projects/{pid}/examples/{ex['id']}/spans"
+                for old in rest.get(url).json():
+                    rest.delete(f"{url}/{old['id']}").raise_for_status()
+                omap = OffsetMap.build(gold.text, "utf16")
+                for sp in gold.spans:
+                    rest.post(url, json={"start_offset": omap.to_external(sp.start),
+                                         "end_offset": omap.to_external(sp.end),
+                                         "label": types[sp.label], "prob": 0}
+                              ).raise_for_status()  # fmt: skip
+                rest.post(f"{api}/projects/{pid}/examples/{ex['id']}/states").raise_for_status()
+            env = dict(os.environ, ANNOTKIT_MODELS_DIR=str(Path(tmp) / "models"))
+            pulled = Path(tmp) / "corrected.jsonl"
+            steps = [
+                ("pull", [exe, "doccano", "pull", "--project", "loop", "--home", str(home),
+                          "-o", str(pulled), "--quiet"]),
+                ("train", [exe, "train", "--data", str(pulled), "--name", "loop", "--quiet"]),
+                ("promote", [exe, "models", "promote", "loop/v1"]),
+            ]  # fmt: skip
+            times: dict[str, float] = {}
+            t0 = time.perf_counter()
+            for name, cmd in steps:
+                t = time.perf_counter()
+                done = subprocess.run(cmd, env=env, capture_output=True, text=True)
+                if done.returncode != 0:
+                    raise SystemExit(f"{name} failed: {done.stderr[-2000:]}")
+                times[name] = round(time.perf_counter() - t, 1)
+            total = round(time.perf_counter() - t0, 1)
+            card = json.loads((Path(tmp) / "models" / "loop" / "v1" / "model.json").read_text())
+        finally:
+            stop_server(home)
+    return {"documents": len(docs), "seconds": times, "pull_to_promoted_seconds": total,
+            "trained_on": card["data"]["train_documents"], "load": os.getloadavg()}  # fmt: skip
+
+
+def requests_session(creds: dict[str, str]) -> Any:
+    import requests
+
+    s = requests.Session()
+    s.headers.update({"referer": creds["url"]})
+    r = s.post(f"{creds['url']}/v1/auth/login/",
+               json={"username": creds["username"], "password": creds["password"]})  # fmt: skip
+    r.raise_for_status()
+    s.headers["X-CSRFToken"] = s.cookies["csrftoken"]
+    return s
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
-    ap.add_argument("--gold-dev", required=True, help="folder with en.jsonl, zh.jsonl, zh_dose.jsonl")
+    ap.add_argument(
+        "--gold-dev", required=True, help="folder with en.jsonl, zh.jsonl, zh_dose.jsonl"
+    )
     ap.add_argument("--out", default="bench/out/loop")
     ap.add_argument("--parts", default="compare,curves,timing")
     ap.add_argument("--folds", type=int, default=5)
@@ -304,6 +388,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--curve-start", type=int, default=4)
     ap.add_argument("--curve-step", type=int, default=4)
     ap.add_argument("--curve-folds", type=int, default=3)
+    ap.add_argument("--stanza-folds", type=int, default=3, help="outer folds of the stanza part")
+    ap.add_argument("--stanza-inner-folds", type=int, default=2)
     ap.add_argument("--stanza-epochs", type=int, default=40)
     ap.add_argument("--stanza-min-steps", type=int, default=300)
     args = ap.parse_args(argv)
@@ -324,8 +410,10 @@ def main(argv: list[str] | None = None) -> int:
         for lang, (docs, by_file) in sets.items():
             cv = outer_cv(docs, folds=args.folds, repeats=args.repeats, config=config, label=lang)
             summary = summarise(by_file, cv)
-            result[f"compare_{lang}"] = {"summary": summary,
-                                         "folds": [run["folds"] for run in cv["runs"]]}
+            result[f"compare_{lang}"] = {
+                "summary": summary,
+                "folds": [run["folds"] for run in cv["runs"]],
+            }
             report.append(table(summary, f"{lang}: {args.repeats} x {args.folds}-fold CV"))
             for spec in filter(None, args.variants.split(";")):
                 cfg = variant(config, spec)
@@ -337,24 +425,35 @@ def main(argv: list[str] | None = None) -> int:
                                         f"{args.folds}-fold CV"))  # fmt: skip
     if "stanza" in parts:
         extra = stanza_extra(epochs=args.stanza_epochs, min_steps=args.stanza_min_steps,
-                             inner_folds=3)  # fmt: skip
+                             inner_folds=args.stanza_inner_folds)  # fmt: skip
         for lang, (docs, by_file) in sets.items():
             cv = outer_cv(docs, folds=args.folds, repeats=1, config=config, extra=extra,
                           label=f"{lang}+stanza")  # fmt: skip
             summary = summarise(by_file, cv)
-            result[f"stanza_{lang}"] = {"summary": summary,
-                                        "folds": [run["folds"] for run in cv["runs"]]}
+            result[f"stanza_{lang}"] = {
+                "summary": summary,
+                "folds": [run["folds"] for run in cv["runs"]],
+            }
             report.append(table(summary, f"{lang}: stanza, 1 x {args.folds}-fold CV"))
     if "curves" in parts:
         for lang, (docs, _) in sets.items():
-            cur = curves(docs, folds=args.curve_folds, start=args.curve_start,
-                         step=args.curve_step, seed=7, config=replace(config, folds=3))
+            cur = curves(
+                docs,
+                folds=args.curve_folds,
+                start=args.curve_start,
+                step=args.curve_step,
+                seed=7,
+                config=replace(config, folds=3),
+            )
             result[f"curves_{lang}"] = cur
             report.append(curve_table(cur["rows"], f"{lang}: learning curves"))
     if "timing" in parts:
         docs30 = files["en"] + files["zh"][:2]
         result["timing"] = timing(docs30)
         report.append(f"timing: {json.dumps(result['timing'])}")
+    if "doccano" in parts:
+        result["doccano"] = doccano_loop(files["en"] + files["zh"][:2])
+        report.append(f"doccano pull -> promoted: {json.dumps(result['doccano'])}")
     result["load_end"] = os.getloadavg()
     name = "loop_" + "_".join(sorted(parts)) + ".json"
     (out / name).write_text(json.dumps(result, indent=1, default=_jsonable), "utf-8")

@@ -213,8 +213,7 @@ def get_model(ref: str, models_dir: str | os.PathLike[str] | None = None) -> Mod
         )
     if not _has_model(vdir):
         raise ModelNotFoundError(
-            f"model {ref!r} has a card but no {MODEL_FILE} or {LEARNED_FILE} in {vdir}; "
-            "retrain it"
+            f"model {ref!r} has a card but no {MODEL_FILE} or {LEARNED_FILE} in {vdir}; retrain it"
         )
     return _read_card(vdir)
 

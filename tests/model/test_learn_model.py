@@ -66,7 +66,9 @@ def corpus(n: int, seed: int) -> list[Document]:
         sents = []
         for _ in range(4):
             t = rng.choice(_SENTENCES)
-            sents.append(t.format(n=rng.randint(2, 90), v=rng.randint(1, 9), cell=rng.choice(_CELLS)))
+            sents.append(
+                t.format(n=rng.randint(2, 90), v=rng.randint(1, 9), cell=rng.choice(_CELLS))
+            )
         docs.append(_corrected(" ".join(sents)))
     return docs
 

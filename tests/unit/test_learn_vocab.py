@@ -81,9 +81,7 @@ def test_learn_vocab_round_trip_and_lexicon_without_touching_packaged_files(
     vocab.write(tmp_path)
     assert Vocabulary.read(tmp_path) == vocab
     spans = annotate_text("Injected zQXCs today.", lexicon=vocab.lexicon())
-    assert [(s.label, s.norm) for s in spans] == [
-        ("CELL_TYPE", {"id": "project:cell_type:zqxcs"})
-    ]
+    assert [(s.label, s.norm) for s in spans] == [("CELL_TYPE", {"id": "project:cell_type:zqxcs"})]
     assert annotate_text("Injected zQXCs today.") == ()
     after = {p: hashlib.sha1(p.read_bytes()).hexdigest() for p in default_lexicon_paths()}
     assert before == after

@@ -29,7 +29,9 @@ __all__ = ["rank_cli"]
 @output_option
 @overwrite_input_option
 @quiet_option
-@click.option("--model", default=None, help="Learned model folder or NAME/VERSION (default: promoted).")
+@click.option(
+    "--model", default=None, help="Learned model folder or NAME/VERSION (default: promoted)."
+)
 @click.option("--models-dir", default=None, help="Models folder (default: $ANNOTKIT_MODELS_DIR).")
 @click.option("--top", type=click.IntRange(min=1), default=None, help="Keep the N most useful.")
 @handle_errors

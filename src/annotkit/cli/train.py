@@ -32,10 +32,16 @@ __all__ = ["train_cli"]
               help="Cross-validation folds that choose the policy (learned).")  # fmt: skip
 @click.option("--stanza/--no-stanza", "with_stanza", default=True, show_default=True,
               help="Also train the stanza tagger (learned).")  # fmt: skip
-@click.option("--stanza-cv", is_flag=True,
-              help="Let the policy choose stanza where its held-out predictions win (slow).")
-@click.option("--corpus", multiple=True,
-              help="Unlabelled JSONL/txt: build word vectors for stanza from it (repeatable).")
+@click.option(
+    "--stanza-cv",
+    is_flag=True,
+    help="Let the policy choose stanza where its held-out predictions win (slow).",
+)
+@click.option(
+    "--corpus",
+    multiple=True,
+    help="Unlabelled JSONL/txt: build word vectors for stanza from it (repeatable).",
+)
 @click.option("--dev", "dev", default=None, help="Dev JSONL (--engine stanza; default 90/10).")
 @click.option("--epochs", type=click.IntRange(min=1), default=None,
               help="stanza epochs (default: 40 learned, 30 stanza).")  # fmt: skip

@@ -36,10 +36,10 @@ from annotkit.errors import ModelNotFoundError
 from annotkit.learn.crf import CRF_FILE, CrfTagger
 from annotkit.learn.features import (
     SourceTags,
+    TokenSeq,
     delta_marginals,
     from_delta,
     rule_tags,
-    TokenSeq,
     sequence_features,
     sequences,
     span_langs,

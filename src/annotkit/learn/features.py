@@ -306,9 +306,7 @@ def neighbours(text: str, start: int, end: int) -> tuple[str, str]:
     return left.lower(), right.lower()
 
 
-def span_langs(
-    text: str, spans: Sequence[Span], *, sentences: Sequence[Segment] = ()
-) -> list[str]:
+def span_langs(text: str, spans: Sequence[Span], *, sentences: Sequence[Segment] = ()) -> list[str]:
     """The language (``en``/``zh``, by script) of the paragraph holding each span.
 
     Paragraphs, not sentences: a line ``2. 5 mg / d`` inside a Chinese passage belongs to

@@ -6,8 +6,9 @@ two disagree about a boundary, ``terms`` wins). Sources: ``rules`` (the packaged
 ``terms`` (the rules with the project terms and exclusions), ``crf`` (the sequence model,
 which sees both as features) and ``stanza`` (the stanza NER model, when the policy was given
 its held-out predictions). :func:`choose_policy` picks, per label and language, the strategy
-with the best held-out strict F1 (ties go to the earlier candidate, so ``rules`` wins a tie);
-labels or languages never seen in training keep ``rules``.
+with the best held-out strict F1; ties go to the earlier candidate (the trainer lists
+``terms`` first: what annotators taught the project is used unless held-out documents say
+it hurts); labels or languages never seen in training keep ``rules``.
 
 Scores: every span gets the sequence model's confidence in it (the smallest marginal of its
 tags), mapped to the precision that confidence had on held-out documents (isotonic
@@ -15,9 +16,10 @@ regression, per label), so a score of 0.8 means about 8 in 10 such spans were ri
 
 EXAMPLE:
     >>> from annotkit.doc import Span
-    >>> combine("terms>crf", {"terms": [Span(0, 4, "DOSE")],
-    ...                       "crf": [Span(0, 9, "DOSE"), Span(12, 15, "DOSE")]})
-    [Span(start=0, end=4, label='DOSE', source=None, score=None, norm=None, status=None, by=None), Span(start=12, end=15, label='DOSE', source=None, score=None, norm=None, status=None, by=None)]
+    >>> spans = combine("terms>crf", {"terms": [Span(0, 4, "DOSE")],
+    ...                               "crf": [Span(0, 9, "DOSE"), Span(12, 15, "DOSE")]})
+    >>> [s.key for s in spans]
+    [(0, 4, 'DOSE'), (12, 15, 'DOSE')]
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ MIN_SCORE = 0.01
 
 
 def candidate_strategies(sources: Sequence[str]) -> list[str]:
-    """Single sources, then every ordered pair, in a fixed order (``rules`` first)."""
+    """Single sources, then every ordered pair, in the given order."""
     out = list(sources)
     out += [f"{a}>{b}" for a in sources for b in sources if a != b]
     return out
@@ -82,8 +84,8 @@ class Calibration:
 
     @classmethod
     def from_dict(cls, rec: Mapping[str, Any]) -> Calibration:
-        return cls(tuple(map(float, rec.get("bounds", ()))),
-                   tuple(map(float, rec.get("values", ()))), int(rec.get("support", 0)))  # fmt: skip
+        bounds = tuple(map(float, rec.get("bounds", ())))
+        return cls(bounds, tuple(map(float, rec.get("values", ()))), int(rec.get("support", 0)))
 
 
 def fit_calibration(pairs: Iterable[tuple[float, bool]]) -> Calibration:

@@ -67,9 +67,7 @@ def _value(doc: Document, an: Analysis, policy: Policy) -> tuple[float, float, i
     return value, uncertainty, disagreement, len(final)
 
 
-def rank_analyses(
-    analyses: Iterable[tuple[Document, Analysis]], policy: Policy
-) -> list[Ranked]:
+def rank_analyses(analyses: Iterable[tuple[Document, Analysis]], policy: Policy) -> list[Ranked]:
     """Rank documents from their analyses (highest value first; ties by id)."""
     scored = [(d.id, *_value(d, an, policy)) for d, an in analyses]
     scored.sort(key=lambda r: (-r[1], r[0]))

@@ -91,7 +91,8 @@ class LearnConfig:
     folds: int = 5
     cross_fit: int = 5
     crf: CrfParams = field(default_factory=CrfParams)
-    sources: tuple[str, ...] = ("rules", "terms", "crf")
+    # candidate order breaks ties: what annotators taught (terms) before the bare rules
+    sources: tuple[str, ...] = ("terms", "rules", "crf")
     target: str = "tags"
     seed: str = ""
 
@@ -216,9 +217,7 @@ def strategy_counts(
     return {k: (v[0], v[1], v[2]) for k, v in acc.items()}
 
 
-def select_policy(
-    heldout: Sequence[tuple[Document, Analysis]], sources: Sequence[str]
-) -> Policy:
+def select_policy(heldout: Sequence[tuple[Document, Analysis]], sources: Sequence[str]) -> Policy:
     """Choose strategies on held-out predictions, then calibrate the chosen output."""
     candidates = candidate_strategies(list(sources))
     choices, evidence = choose_policy(strategy_counts(heldout, candidates), candidates)
@@ -237,9 +236,7 @@ def select_policy(
     return Policy(choices, calibration, {"candidates": candidates, "cells": evidence})
 
 
-def heldout_metrics(
-    heldout: Sequence[tuple[Document, Analysis]], policy: Policy
-) -> dict[str, Any]:
+def heldout_metrics(heldout: Sequence[tuple[Document, Analysis]], policy: Policy) -> dict[str, Any]:
     """Cross-validated strict/lenient metrics of the policy and of the rules alone, pooled
     and per language (``annotkit.evaluate``)."""
     from annotkit.evaluate import evaluate
@@ -525,12 +522,14 @@ def compare_previous(
     from annotkit.evaluate import evaluate
 
     labels = sorted({s.label for d in docs for s in d.spans})
-    per: dict[str, dict[str, float]] = {label: {} for label in labels}
+    per: dict[str, dict[str, float | None]] = {label: {} for label in labels}
     micro: dict[str, float] = {}
     for name, pred in systems.items():
         res = evaluate(new, pred, labels=labels)["strict"]
         for label in labels:
-            per[label][name] = round(res["per_label"][label]["f1"], 6)
+            row = res["per_label"][label]
+            empty = not row.get("gold") and not row.get("pred")  # nothing to score
+            per[label][name] = None if empty else round(row["f1"], 6)
         micro[name] = round(res["micro"]["f1"], 6)
     out.update(per_label=per, micro=micro)
     return out
