@@ -149,6 +149,41 @@ def summarise(docs_by_file: dict[str, list[Document]], cv: dict[str, Any]) -> di
     return out
 
 
+def reliability(docs_by_file: dict[str, list[Document]], cv: dict[str, Any]) -> dict[str, Any]:
+    """Calibration of the learned engine's scores on held-out documents: per score bin, the
+    mean score and the share of spans that were right (strict), and the expected
+    calibration error (ECE, weighted by spans)."""
+    docs = [d for f in docs_by_file.values() for d in f]
+    pairs: list[tuple[float, bool]] = []
+    for run in cv["runs"]:  # every repeat predicts every document once
+        for d in docs:
+            gold = {s.key for s in d.spans}
+            pred = run["predictions"]["learned"][d.id]
+            pairs.extend((s.score or 0.0, s.key in gold) for s in pred.spans)
+    edges = (0.0, 0.5, 0.7, 0.8, 0.9, 0.95, 1.0001)
+    rows = []
+    ece = 0.0
+    for lo, hi in zip(edges, edges[1:], strict=False):
+        b = [(sc, ok) for sc, ok in pairs if lo <= sc < hi]
+        if not b:
+            continue
+        mean = statistics.mean(sc for sc, _ in b)
+        acc = sum(ok for _, ok in b) / len(b)
+        ece += len(b) / len(pairs) * abs(mean - acc)
+        rows.append({"bin": [lo, min(hi, 1.0)], "spans": len(b), "mean_score": round(mean, 3),
+                     "precision": round(acc, 3)})  # fmt: skip
+    return {"spans": len(pairs), "ece": round(ece, 4), "bins": rows}
+
+
+def reliability_table(rel: dict[str, Any], title: str) -> str:
+    head = f"#### {title}: calibration of `score` (ECE {rel['ece']:.3f}, {rel['spans']} spans)"
+    lines = [head, "", "| score bin | spans | mean score | share right |", "|---|---|---|---|"]
+    for r in rel["bins"]:
+        lines.append(f"| [{r['bin'][0]:.2f}, {r['bin'][1]:.2f}) | {r['spans']} | "
+                     f"{r['mean_score']:.3f} | {r['precision']:.3f} |")  # fmt: skip
+    return "\n".join(lines)
+
+
 def _sd(vals: Sequence[float]) -> float:
     return statistics.stdev(vals) if len(vals) > 1 else 0.0
 

@@ -158,29 +158,80 @@ def _f1(tp: int, fp: int, fn: int) -> float:
     return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
 
 
-def choose_policy(
-    counts: Mapping[tuple[str, str, str], tuple[int, int, int]],
-    candidates: Sequence[str],
-) -> tuple[dict[str, dict[str, str]], dict[str, Any]]:
-    """Best strategy per ``(label, lang)`` from held-out ``(tp, fp, fn)`` counts.
+#: A strategy other than the rules (and the rules with project terms, which only must not be
+#: worse) is chosen only when it beats the rules in at least this share of bootstrap
+#: resamples of the held-out documents: a small held-out set makes a lucky winner likely.
+CONFIDENCE = 0.9
+RESAMPLES = 400
+_SAFE = ("terms",)
 
-    counts: ``(label, lang, strategy) -> (tp, fp, fn)``.
+PerDoc = Sequence[tuple[int, int, int]]
+
+
+def _pooled(rows: PerDoc) -> tuple[int, int, int]:
+    return (sum(r[0] for r in rows), sum(r[1] for r in rows), sum(r[2] for r in rows))
+
+
+def _win_share(cand: PerDoc, base: PerDoc, samples: Sequence[Sequence[int]]) -> float:
+    """Share of document resamples in which ``cand`` has a higher F1 than ``base``."""
+    wins = 0
+    for idx in samples:
+        c = _f1(*_pooled([cand[i] for i in idx]))
+        b = _f1(*_pooled([base[i] for i in idx]))
+        wins += c > b + 1e-12
+    return wins / len(samples) if samples else 0.0
+
+
+def choose_policy(
+    counts: Mapping[tuple[str, str, str], PerDoc],
+    candidates: Sequence[str],
+    *,
+    confidence: float = CONFIDENCE,
+    resamples: int = RESAMPLES,
+    seed: int = 0,
+) -> tuple[dict[str, dict[str, str]], dict[str, Any]]:
+    """Best strategy per ``(label, lang)`` from held-out ``(tp, fp, fn)`` per document.
+
+    counts: ``(label, lang, strategy) -> [(tp, fp, fn) per held-out document]`` (the same
+        documents, in the same order, for every key).
+    A candidate is eligible when it is the rules, is ``terms`` and not worse than the rules,
+    or beats the rules in ``confidence`` of ``resamples`` bootstrap resamples of the
+    documents (seeded: deterministic); the eligible one with the best pooled F1 wins, ties
+    to the earlier candidate.
     RETURNS (choices, evidence): ``{label: {lang: strategy}}`` and, per label and language,
-    the F1 of every candidate.
+    every candidate's pooled counts, F1 and bootstrap win share.
     """
+    import random
+
     cells = sorted({(label, lang) for label, lang, _ in counts})
+    n_docs = max((len(v) for v in counts.values()), default=0)
+    rng = random.Random(seed)
+    samples = [[rng.randrange(n_docs) for _ in range(n_docs)] for _ in range(resamples)]
     choices: dict[str, dict[str, str]] = {}
     evidence: dict[str, Any] = {}
+    empty: PerDoc = [(0, 0, 0)] * n_docs
     for label, lang in cells:
+        base = counts.get((label, lang, DEFAULT_STRATEGY), empty)
+        base_f1 = _f1(*_pooled(base))
         best, best_f1 = DEFAULT_STRATEGY, -1.0
         table: dict[str, Any] = {}
         for strategy in candidates:
-            tp, fp, fn = counts.get((label, lang, strategy), (0, 0, 0))
+            rows = counts.get((label, lang, strategy), empty)
+            tp, fp, fn = _pooled(rows)
             f1 = _f1(tp, fp, fn)
-            table[strategy] = {"tp": tp, "fp": fp, "fn": fn, "f1": round(f1, 4)}
-            if f1 > best_f1 + 1e-12:
+            if strategy == DEFAULT_STRATEGY:
+                share, ok = 1.0, True
+            elif strategy in _SAFE:
+                share, ok = float("nan"), f1 >= base_f1 - 1e-12
+            else:
+                share = _win_share(rows, base, samples) if f1 > base_f1 else 0.0
+                ok = share >= confidence
+            table[strategy] = {"tp": tp, "fp": fp, "fn": fn, "f1": round(f1, 4),
+                               "win_share": None if share != share else round(share, 3),
+                               "eligible": ok}  # fmt: skip
+            if ok and f1 > best_f1 + 1e-12:
                 best, best_f1 = strategy, f1
-        gold = sum(counts.get((label, lang, DEFAULT_STRATEGY), (0, 0, 0))[i] for i in (0, 2))
+        gold = sum(_pooled(base)[i] for i in (0, 2))
         if gold == 0:
             best = DEFAULT_STRATEGY  # nothing to learn from: keep the rules
         choices.setdefault(label, {})[lang] = best

@@ -193,10 +193,12 @@ def _gold_langs(doc: Document) -> dict[Key, str]:
 
 def strategy_counts(
     heldout: Sequence[tuple[Document, Analysis]], candidates: Sequence[str]
-) -> dict[tuple[str, str, str], tuple[int, int, int]]:
-    """Held-out ``(tp, fp, fn)`` per ``(label, lang, strategy)`` (strict match)."""
-    acc: dict[tuple[str, str, str], list[int]] = {}
-    for doc, an in heldout:
+) -> dict[tuple[str, str, str], list[tuple[int, int, int]]]:
+    """Held-out ``(tp, fp, fn)`` per ``(label, lang, strategy)``, one triple per document
+    (strict match; documents in ``heldout`` order)."""
+    acc: dict[tuple[str, str, str], list[tuple[int, int, int]]] = {}
+    n = len(heldout)
+    for i, (doc, an) in enumerate(heldout):
         glang = _gold_langs(doc)
         gold_by: dict[tuple[str, str], set[Key]] = {}
         for key, lang in glang.items():
@@ -210,11 +212,9 @@ def strategy_counts(
             gold = gold_by.get(cell, set())
             for strategy in candidates:
                 pred = {s.key for s in combine(strategy, cells.get(cell, {}))}
-                c = acc.setdefault((cell[0], cell[1], strategy), [0, 0, 0])
-                c[0] += len(pred & gold)
-                c[1] += len(pred - gold)
-                c[2] += len(gold - pred)
-    return {k: (v[0], v[1], v[2]) for k, v in acc.items()}
+                rows = acc.setdefault((cell[0], cell[1], strategy), [(0, 0, 0)] * n)
+                rows[i] = (len(pred & gold), len(pred - gold), len(gold - pred))
+    return acc
 
 
 def select_policy(heldout: Sequence[tuple[Document, Analysis]], sources: Sequence[str]) -> Policy:
@@ -571,16 +571,24 @@ def learned_readme(card: ModelCard) -> str:
         "",
         "## Policy (which source wins, per label and language)",
         "",
-        "| label | language | strategy | held-out F1 of the strategy | of the rules |",
-        "|---|---|---|---|---|",
+        "| label | language | strategy | held-out F1 of the strategy | of the rules | best "
+        "other candidate (F1, bootstrap win share vs rules) |",
+        "|---|---|---|---|---|---|",
     ]
     cells = policy.get("evidence", {}).get("cells", {})
     for label, by_lang in sorted(policy.get("choices", {}).items()):
         for lang, strategy in sorted(by_lang.items()):
             cand = cells.get(label, {}).get(lang, {}).get("candidates", {})
+            others = sorted(((v.get("f1", 0), k) for k, v in cand.items() if k != strategy),
+                            reverse=True)  # fmt: skip
+            other = "-"
+            if others:
+                k = others[0][1]
+                share = cand[k].get("win_share")
+                other = f"`{k}` ({_f(cand[k].get('f1'))}, {_f(share)})"
             lines.append(
                 f"| {label} | {lang} | `{strategy}` | {_f(cand.get(strategy, {}).get('f1'))} "
-                f"| {_f(cand.get(DEFAULT_STRATEGY, {}).get('f1'))} |"
+                f"| {_f(cand.get(DEFAULT_STRATEGY, {}).get('f1'))} | {other} |"
             )
     lines += [
         "",
