@@ -284,7 +284,7 @@ def curves(
                 preds = [replace(d, spans=decide(analyse(d, learned.comps, rules=rules_of[d.id]),
                                                  learned.policy)) for d in test]  # fmt: skip
                 rows.append({"fold": i, "mode": mode, "documents": len(labelled),
-                             "tokens": sum(len(d.text) for d in labelled),
+                             "tokens": sum(len(d.text) for d in labelled),  # characters
                              "f1": f1(test, preds), "rules": f1(test, [
                                  replace(d, spans=rules_of[d.id]) for d in test])})  # fmt: skip
                 _log("curve", rows[-1])
@@ -303,16 +303,27 @@ def curves(
 
 
 def curve_table(rows: list[dict[str, Any]], title: str) -> str:
-    sizes = sorted({r["documents"] for r in rows})
-    lines = [f"#### {title}", "", "| documents | random order F1 | ranked order F1 | rules F1 |",
-             "|---|---|---|---|"]  # fmt: skip
-    for n in sizes:
-        cells = []
+    """Mean F1 over the held-out folds at each size every fold reached, then with the whole
+    pool (whose size differs by a document or two between folds)."""
+    folds = sorted({r["fold"] for r in rows})
+    full = {f: max(r["documents"] for r in rows if r["fold"] == f) for f in folds}
+    sizes = sorted({r["documents"] for r in rows if r["documents"] < min(full.values())})
+    head = "| documents | random order F1 | ranked order F1 | rules F1 | characters (random / ranked) |"
+    lines = [f"#### {title}", "", head, "|---|---|---|---|---|"]
+
+    def at(r: dict[str, Any], n: int | None) -> bool:
+        return bool(r["documents"] == (n if n is not None else full[r["fold"]]))
+
+    for n in [*sizes, None]:
+        cells, toks = [], []
         for mode in ("random", "ranked"):
-            vals = [r["f1"] for r in rows if r["documents"] == n and r["mode"] == mode]
-            cells.append(f"{statistics.mean(vals):.3f} (n={len(vals)})" if vals else "-")
-        base = [r["rules"] for r in rows if r["documents"] == n]
-        lines.append(f"| {n} | {cells[0]} | {cells[1]} | {statistics.mean(base):.3f} |")
+            sel = [r for r in rows if r["mode"] == mode and at(r, n)]
+            cells.append(f"{statistics.mean(r['f1'] for r in sel):.3f}" if sel else "-")
+            toks.append(f"{statistics.mean(r['tokens'] for r in sel):.0f}" if sel else "-")
+        base = [r["rules"] for r in rows if r["mode"] == "random" and at(r, n)]
+        label = str(n) if n is not None else f"all ({'/'.join(str(full[f]) for f in folds)})"
+        lines.append(f"| {label} | {cells[0]} | {cells[1]} | {statistics.mean(base):.3f} | "
+                     f"{toks[0]} / {toks[1]} |")  # fmt: skip
     return "\n".join(lines)
 
 
