@@ -308,7 +308,7 @@ def curve_table(rows: list[dict[str, Any]], title: str) -> str:
     folds = sorted({r["fold"] for r in rows})
     full = {f: max(r["documents"] for r in rows if r["fold"] == f) for f in folds}
     sizes = sorted({r["documents"] for r in rows if r["documents"] < min(full.values())})
-    head = "| documents | random order F1 | ranked order F1 | rules F1 | characters (random / ranked) |"
+    head = "| documents | random F1 | ranked F1 | rules F1 | characters random / ranked |"
     lines = [f"#### {title}", "", head, "|---|---|---|---|---|"]
 
     def at(r: dict[str, Any], n: int | None) -> bool:
