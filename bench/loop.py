@@ -24,6 +24,8 @@ Parts (``--parts``, default all but ``stanza``):
   ``--curve-start`` random documents, add ``--curve-step`` at a time either in random order
   or in the order ``annotkit rank`` gives (the model trained so far ranks the rest of the
   pool), score the learned engine on the held-out fold.
+* **recurrence** (also run with compare): how many of the rules' errors on each file recur
+  in another document (the most any learning from other documents could fix).
 * **timing**: ``annotkit train`` (``train_learned``, stanza included) on 30 documents
   (``en.jsonl`` + the first 2 of ``zh.jsonl``), wall seconds.
 * **doccano**: the same 30 documents through a real local doccano server: pushed, corrected
@@ -220,6 +222,43 @@ def variant(config: LearnConfig, spec: str) -> LearnConfig:
         else:
             raise SystemExit(f"unknown variant key {key!r}")
     return replace(config, crf=crf)
+
+
+def error_recurrence(docs: list[Document]) -> dict[str, Any]:
+    """The rules' errors on ``docs`` and how many recur in another document: what learning
+    from *other* documents can fix under document-level cross-validation. An error is a
+    missed gold span (FN) or a wrong prediction (FP), keyed by kind, label and lower-cased
+    surface; it *recurs* when the same key occurs in two or more documents."""
+    import re
+
+    def shape(surface: str) -> str:
+        out = re.sub(r"[0-9]+", "0", surface)
+        out = re.sub(r"[a-z]+", "a", out)
+        out = re.sub(r"[A-Z]+", "A", out)
+        return re.sub(r"[\u3400-\u9fff]+", "H", out)
+
+    where: dict[tuple[str, str, str], set[str]] = {}
+    shapes: dict[tuple[str, str, str], set[str]] = {}
+    rules_of = rules_proposals(docs)
+    for d in docs:
+        gold = {s.key for s in d.spans}
+        pred = {s.key for s in rules_of[d.id]}
+        for key in gold ^ pred:
+            kind = "FN" if key in gold else "FP"
+            surface = d.text[key[0] : key[1]]
+            where.setdefault((kind, key[2], surface.lower()), set()).add(d.id)
+            shapes.setdefault((kind, key[2], shape(surface)), set()).add(d.id)
+    errors = sum(
+        1 for d in docs for _ in {s.key for s in d.spans} ^ {s.key for s in rules_of[d.id]}
+    )
+    recurring = {k: sorted(v) for k, v in where.items() if len(v) > 1}
+    by_shape = {k: sorted(v) for k, v in shapes.items() if len(v) > 1}
+    shape_errors = sum(1 for k in by_shape for _ in by_shape[k])
+    top = sorted(by_shape.items(), key=lambda kv: -len(kv[1]))[:6]
+    return {"documents": len(docs), "errors": errors, "distinct": len(where),
+            "recurring": len(recurring), "recurring_shapes": len(by_shape),
+            "documents_with_a_recurring_shape_error": shape_errors,
+            "top_shapes": [[*k, len(v)] for k, v in top]}  # fmt: skip
 
 
 # --------------------------------------------------------------------------- stanza
@@ -493,6 +532,15 @@ def main(argv: list[str] | None = None) -> int:
             )
             result[f"curves_{lang}"] = cur
             report.append(curve_table(cur["rows"], f"{lang}: learning curves"))
+    if "recurrence" in parts or "compare" in parts:
+        for name, docs in files.items():
+            rec = error_recurrence(docs)
+            result[f"recurrence_{name}"] = rec
+            report.append(
+                f"rules errors on {name}: {rec['errors']} ({rec['distinct']} distinct), "
+                f"{rec['recurring']} recur in another document; error shapes seen in 2+ "
+                f"documents: {rec['recurring_shapes']}, top: {rec['top_shapes']}"
+            )
     if "timing" in parts:
         docs30 = files["en"] + files["zh"][:2]
         result["timing"] = timing(docs30)
