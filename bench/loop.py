@@ -24,6 +24,8 @@ Parts (``--parts``, default all but ``stanza``):
   ``--curve-start`` random documents, add ``--curve-step`` at a time either in random order
   or in the order ``annotkit rank`` gives (the model trained so far ranks the rest of the
   pool), score the learned engine on the held-out fold.
+* **calibration** (also run with compare): the learned engine's held-out spans binned by
+  ``score``: mean score against the share that was right, and the expected calibration error.
 * **recurrence** (also run with compare): how many of the rules' errors on each file recur
   in another document (the most any learning from other documents could fix).
 * **timing**: ``annotkit train`` (``train_learned``, stanza included) on 30 documents
@@ -473,7 +475,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--curve-start", type=int, default=4)
     ap.add_argument("--curve-step", type=int, default=4)
     ap.add_argument("--curve-folds", type=int, default=3)
-    ap.add_argument("--stanza-folds", type=int, default=3, help="outer folds of the stanza part")
+    ap.add_argument("--stanza-folds", type=int, default=5, help="outer folds of the stanza part")
     ap.add_argument("--stanza-inner-folds", type=int, default=2)
     ap.add_argument("--stanza-epochs", type=int, default=40)
     ap.add_argument("--stanza-min-steps", type=int, default=300)
@@ -495,11 +497,14 @@ def main(argv: list[str] | None = None) -> int:
         for lang, (docs, by_file) in sets.items():
             cv = outer_cv(docs, folds=args.folds, repeats=args.repeats, config=config, label=lang)
             summary = summarise(by_file, cv)
+            rel = reliability({lang: docs}, cv)
             result[f"compare_{lang}"] = {
                 "summary": summary,
+                "calibration": rel,
                 "folds": [run["folds"] for run in cv["runs"]],
             }
             report.append(table(summary, f"{lang}: {args.repeats} x {args.folds}-fold CV"))
+            report.append(reliability_table(rel, f"{lang}, {args.repeats} x {args.folds}-fold CV"))
             for spec in filter(None, args.variants.split(";")):
                 cfg = variant(config, spec)
                 cvg = outer_cv(docs, folds=args.folds, repeats=args.repeats, config=cfg,
@@ -508,18 +513,25 @@ def main(argv: list[str] | None = None) -> int:
                 result[f"compare_{lang}_{spec}"] = sg
                 report.append(table(sg, f"{lang}: variant {spec}, {args.repeats} x "
                                         f"{args.folds}-fold CV"))  # fmt: skip
+    if "calibration" in parts and "compare" not in parts:
+        for lang, (docs, _files) in sets.items():
+            cv = outer_cv(docs, folds=args.folds, repeats=1, config=config, label=lang)
+            rel = reliability({lang: docs}, cv)
+            result[f"calibration_{lang}"] = rel
+            report.append(reliability_table(rel, f"{lang}, 1 x {args.folds}-fold CV"))
     if "stanza" in parts:
         extra = stanza_extra(epochs=args.stanza_epochs, min_steps=args.stanza_min_steps,
                              inner_folds=args.stanza_inner_folds)  # fmt: skip
         for lang, (docs, by_file) in sets.items():
-            cv = outer_cv(docs, folds=args.folds, repeats=1, config=config, extra=extra,
+            cv = outer_cv(docs, folds=args.stanza_folds, repeats=1, config=config, extra=extra,
                           label=f"{lang}+stanza")  # fmt: skip
             summary = summarise(by_file, cv)
             result[f"stanza_{lang}"] = {
                 "summary": summary,
                 "folds": [run["folds"] for run in cv["runs"]],
             }
-            report.append(table(summary, f"{lang}: stanza, 1 x {args.folds}-fold CV"))
+            report.append(table(summary, f"{lang}: stanza, 1 x {args.stanza_folds}-fold CV, "
+                                         f"{args.stanza_inner_folds} inner folds"))  # fmt: skip
     if "curves" in parts:
         for lang, (docs, _) in sets.items():
             cur = curves(

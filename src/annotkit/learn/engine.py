@@ -48,6 +48,7 @@ from annotkit.learn.features import (
 from annotkit.learn.policy import Policy, combine
 from annotkit.learn.vocab import Vocabulary
 from annotkit.models import LEARNED_FILE, MODEL_FILE, ModelCard, get_model, promoted_model
+from annotkit.tags import decode_tags
 
 __all__ = [
     "POLICY_FILE",
@@ -138,6 +139,7 @@ class _Located:
     def __init__(self, seqs: Sequence[TokenSeq]) -> None:
         self.seqs = seqs
         self.starts = [s.start for s in seqs]
+        self.ends = [[t[1] for t in s.tokens] for s in seqs]
 
     def seq_of(self, start: int) -> int | None:
         i = bisect.bisect_right(self.starts, start) - 1
@@ -147,7 +149,7 @@ class _Located:
 
     def tokens_of(self, i: int, span: Span) -> tuple[int, int]:
         toks = self.seqs[i].tokens
-        a = bisect.bisect_left([t[1] for t in toks], span.start + 1)
+        a = bisect.bisect_left(self.ends[i], span.start + 1)
         b = a
         while b < len(toks) and toks[b][0] < span.end:
             b += 1
@@ -180,8 +182,6 @@ def analyse(
     crf_spans: list[Span] = []
     margs_of: list[list[dict[str, float]]] = []
     token_o: list[tuple[int, int, float]] = []
-    from annotkit.tags import decode_tags
-
     for seq in seqs:
         if comps.crf is None:
             margs_of.append([])
