@@ -49,6 +49,8 @@ __all__ = [
 
 REGISTRY_FILE = "registry.json"
 MODEL_FILE = "ner.pt"
+#: the learned engine's policy (annotkit.learn): a folder with it is a model without ner.pt too
+LEARNED_FILE = "policy.json"
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 
@@ -132,6 +134,10 @@ def validate_name(name: str) -> str:
     return name
 
 
+def _has_model(vdir: Path) -> bool:
+    return (vdir / MODEL_FILE).is_file() or (vdir / LEARNED_FILE).is_file()
+
+
 def _root(models_dir: str | os.PathLike[str] | None) -> Path:
     return Path(models_dir) if models_dir is not None else default_models_dir()
 
@@ -191,7 +197,7 @@ def get_model(ref: str, models_dir: str | os.PathLike[str] | None = None) -> Mod
     """
     root = _root(models_dir)
     as_path = Path(ref)
-    if (as_path / "model.json").is_file() and (as_path / MODEL_FILE).is_file():
+    if (as_path / "model.json").is_file() and _has_model(as_path):
         return _read_card(as_path)
     parts = ref.strip("/").split("/")
     if len(parts) not in (1, 2) or not all(_NAME.fullmatch(p) for p in parts):
@@ -216,9 +222,9 @@ def get_model(ref: str, models_dir: str | os.PathLike[str] | None = None) -> Mod
             f"no model {ref!r} in {root}; known models: {', '.join(known) or 'none'}. "
             "Check the name/version or pass --models-dir"
         )
-    if not (vdir / MODEL_FILE).is_file():
+    if not _has_model(vdir):
         raise ModelNotFoundError(
-            f"model {ref!r} has a card but no {MODEL_FILE} in {vdir}; retrain it"
+            f"model {ref!r} has a card but no {MODEL_FILE} or {LEARNED_FILE} in {vdir}; retrain it"
         )
     return _in_folder(_read_card(vdir), vdir)
 

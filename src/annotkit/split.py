@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from annotkit.doc import Document
 from annotkit.errors import InputError
 
-__all__ = ["group_key", "split_documents"]
+__all__ = ["fold_documents", "group_key", "split_documents"]
 
 
 _GROUP_KEYS = ("translation_of", "group", "group_id", "pair_id")
@@ -129,4 +129,32 @@ def split_documents(
     out: dict[str, list[Document]] = {n: [] for n in names}
     for doc in docs:
         out[names[assign[keys[doc.id]]]].append(doc)
+    return out
+
+
+def fold_documents(docs: Iterable[Document], k: int, *, seed: str = "") -> list[list[Document]]:
+    """``k`` cross-validation folds of (almost) equal numbers of groups, leakage-free.
+
+    Groups (:func:`group_key`) are ordered by a hash of ``seed`` and their id and dealt out
+    round robin, so fold sizes differ by at most one group and the folds do not depend on
+    the input order; another ``seed`` gives another partition (repeated cross-validation).
+    With fewer groups than ``k`` there are as many folds as groups.
+
+    RETURNS (list[list[Document]]): the folds, documents in input order.
+
+    EXAMPLE:
+        >>> docs = [Document(f"d{i}", "x") for i in range(7)]
+        >>> [len(f) for f in fold_documents(docs, 3)]
+        [3, 2, 2]
+    """
+    docs = list(docs)
+    if k < 1:
+        raise InputError(f"cannot make {k} folds; ask for at least 1")
+    keys = group_key(docs)
+    groups = sorted(set(keys.values()), key=lambda g: (_unit_hash(f"{seed}\x00{g}"), g))
+    n = min(k, len(groups))
+    fold_of = {g: i % n for i, g in enumerate(groups)} if n else {}
+    out: list[list[Document]] = [[] for _ in range(n)]
+    for doc in docs:
+        out[fold_of[keys[doc.id]]].append(doc)
     return out

@@ -43,6 +43,7 @@ __all__ = [
     "decode_tags",
     "document_sentences",
     "iter_sentences_json",
+    "span_tags",
     "tag_document",
     "tag_documents",
     "to_stanza_json",
@@ -135,6 +136,21 @@ def _split_at_edges(
         edges = [a, *inner, b]
         out.extend(zip(edges, edges[1:], strict=False))
     return out, split
+
+
+def span_tags(
+    tokens: Sequence[tuple[int, int]], spans: Sequence[Span], *, scheme: str = "bioes"
+) -> list[str]:
+    """One BIOES/BIO tag per token for sorted, non-overlapping ``spans`` (a span covers the
+    tokens it overlaps; spans should fall on token edges, see :func:`tag_document`).
+
+    EXAMPLE:
+        >>> span_tags([(0, 4), (5, 6), (7, 9)], [Span(5, 9, "DOSE")])
+        ['O', 'B-DOSE', 'E-DOSE']
+    """
+    if scheme not in SCHEMES:
+        raise InputError(f"unknown tag scheme {scheme!r}; choose one of {', '.join(SCHEMES)}")
+    return _tags_for(tokens, spans, scheme)
 
 
 def _tags_for(tokens: Sequence[tuple[int, int]], spans: Sequence[Span], scheme: str) -> list[str]:

@@ -28,6 +28,7 @@ import subprocess
 import sys
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -40,12 +41,14 @@ from annotkit.errors import ModelNotFoundError, TrainingError
 from annotkit.io import make_temp_dir
 from annotkit.models import MODEL_FILE, ModelCard, default_models_dir, validate_name
 from annotkit.split import split_documents
-from annotkit.tags import ZhTokens, tag_documents, to_stanza_json
+from annotkit.tags import TaggedSentence, TagStats, ZhTokens, tag_documents, to_stanza_json
 
 __all__ = [
+    "StanzaRun",
     "data_fingerprint",
     "evaluate_spans",
     "train_model",
+    "train_stanza",
     "write_card",
 ]
 
@@ -203,6 +206,91 @@ def evaluate_spans(
     return {k: result[k] for k in ("documents", "labels", "strict", "lenient")}
 
 
+@dataclass(frozen=True, slots=True)
+class StanzaRun:
+    """What :func:`train_stanza` did: arguments (work paths as ``<workdir>``), steps, sizes."""
+
+    args: tuple[str, ...]
+    steps: int
+    train_sentences: tuple[TaggedSentence, ...]
+    train_stats: TagStats
+    dev_stats: TagStats
+
+
+def train_stanza(
+    train_docs: Sequence[Document],
+    dev_docs: Sequence[Document],
+    folder: str | os.PathLike[str],
+    *,
+    name: str,
+    seed: int = 1234,
+    epochs: int | None = 30,
+    max_steps: int | None = None,
+    min_steps: int = 50,
+    batch_size: int = 32,
+    hidden_dim: int = 128,
+    zh_tokens: ZhTokens = "char",
+    finetune_from: str | os.PathLike[str] | None = None,
+    pretrain: str | os.PathLike[str] | None = None,
+    extra_args: Sequence[str] = (),
+    log: IO[str] | None = None,
+    threads: int | None = None,
+) -> StanzaRun:
+    """Train the stanza tagger into an existing ``folder`` (``ner.pt``, ``resources.json``).
+
+    The building block of :func:`train_model` and of the learned engine's trainer
+    (:mod:`annotkit.learn.trainer`); ``dev_docs`` is stanza's eval file (it keeps the best
+    checkpoint on it). Steps: ``max_steps``, else ``epochs`` passes over the training
+    sentences, at least ``min_steps``.
+    """
+    for path, what in ((finetune_from, "--finetune-from model"), (pretrain, "--pretrain file")):
+        if path is not None and not Path(path).is_file():
+            raise ModelNotFoundError(
+                f"{what} {str(path)!r} does not exist; pass the path of a local stanza .pt file"
+            )
+    train_sents, train_stats = tag_documents(train_docs, zh_tokens=zh_tokens)
+    dev_sents, dev_stats = tag_documents(dev_docs, zh_tokens=zh_tokens)
+    if not train_sents or not dev_sents:
+        raise TrainingError("tokenisation produced no sentences; check the document texts")
+    steps = max_steps
+    if steps is None:
+        steps = max(min_steps, (epochs or 30) * math.ceil(len(train_sents) / batch_size))
+    eval_interval = max(10, steps // 10)
+    work = Path(folder)
+    train_file, dev_file = work / "train.json", work / "dev.json"
+    by_id = {d.id: d for d in [*train_docs, *dev_docs]}
+    for path, sents in ((train_file, train_sents), (dev_file, dev_sents)):
+        rows = [to_stanza_json(by_id[s.doc_id].text, [s])[0] for s in sents]
+        path.write_text(json.dumps(rows, ensure_ascii=False), "utf-8")
+    argv = [
+        "--train_file", str(train_file), "--eval_file", str(dev_file),
+        "--shorthand", f"xx_{name}", "--save_dir", str(work), "--save_name", MODEL_FILE,
+        "--seed", str(seed), "--max_steps", str(steps), "--eval_interval", str(eval_interval),
+        "--max_steps_no_improve", str(max(eval_interval * 5, 200)),
+        "--batch_size", str(batch_size), "--hidden_dim", str(hidden_dim),
+        "--log_step", str(max(1, eval_interval // 2)), "--cpu",
+    ]  # fmt: skip
+    if pretrain is not None:
+        argv += ["--wordvec_pretrain_file", str(Path(pretrain).resolve())]
+    else:
+        argv += ["--no_pretrain"]
+    if finetune_from is not None:
+        argv += ["--finetune", "--finetune_load_name", str(Path(finetune_from).resolve())]
+    argv += list(extra_args)
+    try:
+        _run_stanza(argv, log=log, workdir=work, threads=threads or settings().train_threads)
+        if not (work / MODEL_FILE).is_file():
+            raise TrainingError(
+                f"stanza finished without writing {MODEL_FILE} in {work}; see its output above"
+            )
+        _write_resources(work)
+    finally:
+        train_file.unlink(missing_ok=True)
+        dev_file.unlink(missing_ok=True)
+    shown = tuple(a.replace(str(work), "<workdir>") for a in argv)
+    return StanzaRun(shown, steps, tuple(train_sents), train_stats, dev_stats)
+
+
 def train_model(
     data: Sequence[Document],
     *,
@@ -275,16 +363,6 @@ def train_model(
             raise ModelNotFoundError(
                 f"{what} {str(path)!r} does not exist; pass the path of a local stanza .pt file"
             )
-
-    train_sents, train_stats = tag_documents(train_docs, zh_tokens=zh_tokens)
-    dev_sents, dev_stats = tag_documents(dev_docs, zh_tokens=zh_tokens)
-    if not train_sents or not dev_sents:
-        raise TrainingError("tokenisation produced no sentences; check the document texts")
-    steps = max_steps
-    if steps is None:
-        steps = max(50, (epochs or 30) * math.ceil(len(train_sents) / batch_size))
-    eval_interval = max(10, steps // 10)
-
     vdir = _claim_version(root / name, version)
     version = vdir.name
     try:
@@ -294,34 +372,12 @@ def train_model(
         vdir.rmdir()
         raise
     try:
-        train_file, dev_file = work / "train.json", work / "dev.json"
-        by_id = {d.id: d for d in [*train_docs, *dev_docs]}
-        for path, sents in ((train_file, train_sents), (dev_file, dev_sents)):
-            rows = [to_stanza_json(by_id[s.doc_id].text, [s])[0] for s in sents]
-            path.write_text(json.dumps(rows, ensure_ascii=False), "utf-8")
-        argv = [
-            "--train_file", str(train_file), "--eval_file", str(dev_file),
-            "--shorthand", f"xx_{name}", "--save_dir", str(work), "--save_name", MODEL_FILE,
-            "--seed", str(seed), "--max_steps", str(steps), "--eval_interval", str(eval_interval),
-            "--max_steps_no_improve", str(max(eval_interval * 5, 200)),
-            "--batch_size", str(batch_size), "--hidden_dim", str(hidden_dim),
-            "--log_step", str(max(1, eval_interval // 2)), "--cpu",
-        ]  # fmt: skip
-        if pretrain is not None:
-            argv += ["--wordvec_pretrain_file", str(Path(pretrain).resolve())]
-        else:
-            argv += ["--no_pretrain"]
-        if finetune_from is not None:
-            argv += ["--finetune", "--finetune_load_name", str(Path(finetune_from).resolve())]
-        argv += list(extra_args)
-        _run_stanza(argv, log=log, workdir=work, threads=threads or settings().train_threads)
-        if not (work / MODEL_FILE).is_file():
-            raise TrainingError(
-                f"stanza finished without writing {MODEL_FILE} in {work}; see its output above"
-            )
-        _write_resources(work)
-        (work / "train.json").unlink()
-        (work / "dev.json").unlink()
+        run = train_stanza(
+            train_docs, dev_docs, work, name=name, seed=seed, epochs=epochs,
+            max_steps=max_steps, batch_size=batch_size, hidden_dim=hidden_dim,
+            zh_tokens=zh_tokens, finetune_from=finetune_from, pretrain=pretrain,
+            extra_args=extra_args, log=log, threads=threads,
+        )  # fmt: skip
         work.chmod(0o755)
         os.replace(work, vdir)  # onto the empty folder claimed above
     except BaseException:
@@ -329,12 +385,14 @@ def train_model(
         if vdir.is_dir() and not any(vdir.iterdir()):
             vdir.rmdir()
         raise
+    argv, steps = run.args, run.steps
+    train_sents, train_stats, dev_stats = run.train_sentences, run.train_stats, run.dev_stats
 
     try:
         metrics = _dev_metrics(NerModel(str(vdir.resolve()), f"{name}/{version}", zh_tokens),
                                dev_docs, labels)  # fmt: skip
         langs = Counter(s.lang for s in train_sents)
-        shown_args = [a.replace(str(work), "<workdir>") for a in argv]
+        shown_args = list(argv)
         card = ModelCard(
             name=name,
             version=version,

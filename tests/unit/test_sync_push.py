@@ -610,3 +610,22 @@ def test_sync_credentials_env_then_file(tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.setenv("ANNOTKIT_DOCCANO_USERNAME", "u")
     monkeypatch.setenv("ANNOTKIT_DOCCANO_PASSWORD", "p")
     assert resolve_credentials(tmp_path) == {"url": "http://x", "username": "u", "password": "p"}
+
+
+# --- push order (learning from corrections, issue 12) --------------------------------------
+def test_sync_push_order_rank_input_and_id() -> None:
+    docs = _docs(4)
+    positions = (3, 1, 4, 2)
+    ranked = [
+        replace(d, extra={"rank": {"position": p}}) for d, p in zip(docs, positions, strict=True)
+    ]
+    cases = (("rank", ["d1", "d3", "d0", "d2"]), ("input", ["d3", "d2", "d1", "d0"]),
+             ("id", ["d0", "d1", "d2", "d3"]))  # fmt: skip
+    for order, want in cases:
+        fake = FakeDoccano()
+        source = ranked if order == "rank" else list(reversed(docs))
+        report = push(source, "p", client=fake, create=True, order=order)
+        created = sorted(fake.examples[report.project_id].items())  # doccano: creation order
+        assert [e["meta"]["annotkit_id"] for _, e in created] == want, order
+    with pytest.raises(ConfigError, match="rank"):
+        push(docs, "p", client=FakeDoccano(), create=True, order="random")

@@ -7,12 +7,14 @@ Engines:
   over aligned EN/ZH sentences when the document holds both languages
   (:mod:`annotkit.annotate.project`);
 * ``"model"``: a stanza NER model (:func:`annotkit.annotate.ner.load_ner_model`);
-* ``"ensemble"``: the rules' spans, plus the model's spans that overlap none of them
-  (:func:`annotkit.annotate.merge.drop_overlapping`). Rules win every conflict because
-  their boundaries follow the guidelines by construction; the model only fills gaps the
-  rules leave (unknown cell types, unseen scale names), so recall can only grow; a model
-  span must also have its label's shape and not be stoplisted
-  (:func:`annotkit.annotate.merge.plausible`).
+* ``"ensemble"``: with a model trained by ``annotkit train`` (a *learned* model folder,
+  :mod:`annotkit.learn`), everything it learned from corrections: project terms and
+  exclusions, the CRF, the stanza model where its policy uses it, and the policy that says
+  per label and language which source wins, with calibrated scores
+  (:class:`annotkit.learn.engine.LearnedModel`). With a stanza-only model folder (older
+  models, ``annotkit train --engine stanza``): the rules' spans, plus the model's spans that
+  overlap none of them (:func:`annotkit.annotate.merge.drop_overlapping`) and have their
+  label's shape (:func:`annotkit.annotate.merge.plausible`).
 
 Languages: the rules work per script (Latin matches need token boundaries, Han ones do
 not), so English, Chinese and mixed documents need no language tags. Projection uses the
@@ -61,6 +63,28 @@ def _load_model(path: str | None, models_dir: str | None) -> Any:
     return load_ner_model(path, models_dir=models_dir)
 
 
+@lru_cache(maxsize=4)
+def _load_learned(path: str | None, models_dir: str | None) -> Any:
+    """The learned model behind ``path`` (None: the promoted one), or None when that model
+    folder holds only a stanza tagger."""
+    if path is not None and path.endswith(".pt"):
+        return None
+    from annotkit.learn.engine import is_learned, load_learned_model
+    from annotkit.models import get_model, promoted_model
+
+    card = promoted_model(models_dir) if path is None else get_model(path, models_dir)
+    return load_learned_model(card.path) if is_learned(card.path) else None
+
+
+def _learned_model(model: Any, models_dir: str | Path | None) -> Any:
+    if model is None or isinstance(model, (str, Path)):
+        return _load_learned(
+            None if model is None else str(model),
+            None if models_dir is None else str(models_dir),
+        )
+    return model if hasattr(model, "policy") else None
+
+
 def _model_spans(doc: Document, model: Any, models_dir: str | Path | None) -> tuple[Span, ...]:
     """Model predictions; ``model`` is a path, a loaded model, or None (promoted model)."""
     if model is None or isinstance(model, (str, Path)):
@@ -104,8 +128,9 @@ def preannotate(
     """Pre-annotate one document; returns a new Document with its spans replaced.
 
     engine (str): ``"rules"``, ``"model"`` or ``"ensemble"``.
-    model (str | Path | NerModel | None): stanza model folder, ``NAME/VERSION``, loaded
-        model, or None for the promoted model (model engines only).
+    model (str | Path | NerModel | LearnedModel | None): model folder, ``NAME/VERSION``,
+        loaded model, or None for the promoted model (model engines only). ``ensemble``
+        with a learned model folder applies everything it learned.
     project (bool): project entities across aligned EN/ZH sentences (rules and ensemble).
     pairs (Iterable[PassagePair] | None): aligned passages to project over; None uses
         ``doc.pairs`` (from ``annotkit.align.align_document``).
@@ -123,6 +148,13 @@ def preannotate(
     if engine not in ENGINES:
         raise ConfigError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
     spans: tuple[Span, ...] = ()
+    learned = _learned_model(model, models_dir) if engine == "ensemble" else None
+    if learned is not None:
+        spans = tuple(learned.predict(doc))
+        if project:
+            spans = project_document(doc, spans, pairs=pairs, lexicon=load_lexicon())
+        spans = tuple(dataclasses.replace(s, status="suggested") for s in spans)
+        return dataclasses.replace(doc, spans=spans)
     if engine in ("rules", "ensemble"):
         lex = lexicon if lexicon is not None else load_lexicon()
         spans = annotate_text(doc.text, lexicon=lex)

@@ -39,8 +39,9 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "export": ("export", "export_cli", "Export NER or parallel corpora (CoNLL, HF, TMX, …)."),
     "report": ("report", "report_cli", "Write an HTML report of entities, alignments, reviews."),
     "doccano": ("doccano", "doccano_cli", "Run a local doccano server; push and pull annotations."),
-    "train": ("train", "train_cli", "Train a stanza NER model on corrected annotations."),
+    "train": ("train", "train_cli", "Learn from corrected annotations (a model folder)."),
     "models": ("models", "models_cli", "List, show and promote trained models."),
+    "rank": ("rank", "rank_cli", "Order documents by the value of correcting them next."),
     "serve": ("serve", "serve_cli", "Serve live pre-annotations to doccano's auto-labelling."),
 }
 

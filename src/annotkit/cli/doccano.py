@@ -159,6 +159,13 @@ def server_status_cli(home: str | None) -> None:
     show_default=True,
     help="Seconds to wait for another push to the same project to finish.",
 )
+@click.option(
+    "--order",
+    type=click.Choice(["id", "input", "rank"]),
+    default="id",
+    show_default=True,
+    help="Upload order (annotators see new examples in it); rank: `annotkit rank` order.",
+)
 @_HOME
 @quiet_option
 @handle_errors
@@ -170,6 +177,7 @@ def push_cli(
     guidelines: str | None,
     chunk_size: int,
     lock_wait: float,
+    order: str,
     home: str | None,
     quiet: bool,
 ) -> None:
@@ -179,6 +187,8 @@ def push_cli(
     Examples:
       annotkit annotate seeds/ -o pre.jsonl
       annotkit doccano push pre.jsonl --project cells --create
+      annotkit rank pre.jsonl -o ranked.jsonl
+      annotkit doccano push ranked.jsonl --project cells --order rank
     """
     from annotkit.sync import connect, guideline_text, push
 
@@ -197,6 +207,7 @@ def push_cli(
             chunk_size=chunk_size,
             lock_wait=lock_wait,
             progress=lambda n: bar.update(n - bar.n),
+            order=order,
         )
     if not quiet:
         warn(json.dumps(report.to_dict()))

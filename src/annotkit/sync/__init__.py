@@ -64,6 +64,7 @@ from annotkit.sync.provenance import Owner, review_example
 
 __all__ = [
     "DEFAULT_LABEL_TYPES",
+    "PUSH_ORDERS",
     "PullResult",
     "PushReport",
     "connect",
@@ -380,6 +381,32 @@ def _split_duplicates(found: list[_Found], report: PushReport) -> tuple[_Found, 
     return keeper, delete
 
 
+# --- push order (learning from corrections, issue 12) -----------------------------------
+#: Upload orders: by document id (default), as read, or by the ``rank`` field that
+#: ``annotkit rank`` writes (position 1 first). doccano lists examples in creation order,
+#: so the examples a push creates appear to annotators in this order.
+PUSH_ORDERS: tuple[str, ...] = ("id", "input", "rank")
+
+
+def _push_order(batch: dict[str, Document], order: str) -> list[Document]:
+    if order not in PUSH_ORDERS:
+        raise ConfigError(f"unknown push order {order!r}; choose one of {', '.join(PUSH_ORDERS)}")
+    if order == "input":
+        return list(batch.values())
+
+    def position(doc: Document) -> float:
+        rank = doc.extra.get("rank")
+        pos = rank.get("position") if isinstance(rank, dict) else None
+        return float(pos) if isinstance(pos, int | float) else float("inf")
+
+    if order == "rank":
+        return sorted(batch.values(), key=lambda d: (position(d), d.id))
+    return [batch[k] for k in sorted(batch)]
+
+
+# --- end of push order --------------------------------------------------------------------
+
+
 def push(
     docs: Iterable[Document],
     project: str,
@@ -392,6 +419,7 @@ def push(
     chunk_size: int = 2000,
     lock_wait: float = 600.0,
     progress: Progress = _nothing,
+    order: str = "id",
 ) -> PushReport:
     """Upload documents with their spans as suggestions; idempotent, resumable, lock-safe.
 
@@ -404,6 +432,7 @@ def push(
         guidelines, written when creating a project or replacing an old annotkit page).
     arg lock_wait: seconds to wait for another push to the same project to finish.
     arg progress: called with the number of documents finished after each step.
+    arg order: upload order, one of :data:`PUSH_ORDERS` (``"rank"``: by ``annotkit rank``).
     RETURNS a :class:`PushReport`. A failure mid-way raises SyncError saying what was done;
     re-running the same push finishes the job without duplicates.
     """
@@ -414,7 +443,7 @@ def push(
         if doc.id in batch:
             report.duplicate_inputs += 1
         batch[doc.id] = doc
-    ordered = [batch[k] for k in sorted(batch)]
+    ordered = _push_order(batch, order)
     report.documents = len(ordered)
     if ledger is None:
         from annotkit.sync.server import default_home
