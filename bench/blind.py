@@ -1,4 +1,4 @@
-"""Blind NER test set (``bench/blind/wmt-biomed.jsonl``): rules, and the ensemble with a model.
+"""Blind NER test sets (``bench/blind*/wmt-biomed.jsonl``): rules, and the ensemble with a model.
 
 The set holds references, hashes and hand-made spans only; the texts are rebuilt from the
 shared data (every line's SHA-1 and length are checked) and each line is one document. The
@@ -8,11 +8,14 @@ stanza model folder. Reported per language and label: strict and lenient P/R/F1 
 bootstrap intervals (percentiles; the lines of one language are resampled with replacement,
 ``--samples`` times, fixed ``--seed``). Strict errors are classified (missed / spurious /
 boundary / label, ``bench/ner_gold.classify_errors``) into ``OUT/errors_<engine>.txt``;
-``OUT/blind.json`` has every number.
+``OUT/blind.json`` has every number. ``--set`` picks the set: ``blind`` (the first,
+``bench/blind/``, default), ``blind2`` (the second, ``bench/blind2/``) or a JSONL path; ``OUT``
+defaults to ``bench/out/<set>``.
 
 Usage:
     .venv/bin/python bench/blind.py ../shared/data/align/wmt-biomed-pairs
     .venv/bin/python bench/blind.py ../shared/data/align/wmt-biomed-pairs --model MODEL_DIR
+    .venv/bin/python bench/blind.py ../shared/data/align/wmt-biomed-pairs --set blind2
 """
 
 from __future__ import annotations
@@ -38,7 +41,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from ner_gold import classify_errors  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-SET = ROOT / "bench" / "blind" / "wmt-biomed.jsonl"
+SETS = {name: ROOT / "bench" / name / "wmt-biomed.jsonl" for name in ("blind", "blind2")}
+SET = SETS["blind"]
 LANGS = ("en", "zh")
 MODES = ("strict", "lenient")
 Tally = dict[str, dict[str, tuple[int, int, int]]]  # mode -> label -> (tp, fp, fn)
@@ -247,16 +251,25 @@ def bench(
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("data", type=Path, help="../shared/data/align/wmt-biomed-pairs")
-    ap.add_argument("--set", type=Path, default=SET, help="the blind set JSONL")
+    ap.add_argument(
+        "--set",
+        default="blind",
+        help=f"the blind set: {' or '.join(SETS)} (default blind) or a JSONL path",
+    )
     ap.add_argument("--model", help="stanza model folder (or NAME/VERSION): adds the ensemble")
     ap.add_argument("--samples", type=int, default=2000, help="bootstrap resamples")
     ap.add_argument("--seed", type=int, default=7, help="bootstrap seed")
-    ap.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "blind")
+    ap.add_argument("--out", type=Path, help="output folder (default bench/out/<set>)")
     args = ap.parse_args(argv)
     if args.samples < 1:
         ap.error("--samples must be at least 1")
+    set_path = SETS.get(args.set, Path(args.set))
+    if not set_path.is_file():
+        ap.error(f"--set {args.set}: no such set file ; use {' or '.join(SETS)} or a JSONL path")
+    if args.out is None:
+        args.out = ROOT / "bench" / "out" / (args.set if args.set in SETS else set_path.parent.name)
     try:
-        items = load_set(args.set, args.data)
+        items = load_set(set_path, args.data)
     except (BlindSetError, OSError, KeyError, json.JSONDecodeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -264,7 +277,7 @@ def main(argv: list[str] | None = None) -> int:
     counts = Counter((i.lang, s.label) for i in items for s in i.gold.spans)
     print(f"blind set: {len(items)} lines, spans {dict(sorted(counts.items()))}\n")
     kw = {"samples": args.samples, "seed": args.seed}
-    results: dict[str, Any] = {"set": str(args.set), "samples": args.samples, "seed": args.seed}
+    results: dict[str, Any] = {"set": str(set_path), "samples": args.samples, "seed": args.seed}
     results["rules"] = bench(items, "rules", engine("rules", None), args.out, **kw)
     if args.model:
         results["model"] = args.model
