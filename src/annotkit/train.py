@@ -27,7 +27,8 @@ import shutil
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
@@ -94,6 +95,30 @@ def _claim_version(model_root: Path, version: str | None) -> Path:
                     f"model {model_root.name}/{version} already exists at {vdir}; pick "
                     "another --version or delete that folder"
                 ) from None
+
+
+@contextmanager
+def version_folder(model_root: Path, version: str | None) -> Iterator[tuple[Path, Path]]:
+    """Claim ``model_root/VERSION`` (without ``version``, the next free ``vN``) and yield it
+    with a work folder beside it to fill. When the block ends, the work folder becomes the
+    version folder; on any failure both are removed. Two runs at once never share a version.
+    """
+    vdir = _claim_version(model_root, version)
+    try:
+        # .train.<pid>.<random>.tmp; also removes the work folders of killed runs
+        work = make_temp_dir(model_root / "train")
+    except BaseException:
+        vdir.rmdir()
+        raise
+    try:
+        yield vdir, work
+        work.chmod(0o755)
+        os.replace(work, vdir)  # onto the empty folder claimed above
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        if vdir.is_dir() and not any(vdir.iterdir()):
+            vdir.rmdir()
+        raise
 
 
 def _run_stanza(argv: list[str], *, log: IO[str] | None, workdir: Path, threads: int) -> None:
@@ -363,28 +388,14 @@ def train_model(
             raise ModelNotFoundError(
                 f"{what} {str(path)!r} does not exist; pass the path of a local stanza .pt file"
             )
-    vdir = _claim_version(root / name, version)
-    version = vdir.name
-    try:
-        # .train.<pid>.<random>.tmp; also removes the work folders of killed runs
-        work = make_temp_dir(vdir.parent / "train")
-    except BaseException:
-        vdir.rmdir()
-        raise
-    try:
+    with version_folder(root / name, version) as (vdir, work):
         run = train_stanza(
             train_docs, dev_docs, work, name=name, seed=seed, epochs=epochs,
             max_steps=max_steps, batch_size=batch_size, hidden_dim=hidden_dim,
             zh_tokens=zh_tokens, finetune_from=finetune_from, pretrain=pretrain,
             extra_args=extra_args, log=log, threads=threads,
         )  # fmt: skip
-        work.chmod(0o755)
-        os.replace(work, vdir)  # onto the empty folder claimed above
-    except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
-        if vdir.is_dir() and not any(vdir.iterdir()):
-            vdir.rmdir()
-        raise
+    version = vdir.name
     argv, steps = run.args, run.steps
     train_sents, train_stats, dev_stats = run.train_sentences, run.train_stats, run.dev_stats
 

@@ -298,6 +298,35 @@ def test_reliability_explicit_version_taken_is_an_error(tmp_path: Path) -> None:
     assert _claim_version(tmp_path / "ner", None).name == "v4"
 
 
+def test_reliability_version_folder_commits_on_success_and_cleans_up_on_failure(
+    tmp_path: Path,
+) -> None:
+    from annotkit.train import version_folder
+
+    root = tmp_path / "ner"
+    with version_folder(root, None) as (vdir, work):
+        (work / "model.bin").write_text("x")
+        assert vdir.name == "v1" and not any(vdir.iterdir())  # claimed, still empty
+    assert (root / "v1" / "model.bin").read_text() == "x"
+    with pytest.raises(RuntimeError), version_folder(root, None) as (vdir, work):
+        (work / "half.bin").write_text("y")
+        raise RuntimeError("training failed")
+    assert sorted(p.name for p in root.iterdir()) == ["v1"]  # no v2, no work folder left
+
+
+def test_reliability_learned_train_claims_its_version_like_stanza_train(tmp_path: Path) -> None:
+    from annotkit.io import read_documents
+    from annotkit.learn.trainer import train_learned
+
+    docs = list(read_documents(["annotations/gold/seeds.jsonl"]))
+    (tmp_path / "ner" / "v1").mkdir(parents=True)  # another run's claim, not finished yet
+    card = train_learned(docs, name="ner", models_dir=tmp_path, stanza=False)
+    assert card.version == "v2" and (tmp_path / "ner" / "v2" / "model.json").is_file()
+    with pytest.raises(TrainingError, match="already exists"):
+        train_learned(docs, name="ner", version="v2", models_dir=tmp_path, stanza=False)
+    assert sorted(p.name for p in (tmp_path / "ner").iterdir()) == ["v1", "v2"]
+
+
 # --------------------------------------------------------------------------- linear stages
 def test_reliability_detect_in_small_batches_gives_the_same_result(
     monkeypatch: pytest.MonkeyPatch,

@@ -342,11 +342,6 @@ def _stanza_fold_predictor(
     return predict
 
 
-def _next_version(model_root: Path) -> str:
-    nums = [int(p.name[1:]) for p in model_root.glob("v*") if p.is_dir() and p.name[1:].isdigit()]
-    return f"v{max(nums, default=0) + 1}"
-
-
 def train_learned(
     data: Sequence[Document],
     *,
@@ -380,7 +375,7 @@ def train_learned(
         with that model on the documents it did not train on (``extra["previous"]``).
     RETURNS (ModelCard): the card written to ``model.json`` (policy and CV metrics in ``extra``).
     """
-    from annotkit.train import _dist_version, data_fingerprint, train_stanza
+    from annotkit.train import _dist_version, data_fingerprint, train_stanza, version_folder
 
     validate_name(name)
     root = (Path(models_dir) if models_dir is not None else default_models_dir()).resolve()
@@ -391,20 +386,9 @@ def train_learned(
         stanza_of = _stanza_fold_predictor(name=name, seed=seed, epochs=stanza_epochs,
                                            min_steps=stanza_min_steps, log=log)  # fmt: skip
     learned = learn(docs, config, stanza_of=stanza_of)
-    model_root = root / name
-    version = version or _next_version(model_root)
-    validate_name(version)
-    vdir = model_root / version
-    if vdir.exists():
-        raise TrainingError(
-            f"model {name}/{version} already exists at {vdir}; pick another --version or "
-            "delete that folder"
-        )
-    model_root.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{version}-", dir=model_root))
     stanza_args: tuple[str, ...] = ()
     stanza_steps = None
-    try:
+    with version_folder(root / name, version) as (vdir, work):
         if learned.crf_model is not None:
             (work / CRF_FILE).write_bytes(learned.crf_model)
         learned.comps.vocab.write(work)
@@ -426,11 +410,7 @@ def train_learned(
             )  # fmt: skip
             stanza_args, stanza_steps = run.args, run.steps
         stanza_seconds = round(time.perf_counter() - t_st, 2)
-        work.chmod(0o755)
-        work.rename(vdir)
-    except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
-        raise
+    version = vdir.name
     try:
         labels = sorted({s.label for d in docs for s in d.spans})
         langs = Counter(lang for d in docs for lang in span_langs(d.text, list(d.spans)))
