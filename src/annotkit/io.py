@@ -57,6 +57,7 @@ __all__ = [
 TEXT_SUFFIXES = (".txt", ".text", ".md")
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
 TABLE_SUFFIXES = (".csv", ".tsv", ".parquet")
+INPUT_SUFFIXES = TEXT_SUFFIXES + JSONL_SUFFIXES + TABLE_SUFFIXES  # what a folder read picks up
 _BOMS = (
     (b"\xef\xbb\xbf", "utf-8-sig"),
     (b"\xff\xfe", "utf-16"),
@@ -469,7 +470,7 @@ def iter_input_files(inputs: Iterable[str]) -> Iterator[tuple[Path, Path | None]
                 for f in p.rglob("*")
                 if f.is_file()
                 and not any(part.startswith(".") for part in f.relative_to(p).parts)
-                and f.suffix.lower() in TEXT_SUFFIXES + JSONL_SUFFIXES + TABLE_SUFFIXES
+                and f.suffix.lower() in INPUT_SUFFIXES
             )
             if not files:
                 raise InputError(

@@ -137,12 +137,15 @@ def test_bad_input_corpus_ids_unique_and_described() -> None:
 
 
 def _long_input(path: Path) -> None:
-    """A document that takes annotkit several seconds (written here, not shared data)."""
+    """Documents that take annotkit a minute or so (written here, not shared data): many of
+    them, so the output's temporary file exists for most of the run, however fast it is."""
     para = (
         "Bone marrow-derived mesenchymal stem cells (BM-MSCs) were injected at 1 x 10^6 "
         "cells/kg; VAS pain scores fell.\n骨髓间充质干细胞（BM-MSCs）以每公斤1×10^6个细胞注射。\n"
     )
-    path.write_text(json.dumps({"id": "big", "text": para * 8000}, ensure_ascii=False) + "\n")
+    with path.open("w", encoding="utf-8") as f:
+        for i in range(400):
+            f.write(json.dumps({"id": f"big-{i}", "text": para * 200}, ensure_ascii=False) + "\n")
 
 
 def test_bad_input_sigterm_removes_temp_and_keeps_output(tmp_path: Path) -> None:
@@ -156,7 +159,11 @@ def test_bad_input_sigterm_removes_temp_and_keeps_output(tmp_path: Path) -> None
         env=dict(os.environ, PYTHONIOENCODING="utf-8"),
     )
     deadline = time.monotonic() + 120
-    while not list(tmp_path.glob(".out.jsonl.*.tmp")):
+    # a temporary output, or a finished partition of a partitioned run (input of many docs)
+    manifest = tmp_path / ".out.jsonl.parts" / "manifest.jsonl"
+    while not list(tmp_path.glob(".out.jsonl.*.tmp")) and not (
+        manifest.exists() and '"part"' in manifest.read_text()
+    ):
         assert proc.poll() is None, "finished before it could be stopped; make the input longer"
         assert time.monotonic() < deadline
         time.sleep(0.05)
@@ -166,8 +173,10 @@ def test_bad_input_sigterm_removes_temp_and_keeps_output(tmp_path: Path) -> None
     assert proc.returncode == 128 + signal.SIGTERM
     assert "Traceback" not in stderr
     assert stderr.startswith("error: ") and "SIGTERM" in stderr
-    assert not list(tmp_path.glob(".*.tmp"))
+    assert not list(tmp_path.glob(".*.tmp")) and not list(tmp_path.glob(".*/*.tmp"))
     assert out.read_text() == "old content\n"
+    if (tmp_path / ".out.jsonl.parts").exists():  # finished partitions are kept for --resume
+        assert "--resume" in stderr
 
 
 def test_bad_input_stale_temp_of_killed_run_cleaned_at_next_run(run_cli, tmp_path: Path) -> None:

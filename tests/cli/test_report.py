@@ -67,6 +67,21 @@ def test_report_cli_usage_and_input_errors(tmp_path: Path) -> None:
     assert json.loads(one.read_text(encoding="utf-8"))["id"]  # the input is untouched
 
 
+def test_report_cli_into_its_run_folder_as_make_demo_does(tmp_path: Path) -> None:
+    run = tmp_path / "pre"
+    res = CliRunner().invoke(cli, ["run", str(ROOT / "seeds"), "-o", str(run), "-q"])
+    assert res.exit_code == 0, res.output
+    page = run / "report.html"
+    for _ in range(2):  # a second `make demo` replaces the page it wrote
+        res = CliRunner().invoke(cli, ["report", str(run), "--gold", str(GOLD), "-o", str(page)])
+        assert res.exit_code == 0, res.output
+        assert page.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    annotate = (run / "annotate.jsonl").read_bytes()
+    res = CliRunner().invoke(cli, ["report", str(run), "-o", str(run / "annotate.jsonl")])
+    assert res.exit_code == 1 and "one of the inputs" in res.stderr  # the file it reads
+    assert (run / "annotate.jsonl").read_bytes() == annotate
+
+
 def test_report_cli_bad_record_names_file_and_line(tmp_path: Path) -> None:
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"id": "a", "text": "MSCs", "label": [[0, 9, "CELL_TYPE"]]}\n', "utf-8")

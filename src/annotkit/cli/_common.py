@@ -20,7 +20,7 @@ import click
 from annotkit.config import Settings
 from annotkit.doc import Document
 from annotkit.errors import AnnotkitError, ConfigError
-from annotkit.io import DUPLICATE_POLICIES, Backups, ReadReport, read_documents
+from annotkit.io import DUPLICATE_POLICIES, INPUT_SUFFIXES, Backups, ReadReport, read_documents
 
 __all__ = [
     "EXIT_SKIPPED",
@@ -283,15 +283,16 @@ def check_output(output: str | None, inputs: Sequence[str], *, overwrite_input: 
 
 
 def _inside(path: str, folder: str) -> bool:
-    """``path`` is an existing file under ``folder`` that a folder read would pick up."""
+    """``path`` is an existing file under ``folder`` that a folder read would pick up (an
+    input suffix, no hidden folder on the way: :func:`annotkit.io.iter_input_files`)."""
     target = Path(path)
-    if not target.is_file():
+    if not target.is_file() or target.suffix.lower() not in INPUT_SUFFIXES:
         return False
     try:
-        target.resolve().relative_to(Path(folder).resolve())
+        rel = target.resolve().relative_to(Path(folder).resolve())
     except ValueError:
         return False
-    return True
+    return not any(part.startswith(".") for part in rel.parts)
 
 
 def force_option(func: F) -> F:

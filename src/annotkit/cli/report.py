@@ -68,8 +68,9 @@ def report_cli(source: Inputs, output: str, gold: str | None, intersection: bool
       annotkit report annotations/pre -o report.html --gold annotations/gold/seeds.jsonl
       annotkit report pulled.jsonl -o review.html
     """
-    check_output(output, source.paths, overwrite_input=False)
-    docs = replace(source, paths=tuple(run_inputs(source.paths))).read()
+    read = tuple(run_inputs(source.paths))  # a run folder: only its last stage's file
+    check_output(output, read, overwrite_input=False)
+    docs = replace(source, paths=read).read()
     gold_docs = list(read_documents([gold])) if gold is not None else None
     page = report_documents(docs, gold=gold_docs, intersection=intersection,
                             input_names=source.paths, gold_name=gold, title=title,
