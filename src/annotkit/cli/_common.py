@@ -141,29 +141,25 @@ class Inputs:
     on_duplicate: str = "error"
     report: ReadReport = field(default_factory=ReadReport)
 
+    def _options(self) -> dict[str, Any]:
+        return {
+            "text_column": self.text_column,
+            "id_column": self.id_column,
+            "skip_errors": self.skip_errors,
+            "report": self.report,
+            "on_duplicate": self.on_duplicate,
+        }
+
     def read(self) -> list[Document]:
         """Every document, read before anything is written (fail fast unless skip_errors);
         texts over the ``max_document_chars`` setting are errors."""
-        return load_documents(
-            self.paths,
-            text_column=self.text_column,
-            id_column=self.id_column,
-            skip_errors=self.skip_errors,
-            report=self.report,
-            on_duplicate=self.on_duplicate,
-            max_chars=current_settings().max_document_chars,
-        )
+        max_chars = current_settings().max_document_chars
+        return load_documents(self.paths, max_chars=max_chars, **self._options())
 
     def stream(self) -> Iterator[Document]:
-        """The documents one by one as they are read (bad input raises when reached)."""
-        return read_documents(
-            self.paths,
-            text_column=self.text_column,
-            id_column=self.id_column,
-            skip_errors=self.skip_errors,
-            report=self.report,
-            on_duplicate=self.on_duplicate,
-        )
+        """The documents one by one as they are read (bad input raises when reached; the
+        ``max_document_chars`` limit applies as in :meth:`read`)."""
+        return read_documents(self.paths, **self._options())
 
 
 Command = Callable[..., Any]
