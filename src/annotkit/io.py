@@ -756,6 +756,17 @@ def _write_failed(err: OSError, path: str | os.PathLike[str]) -> InputError:
     )
 
 
+def backup_path(target: Path) -> Path:
+    """A free ``<name>.<UTC stamp>.bak`` (``-N`` added when taken) beside ``target``."""
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    backup = target.with_name(f"{target.name}.{stamp}.bak")
+    n = 1
+    while backup.exists():
+        backup = target.with_name(f"{target.name}.{stamp}-{n}.bak")
+        n += 1
+    return backup
+
+
 def _keep_backup(target: Path, new: Path, backups: Backups) -> None:
     """Keep ``target`` as ``<name>.<stamp>.bak`` if ``new`` differs from it."""
     try:
@@ -765,12 +776,7 @@ def _keep_backup(target: Path, new: Path, backups: Backups) -> None:
             return
     except OSError:
         return
-    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-    backup = target.with_name(f"{target.name}.{stamp}.bak")
-    n = 1
-    while backup.exists():
-        backup = target.with_name(f"{target.name}.{stamp}-{n}.bak")
-        n += 1
+    backup = backup_path(target)
     try:
         os.link(target, backup)
     except OSError:  # a file system without hard links

@@ -74,6 +74,11 @@ def _dist_version(name: str) -> str:
         return "not installed"
 
 
+def software_versions(*dists: str) -> dict[str, str]:
+    """What a model card records of the software that made it: ``dists`` and Python."""
+    return {**{d: _dist_version(d) for d in dists}, "python": sys.version.split()[0]}
+
+
 def _next_version(model_root: Path) -> str:
     nums = [int(p.name[1:]) for p in model_root.glob("v*") if p.is_dir() and p.name[1:].isdigit()]
     return f"v{max(nums, default=0) + 1}"
@@ -426,12 +431,7 @@ def train_model(
                 "scheme": "bioes",
             },
             args=tuple(shown_args),
-            versions={
-                "annotkit": _dist_version("annotkit"),
-                "stanza": _dist_version("stanza"),
-                "torch": _dist_version("torch"),
-                "python": sys.version.split()[0],
-            },
+            versions=software_versions("annotkit", "stanza", "torch"),
             created=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             metrics=metrics,
             dev_docs=tuple(sorted(d.id for d in dev_docs)),

@@ -31,7 +31,6 @@ import json
 import logging
 import os
 import shutil
-import sys
 import tempfile
 import time
 from collections import Counter
@@ -375,7 +374,7 @@ def train_learned(
         with that model on the documents it did not train on (``extra["previous"]``).
     RETURNS (ModelCard): the card written to ``model.json`` (policy and CV metrics in ``extra``).
     """
-    from annotkit.train import _dist_version, data_fingerprint, train_stanza, version_folder
+    from annotkit.train import data_fingerprint, software_versions, train_stanza, version_folder
 
     validate_name(name)
     root = (Path(models_dir) if models_dir is not None else default_models_dir()).resolve()
@@ -436,13 +435,7 @@ def train_learned(
                 "scheme": "bioes",
             },
             args=stanza_args,
-            versions={
-                "annotkit": _dist_version("annotkit"),
-                "python-crfsuite": _dist_version("python-crfsuite"),
-                "stanza": _dist_version("stanza"),
-                "torch": _dist_version("torch"),
-                "python": sys.version.split()[0],
-            },
+            versions=software_versions("annotkit", "python-crfsuite", "stanza", "torch"),
             created=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             metrics=learned.metrics["learned"],
             dev_docs=(),

@@ -789,7 +789,7 @@ def write_pull(
     An existing file holding different annotations is never silently lost: it is kept as
     ``<name>.<UTC timestamp>.bak`` beside the output unless ``force`` is set.
     """
-    from annotkit.io import document_to_record, write_jsonl
+    from annotkit.io import backup_path, document_to_record, write_jsonl
 
     target = Path(path)
     records = [document_to_record(d) for d in result.documents]
@@ -797,12 +797,7 @@ def write_pull(
     backup: Path | None = None
     old = _records_of(target) if target.exists() else None
     if old is not None and old != new_text and not force:
-        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-        backup = target.with_name(f"{target.name}.{stamp}.bak")
-        n = 1
-        while backup.exists():
-            backup = target.with_name(f"{target.name}.{stamp}-{n}.bak")
-            n += 1
+        backup = backup_path(target)
         shutil.copy2(target, backup)
     write_jsonl(records, target)
     return backup
