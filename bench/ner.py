@@ -54,29 +54,28 @@ ROOT = Path(__file__).resolve().parents[1]
 def _engine(
     engine: str = "rules", model: str | None = None, cpu: dict[str, float] | None = None
 ) -> Callable[[Document], Document]:
-    """detect (language segmentation) then preannotate, as `annotkit annotate` does.
+    """The stages `annotkit annotate` runs: detect, align (bilingual documents only: the
+    projection of entities across aligned sentences needs it), then preannotate.
 
-    ``cpu`` (optional) accumulates the CPU seconds of each stage under "detect"/"annotate".
+    ``cpu`` (optional) accumulates the CPU seconds of each stage under "detect"/"align"/
+    "annotate".
     """
-    from annotkit.annotate import preannotate
-
-    try:
-        from annotkit.langid import detect
-    except ImportError:  # pragma: no cover - langid is part of the package
-        detect = None  # type: ignore[assignment]
+    from annotkit.pipeline import run_stage
+    from annotkit.stages import done, missing
 
     def run(doc: Document) -> Document:
         t0 = time.process_time()
-        if detect is not None and not doc.segments:
-            doc = detect(doc)
+        if not done(doc, "detect"):
+            doc = run_stage(doc, "detect")
         t1 = time.process_time()
-        if engine == "rules":
-            doc = preannotate(doc, engine="rules")
-        else:
-            doc = preannotate(doc, engine=engine, model=model)
+        if "align" in missing(doc, "annotate"):
+            doc = run_stage(doc, "align")
+        t2 = time.process_time()
+        doc = run_stage(doc, "annotate", engine=engine, model=None if engine == "rules" else model)
         if cpu is not None:
-            cpu["detect"] = cpu.get("detect", 0.0) + t1 - t0
-            cpu["annotate"] = cpu.get("annotate", 0.0) + time.process_time() - t1
+            for stage, a, b in (("detect", t0, t1), ("align", t1, t2)):
+                cpu[stage] = cpu.get(stage, 0.0) + b - a
+            cpu["annotate"] = cpu.get("annotate", 0.0) + time.process_time() - t2
         return doc
 
     return run

@@ -90,10 +90,14 @@ class ReadReport:
 
 
 # --------------------------------------------------------------------------- decoding
+#: Control bytes that text does not hold (not tab, line feed, vertical tab, form feed, CR).
+_CONTROL_BYTES = bytes(b for b in range(32) if b < 9 or b > 13)
+
+
 def _looks_binary(data: bytes) -> bool:
     sample = data[:8192]
     if b"\x00" not in sample:
-        ctrl = sum(1 for b in sample if b < 9 or 13 < b < 32)
+        ctrl = len(sample) - len(sample.translate(None, _CONTROL_BYTES))
         return ctrl > max(8, len(sample) // 20)
     # NUL bytes: plausible only for UTF-16 (every other byte zero in mostly-ASCII text)
     even = sample[0::2].count(0)

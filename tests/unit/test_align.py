@@ -168,7 +168,7 @@ def test_align_synthetic_2k_recovers_pairs() -> None:
 def test_align_synthetic_10k_within_memory_bound() -> None:
     result = _run_synthetic(10_000)
     assert result["correct"] >= 0.99
-    # one full 10k x 10k float64 matrix alone would need 763 MiB (we measure about 210)
+    # one full 10k x 10k float64 matrix alone would need 763 MiB (we measure about 310)
     assert result["extra_mib"] < 400
 
 
@@ -300,3 +300,26 @@ def test_align_position_mn_stops_a_crossed_many_to_many_bead() -> None:
     assert "[0,1]:[0,1,2]" not in fmt(crossed, opts)
     # sentences in the same order are not affected
     assert fmt(in_order, opts) == fmt(in_order, AlignOptions()) == ["[0]:[0]", "[1]:[1,2]"]
+
+
+@pytest.mark.parametrize("left,right", [(0.0, 7.0), (float("inf"), float("inf"))])
+def test_align_window_is_take_for_every_start_and_width(left: float, right: float) -> None:
+    from annotkit.align.dp import _take, _Window
+
+    arr = np.arange(1.0, 6.0)
+    window = _Window(arr, left, right, pad=3)
+    for start in range(-12, 12):
+        for width in range(1, 12):
+            got = window.at(start, width)
+            np.testing.assert_array_equal(got, _take(arr, start, width, left, right))
+
+
+def test_align_given_tokens_give_the_same_beads_and_are_checked() -> None:
+    from annotkit.align.dp import pair_tokens
+
+    zh, en = _lines("small.zh"), _lines("small.en")
+    tokens = ([pair_tokens(s, "zh", "en") for s in zh], [pair_tokens(s, "en", "zh") for s in en])
+    plain = align_sentences(zh, en, src_lang="zh", tgt_lang="en")
+    assert align_sentences(zh, en, src_lang="zh", tgt_lang="en", tokens=tokens) == plain
+    with pytest.raises(AlignmentError, match="one token list per sentence"):
+        align_sentences(zh, en, src_lang="zh", tgt_lang="en", tokens=(tokens[0][:-1], tokens[1]))

@@ -175,3 +175,18 @@ def test_io_atomic_writer_writes(tmp_path: Path) -> None:
     with atomic_writer(target) as handle:
         handle.write("a\r\nb")
     assert target.read_bytes() == b"a\r\nb"
+
+
+@pytest.mark.parametrize(
+    ("data", "binary"),
+    [
+        (b"plain text\twith tabs\r\nand form feeds\x0c\n" * 50, False),
+        (b"a" * 200 + b"\x1b" * 9, False),  # nine escapes in 209 bytes: under the share
+        (b"a" * 100 + b"\x01\x02\x03" * 20, True),
+        (b"\x7f\x80" + bytes(range(14, 32)) * 10, True),
+    ],
+)
+def test_io_control_bytes_decide_binary_without_nul(data: bytes, binary: bool) -> None:
+    from annotkit.io import _looks_binary
+
+    assert _looks_binary(data) is binary

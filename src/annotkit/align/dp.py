@@ -43,7 +43,7 @@ from annotkit.align.lexicon import Token, cedict_zh_en, sentence_tokens
 from annotkit.doc import Bead
 from annotkit.errors import AlignmentError
 
-__all__ = ["AlignOptions", "PairScorer", "align_sentences", "load_scorer"]
+__all__ = ["AlignOptions", "PairScorer", "align_sentences", "load_scorer", "pair_tokens"]
 
 log = logging.getLogger(__name__)
 
@@ -158,12 +158,18 @@ def _lang_base(lang: str | None) -> str:
     return str(lang or "").lower().split("-")[0].split("_")[0]
 
 
-def _dictionaries(src_lang: str | None, tgt_lang: str | None) -> tuple[object, object]:
+def _dictionaries(src_lang: str | None, tgt_lang: str | None) -> tuple[Any, Any]:
     s, t = _lang_base(src_lang), _lang_base(tgt_lang)
     if {s, t} == {"zh", "en"}:
         d = cedict_zh_en()
         return (d, None) if s == "zh" else (None, d)
     return None, None
+
+
+def pair_tokens(text: str, lang: str | None, other_lang: str | None) -> list[Token]:
+    """The tokens :func:`align_sentences` uses for a ``lang`` sentence aligned with
+    ``other_lang`` text (the zh->en glosses only when the other side is English)."""
+    return sentence_tokens(text, lang, dictionary=_dictionaries(lang, other_lang)[0])
 
 
 # --------------------------------------------------------------------------- band
@@ -386,6 +392,42 @@ def _take(arr: np.ndarray, start: int, width: int, left: float, right: float) ->
     return out
 
 
+class _Window:
+    """An array with fill values beyond its ends: ``at(start, width)`` is
+    ``_take(arr, start, width, left, right)``, as a view of a padded copy (no bounds checks,
+    no allocation) wherever ``pad`` cells of fill cover the window, else by ``_take``.
+    Only the padded copy is kept (same dtype): the caller drops the original."""
+
+    __slots__ = ("data", "left", "pad", "right", "size")
+
+    def __init__(self, arr: np.ndarray, left: float, right: float, pad: int) -> None:
+        self.left, self.right, self.pad = left, right, pad
+        fill = (np.full(pad, left, dtype=arr.dtype), np.full(pad, right, dtype=arr.dtype))
+        self.data = np.concatenate((fill[0], arr, fill[1]))
+        self.size = len(self.data)
+
+    @property
+    def arr(self) -> np.ndarray:
+        return self.data[self.pad : self.size - self.pad]
+
+    def at(self, start: int, width: int) -> np.ndarray:
+        a = start + self.pad
+        if a >= 0 and a + width <= self.size:
+            return self.data[a : a + width]
+        return _take(self.arr, start, width, self.left, self.right)
+
+
+def _windows(arrays: list[np.ndarray], left: float, right: float | None, pad: int) -> list[_Window]:
+    """``arrays`` as windows (``right=None``: each array's last value), emptying the list as it
+    goes so that the originals and their padded copies are never all held at once."""
+    arrays.reverse()
+    out = []
+    while arrays:
+        arr = arrays.pop()
+        out.append(_Window(arr, left, arr[-1] if right is None else right, pad))
+    return out
+
+
 def _bead_types(max_bead: int) -> list[tuple[int, int]]:
     types = [(a, b) for a in range(1, max_bead + 1) for b in range(1, max_bead + 1)]
     # long beads only in the skewed shapes literary translation produces (1-4, 2-3, ...)
@@ -426,34 +468,44 @@ def _dp(
     if var is None:  # loose prior (about 30% deviation for 1-1 beads); fitted after pass 1
         var = 0.1 * float(cl_s[-1] * ratio + cl_t[-1]) / (n + m)
     var = max(var, 0.5)  # empty sentences only: keep the division defined
+    # Every lookup below is a window of one of these arrays; offsets stay within a bead's
+    # reach of the band (lo and hi are monotone), so a pad of max_bead + 2 cells covers them.
+    pad = opts.max_bead + 2
+    pre_w = _windows(prefix, 0.0, None, pad)
+    order_w = None if order is None else [_windows(o, 0.0, 0.0, pad) for o in order]
+    where_w = None if where is None else [_windows(o, 0.0, 0.0, pad) for o in where]
+    cw_t_w = _Window(cw_t, 0.0, cw_t[-1], pad)
+    cl_t_end = _Window(cl_t, 0.0, cl_t[-1], pad)  # fill: the total beyond the end
+    cl_t_zero = _Window(cl_t, 0.0, 0.0, pad)
+    len_t_w = _Window(tgt.length, 0.0, 0.0, pad)
+    weak_t_w = _Window(tgt.weak, 0.0, 0.0, pad)
+    del prefix, order, where  # the windows hold them (memory: one copy per pass)
 
     def terms(i: int, j0: int, width: int, a: int, b: int) -> tuple[np.ndarray, np.ndarray]:
         """Similarity and length cost of beads (a, b) ending at row i, columns j0.."""
         matched = np.zeros(width)
         for s in range(i - a, i):
-            pre = prefix[s]
+            pre = pre_w[s]
             off = j0 - int(plo[s])
-            matched += _take(pre, off, width, 0.0, pre[-1]) - _take(
-                pre, off - b, width, 0.0, pre[-1]
-            )
-        if order is not None and (a > 1) != (b > 1):
-            mf_t, mb_t, mf_s, mb_s = order
+            matched += pre.at(off, width) - pre.at(off - b, width)
+        if order_w is not None and (a > 1) != (b > 1):
+            mf_t, mb_t, mf_s, mb_s = order_w
             if b == 1:  # many-to-one: the first source sentence faces the target's front
                 for s, arr in ((i - a, mf_t), (i - 1, mb_t)):
                     off = j0 - int(plo[s])
-                    matched -= opts.order * _take(arr[s], off - 1, width, 0.0, 0.0)
+                    matched -= opts.order * arr[s].at(off - 1, width)
             else:
                 s = i - 1
                 off = j0 - int(plo[s])
-                matched -= opts.order * _take(mf_s[s], off - b, width, 0.0, 0.0)
-                matched -= opts.order * _take(mb_s[s], off - 1, width, 0.0, 0.0)
+                matched -= opts.order * mf_s[s].at(off - b, width)
+                matched -= opts.order * mb_s[s].at(off - 1, width)
             matched = np.maximum(matched, 0.0)
-        if where is not None and (a > 1) != (b > 1):
-            matched = np.maximum(matched - _misplaced(where, i, j0, width, a, b), 0.0)
-        elif where is not None and a > 1 and b > 1 and opts.position_mn > 0:
+        if where_w is not None and (a > 1) != (b > 1):
+            matched = np.maximum(matched - _misplaced(where_w, i, j0, width, a, b), 0.0)
+        elif where_w is not None and a > 1 and b > 1 and opts.position_mn > 0:
             matched = np.maximum(matched - _crossed(i, j0, width, a, b), 0.0)
-        w_t = cw_t[j0 : j0 + width] - _take(cw_t, j0 - b, width, 0.0, cw_t[-1])
-        l_t = cl_t[j0 : j0 + width] - _take(cl_t, j0 - b, width, 0.0, cl_t[-1])
+        w_t = cw_t[j0 : j0 + width] - cw_t_w.at(j0 - b, width)
+        l_t = cl_t[j0 : j0 + width] - cl_t_end.at(j0 - b, width)
         sim = np.minimum(1.0, matched / ((cw_s[i] - cw_s[i - a]) + w_t + 2.0))
         ls = cl_s[i] - cl_s[i - a]
         # Gale-Church: deviation from the input's length ratio, variance grows with length
@@ -461,7 +513,7 @@ def _dp(
         return sim, np.minimum(delta2 / 2.0, 8.0)
 
     def _misplaced(
-        where: tuple[list[np.ndarray], ...], i: int, j0: int, width: int, a: int, b: int
+        where: list[list[_Window]], i: int, j0: int, width: int, a: int, b: int
     ) -> np.ndarray:
         """Matched weight far from where each sentence of a merge should sit in the single one.
 
@@ -478,20 +530,20 @@ def _dp(
             for s in range(i - a, i):
                 mid = (cl_s[s] - cl_s[i - a] + src.length[s] / 2.0) / total
                 off = j0 - int(plo[s]) - 1
-                w = _take(w_t[s], off, width, 0.0, 0.0)
-                pos = _take(p_t[s], off, width, 0.0, 0.0) / np.maximum(w, 1e-9)
+                w = w_t[s].at(off, width)
+                pos = p_t[s].at(off, width) / np.maximum(w, 1e-9)
                 out += k * w * np.maximum(0.0, np.abs(pos - mid) - tol)
         else:  # target sentences j-b..j-1 cover consecutive stretches of source i-1
             s = i - 1
             off = j0 - int(plo[s])
-            w_t_all = _take(cl_t, j0, width, 0.0, cl_t[-1]) - _take(cl_t, j0 - b, width, 0.0, 0.0)
-            total = w_t_all + 1e-9
+            base = cl_t_zero.at(j0 - b, width)
+            total = cl_t_end.at(j0, width) - base + 1e-9
             for d in range(b, 0, -1):  # target j-d
-                start = _take(cl_t, j0 - d, width, 0.0, 0.0) - _take(cl_t, j0 - b, width, 0.0, 0.0)
-                ln = _take(tgt.length, j0 - d, width, 0.0, 0.0)
+                start = cl_t_zero.at(j0 - d, width) - base
+                ln = len_t_w.at(j0 - d, width)
                 mid = (start + ln / 2.0) / total
-                w = _take(w_s[s], off - d, width, 0.0, 0.0)
-                pos = _take(p_s[s], off - d, width, 0.0, 0.0) / np.maximum(w, 1e-9)
+                w = w_s[s].at(off - d, width)
+                pos = p_s[s].at(off - d, width) / np.maximum(w, 1e-9)
                 out += k * w * np.maximum(0.0, np.abs(pos - mid) - tol)
         return out
 
@@ -499,23 +551,21 @@ def _dp(
         """Matched weight between sentences of a many-to-many bead whose stretches are apart."""
         out = np.zeros(width)
         ls = cl_s[i] - cl_s[i - a] + 1e-9
-        lt = _take(cl_t, j0, width, 0.0, cl_t[-1]) - _take(cl_t, j0 - b, width, 0.0, 0.0) + 1e-9
-        t_base = _take(cl_t, j0 - b, width, 0.0, 0.0)
+        t_base = cl_t_zero.at(j0 - b, width)
+        lt = cl_t_end.at(j0, width) - t_base + 1e-9
         for s in range(i - a, i):
             s0, s1 = (cl_s[s] - cl_s[i - a]) / ls, (cl_s[s + 1] - cl_s[i - a]) / ls
-            pre = prefix[s]
+            pre = pre_w[s]
             off = j0 - int(plo[s])
             for d in range(b, 0, -1):  # target j-d
-                w = _take(pre, off - d + 1, width, 0.0, pre[-1]) - _take(
-                    pre, off - d, width, 0.0, pre[-1]
-                )
-                t0 = (_take(cl_t, j0 - d, width, 0.0, 0.0) - t_base) / lt
-                t1 = (_take(cl_t, j0 - d + 1, width, 0.0, 0.0) - t_base) / lt
+                w = pre.at(off - d + 1, width) - pre.at(off - d, width)
+                t0 = (cl_t_zero.at(j0 - d, width) - t_base) / lt
+                t1 = (cl_t_zero.at(j0 - d + 1, width) - t_base) / lt
                 gap = np.maximum(0.0, np.maximum(s0, t0) - np.minimum(s1, t1))
                 out += opts.position_mn * w * np.maximum(0.0, gap - opts.position_tol / 2)
         return out
 
-    rows: list[np.ndarray] = []
+    row_w: list[_Window] = []
     backs: list[np.ndarray] = []
     n_types = len(types)
     for i in range(n + 1):
@@ -527,8 +577,9 @@ def _dp(
         for k, (a, b) in enumerate(types):
             if i - a < 0:
                 continue
-            prev = _take(rows[i - a], j0 - b - int(lo[i - a]), width, _INF, _INF)
+            prev = row_w[i - a].at(j0 - b - int(lo[i - a]), width)
             if j0 - b < 0:
+                prev = prev.copy()
                 prev[: b - j0] = _INF
             if not np.isfinite(prev).any():
                 continue
@@ -540,13 +591,13 @@ def _dp(
             )
             if opts.weak_end > 0.0:
                 # a bead that closes at a clause boundary on one side only cuts a sentence
-                t_weak = _take(tgt.weak, j0 - 1, width, 0.0, 0.0)
+                t_weak = weak_t_w.at(j0 - 1, width)
                 cand += opts.weak_end * np.abs(src.weak[i - 1] - t_weak)
             better = cand < best
             best[better] = cand[better]
             back[better] = k
         if i > 0:  # 1-0: skip source sentence i-1
-            cand = _take(rows[i - 1], j0 - int(lo[i - 1]), width, _INF, _INF) + skip
+            cand = row_w[i - 1].at(j0 - int(lo[i - 1]), width) + skip
             if edge != skip:  # source sentences before the first / after the last target one
                 if j0 == 0 and edges[0]:
                     cand[0] += edge - skip
@@ -562,9 +613,9 @@ def _dp(
         took = scan < best - 1e-12
         best[took] = scan[took]
         back[took] = n_types + 1
-        rows.append(best)
+        row_w.append(_Window(best, _INF, _INF, pad))
         backs.append(back)
-    if not math.isfinite(rows[n][m - lo[n]]):
+    if not math.isfinite(row_w[n].arr[m - lo[n]]):
         raise AlignmentError(
             f"no alignment path for {n} x {m} sentences inside the search band; "
             "report this input (it is a bug in the band construction)"
@@ -688,6 +739,7 @@ def align_sentences(
     options: AlignOptions | None = None,
     scorer: PairScorer | None = None,
     edges: tuple[bool, bool] = (True, True),
+    tokens: tuple[Sequence[list[Token]], Sequence[list[Token]]] | None = None,
 ) -> list[Bead]:
     """Align two lists of sentences monotonically; every sentence is in exactly one bead.
 
@@ -701,6 +753,8 @@ def align_sentences(
             averaged with the lexical score.
         edges (tuple[bool, bool]): whether ``options.edge_skip`` prices unaligned sentences
             at the start / at the end (a passage's outer edges, not a section cut inside it).
+        tokens: the sentences' :func:`pair_tokens` (source side, target side) when the caller
+            has them already (``align_document`` tokenizes each sentence of a document once).
 
     RETURNS:
         list[Bead]: beads in order; ``()`` is an empty side; ``score`` in [0, 1] is the bead's
@@ -723,20 +777,20 @@ def align_sentences(
     n, m = len(src), len(tgt)
     if n == 0 or m == 0:
         return [Bead((i,), (), 0.0) for i in range(n)] + [Bead((), (j,), 0.0) for j in range(m)]
-    d_src, d_tgt = _dictionaries(src_lang, tgt_lang)
+    if tokens is None:
+        tokens = (
+            [pair_tokens(s, src_lang, tgt_lang) for s in src],
+            [pair_tokens(t, tgt_lang, src_lang) for t in tgt],
+        )
+    elif (len(tokens[0]), len(tokens[1])) != (n, m):
+        raise AlignmentError(
+            f"tokens for {len(tokens[0])} x {len(tokens[1])} sentences given for {n} x {m}; "
+            "pass one token list per sentence"
+        )
     interner = _Interner()
-    s_side = _side(
-        [sentence_tokens(s, src_lang, dictionary=d_src) for s in src],  # type: ignore[arg-type]
-        src,
-        interner,
-        opts.idf,
-    )
-    t_side = _side(
-        [sentence_tokens(t, tgt_lang, dictionary=d_tgt) for t in tgt],  # type: ignore[arg-type]
-        tgt,
-        interner,
-        opts.idf,
-    )
+    s_side = _side(list(tokens[0]), src, interner, opts.idf)
+    t_side = _side(list(tokens[1]), tgt, interner, opts.idf)
+    del tokens  # the sides hold what the search needs (memory on long inputs)
     extra = None
     if scorer is not None:
         user = scorer

@@ -28,7 +28,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from annotkit.align.dp import AlignOptions, PairScorer, align_sentences
+from annotkit.align.dp import AlignOptions, PairScorer, align_sentences, pair_tokens
+from annotkit.align.lexicon import Token
 from annotkit.doc import Bead, Document, PassagePair, SentencePair
 from annotkit.record import pairs_to_json
 from annotkit.stages import require
@@ -216,20 +217,36 @@ def _align_blocks(
     tgt: _Block,
     options: AlignOptions | None,
     scorer: PairScorer | None,
+    cache: dict[tuple[int, int, str, str], list[Token]],
 ) -> list[Bead]:
+    """Beads between two blocks, aligned section by section where their headings match.
+    ``cache`` holds the document's sentence tokens (a block meets up to
+    ``2 * MAX_BLOCK_DISTANCE`` others)."""
+
+    def tokens(block: _Block, other: str, part: Sequence[tuple[int, int]]) -> list[list[Token]]:
+        out = []
+        for s, e in part:
+            key = (s, e, block.lang, other)
+            if key not in cache:
+                cache[key] = pair_tokens(doc.text[s:e], block.lang, other)
+            out.append(cache[key])
+        return out
+
     cuts = _matched_cuts(_sections(doc, src.sentences), _sections(doc, tgt.sentences))
     bounds = [(0, 0), *cuts, (len(src.sentences), len(tgt.sentences))]
     beads: list[Bead] = []
     opts = options or PASSAGE_OPTIONS
     for k, ((s0, t0), (s1, t1)) in enumerate(zip(bounds, bounds[1:], strict=False)):
+        src_part, tgt_part = src.sentences[s0:s1], tgt.sentences[t0:t1]
         part = align_sentences(
-            [doc.text[s:e] for s, e in src.sentences[s0:s1]],
-            [doc.text[s:e] for s, e in tgt.sentences[t0:t1]],
+            [doc.text[s:e] for s, e in src_part],
+            [doc.text[s:e] for s, e in tgt_part],
             src_lang=src.lang,
             tgt_lang=tgt.lang,
             options=opts,
             scorer=scorer,
             edges=(k == 0, k == len(bounds) - 2),
+            tokens=(tokens(src, tgt.lang, src_part), tokens(tgt, src.lang, tgt_part)),
         )
         beads.extend(
             Bead(tuple(i + s0 for i in b.src), tuple(j + t0 for j in b.tgt), b.score) for b in part
@@ -276,11 +293,12 @@ def align_document(
     require(doc, "align")
     blocks = _blocks(doc)
     candidates: list[tuple[float, int, int, list[Bead]]] = []
+    cache: dict[tuple[int, int, str, str], list[Token]] = {}
     for a in range(len(blocks)):
         for b in range(a + 1, min(len(blocks), a + 1 + MAX_BLOCK_DISTANCE)):
             if blocks[a].lang == blocks[b].lang:
                 continue
-            beads = _align_blocks(doc, blocks[a], blocks[b], options, scorer)
+            beads = _align_blocks(doc, blocks[a], blocks[b], options, scorer, cache)
             score = _score(beads)
             if score >= min_score:
                 candidates.append((score, a, b, beads))
