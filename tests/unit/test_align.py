@@ -323,3 +323,17 @@ def test_align_given_tokens_give_the_same_beads_and_are_checked() -> None:
     assert align_sentences(zh, en, src_lang="zh", tgt_lang="en", tokens=tokens) == plain
     with pytest.raises(AlignmentError, match="one token list per sentence"):
         align_sentences(zh, en, src_lang="zh", tgt_lang="en", tokens=(tokens[0][:-1], tokens[1]))
+
+
+def test_align_stack_rows_are_take_of_each_array_at_any_start() -> None:
+    from annotkit.align.dp import _Stack, _take
+
+    arrays = [np.arange(1.0, 6.0), np.array([7.0]), np.array([], dtype=np.float64)]
+    for right in (None, 0.0):
+        stack = _Stack([a.copy() for a in arrays], 0.0, right, pad=2)
+        for k, arr in enumerate(arrays):
+            fill = (arr[-1] if len(arr) else 0.0) if right is None else right
+            starts = np.arange(-9, 9)
+            got = stack.at(np.full(len(starts), k), starts, 4)
+            for row, start in zip(got, starts, strict=True):
+                np.testing.assert_array_equal(row, _take(arr, int(start), 4, 0.0, fill))

@@ -55,6 +55,8 @@ _INF = float("inf")
 _FULL_CELLS = 20_000  # below this many sentence pairs the first band is the whole matrix
 _CHUNKS = 200
 _MIN_MARGIN = 20  # first-pass band reaches at least this many sentences beyond the chunk path
+_COST_ROWS = 64  # DP rows whose bead costs are computed together
+_COLUMNS = np.arange(1 << 12)  # column offsets of the gathers (wider bands make their own)
 
 
 @dataclass(frozen=True, slots=True)
@@ -417,15 +419,41 @@ class _Window:
         return _take(self.arr, start, width, self.left, self.right)
 
 
-def _windows(arrays: list[np.ndarray], left: float, right: float | None, pad: int) -> list[_Window]:
-    """``arrays`` as windows (``right=None``: each array's last value), emptying the list as it
-    goes so that the originals and their padded copies are never all held at once."""
-    arrays.reverse()
-    out = []
-    while arrays:
-        arr = arrays.pop()
-        out.append(_Window(arr, left, arr[-1] if right is None else right, pad))
-    return out
+class _Stack:
+    """Arrays of different lengths as rows of one matrix with fill values beyond their ends:
+    ``at(rows, starts, width)[r]`` is ``_take(arrays[rows[r]], starts[r], width, left,
+    right)`` (``right=None``: each array's last value), with one gather for all rows. Indices
+    are clipped into the fill cells, so any start is right. The list is emptied as it goes."""
+
+    __slots__ = ("data", "pad", "size")
+
+    def __init__(
+        self, arrays: list[np.ndarray], left: float, right: float | None, pad: int
+    ) -> None:
+        longest = max((len(x) for x in arrays), default=0)
+        dtype = np.result_type(*arrays) if arrays else np.float64
+        self.pad, self.size = pad, longest + 2 * pad
+        self.data = np.full((len(arrays), self.size), left, dtype=dtype)
+        arrays.reverse()
+        k = 0
+        while arrays:
+            arr = arrays.pop()
+            self.data[k, pad : pad + len(arr)] = arr
+            fill = (arr[-1] if len(arr) else left) if right is None else right
+            self.data[k, pad + len(arr) :] = fill
+            k += 1
+
+    def at(self, rows: np.ndarray, starts: np.ndarray, width: int) -> np.ndarray:
+        cols = starts[:, None] + _columns(width, self.pad)
+        np.maximum(cols, 0, out=cols)
+        np.minimum(cols, self.size - 1, out=cols)
+        out: np.ndarray = self.data[rows[:, None], cols]
+        return out
+
+
+def _columns(width: int, pad: int) -> np.ndarray:
+    """``pad, pad + 1, ..., pad + width - 1``."""
+    return _COLUMNS[pad : pad + width] if pad + width <= len(_COLUMNS) else np.arange(width) + pad
 
 
 def _bead_types(max_bead: int) -> list[tuple[int, int]]:
@@ -468,52 +496,57 @@ def _dp(
     if var is None:  # loose prior (about 30% deviation for 1-1 beads); fitted after pass 1
         var = 0.1 * float(cl_s[-1] * ratio + cl_t[-1]) / (n + m)
     var = max(var, 0.5)  # empty sentences only: keep the division defined
-    # Every lookup below is a window of one of these arrays; offsets stay within a bead's
-    # reach of the band (lo and hi are monotone), so a pad of max_bead + 2 cells covers them.
+    # Bead costs do not depend on the search, so they are computed for many rows at once:
+    # per-sentence arrays are stacked into padded matrices and read by gathers (indices
+    # clipped into the fill cells, which is _take's semantics at any distance).
     pad = opts.max_bead + 2
-    pre_w = _windows(prefix, 0.0, None, pad)
-    order_w = None if order is None else [_windows(o, 0.0, 0.0, pad) for o in order]
-    where_w = None if where is None else [_windows(o, 0.0, 0.0, pad) for o in where]
-    cw_t_w = _Window(cw_t, 0.0, cw_t[-1], pad)
-    cl_t_end = _Window(cl_t, 0.0, cl_t[-1], pad)  # fill: the total beyond the end
-    cl_t_zero = _Window(cl_t, 0.0, 0.0, pad)
-    len_t_w = _Window(tgt.length, 0.0, 0.0, pad)
-    weak_t_w = _Window(tgt.weak, 0.0, 0.0, pad)
-    del prefix, order, where  # the windows hold them (memory: one copy per pass)
+    pre_m = _Stack(prefix, 0.0, None, pad)
+    order_m = None if order is None else [_Stack(o, 0.0, 0.0, pad) for o in order]
+    where_m = None if where is None else [_Stack(o, 0.0, 0.0, pad) for o in where]
+    del prefix, order, where
+    cw_t_end = _Stack([cw_t], 0.0, None, pad)
+    cl_t_end = _Stack([cl_t], 0.0, None, pad)  # fill: the total beyond the end
+    cl_t_zero = _Stack([cl_t], 0.0, 0.0, pad)
+    len_t_zero = _Stack([tgt.length], 0.0, 0.0, pad)
+    weak_t_zero = _Stack([tgt.weak], 0.0, 0.0, pad)
+    zero = np.zeros(1, dtype=np.int64)
 
-    def terms(i: int, j0: int, width: int, a: int, b: int) -> tuple[np.ndarray, np.ndarray]:
-        """Similarity and length cost of beads (a, b) ending at row i, columns j0.."""
-        matched = np.zeros(width)
-        for s in range(i - a, i):
-            pre = pre_w[s]
-            off = j0 - int(plo[s])
-            matched += pre.at(off, width) - pre.at(off - b, width)
-        if order_w is not None and (a > 1) != (b > 1):
-            mf_t, mb_t, mf_s, mb_s = order_w
+    def terms(
+        rows: np.ndarray, j0: np.ndarray, width: int, a: int, b: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Similarity and length cost of beads (a, b) ending at each row of ``rows``, columns
+        ``j0 .. j0 + width - 1`` of that row (an array per row: shape (rows, width))."""
+        first = rows - a
+        matched = np.zeros((len(rows), width))
+        for d in range(a):
+            s = first + d
+            off = j0 - plo[s]
+            matched += pre_m.at(s, off, width) - pre_m.at(s, off - b, width)
+        if order_m is not None and (a > 1) != (b > 1):
+            mf_t, mb_t, mf_s, mb_s = order_m
             if b == 1:  # many-to-one: the first source sentence faces the target's front
-                for s, arr in ((i - a, mf_t), (i - 1, mb_t)):
-                    off = j0 - int(plo[s])
-                    matched -= opts.order * arr[s].at(off - 1, width)
+                for s, arr in ((first, mf_t), (rows - 1, mb_t)):
+                    matched -= opts.order * arr.at(s, j0 - plo[s] - 1, width)
             else:
-                s = i - 1
-                off = j0 - int(plo[s])
-                matched -= opts.order * mf_s[s].at(off - b, width)
-                matched -= opts.order * mb_s[s].at(off - 1, width)
+                s = rows - 1
+                off = j0 - plo[s]
+                matched -= opts.order * mf_s.at(s, off - b, width)
+                matched -= opts.order * mb_s.at(s, off - 1, width)
             matched = np.maximum(matched, 0.0)
-        if where_w is not None and (a > 1) != (b > 1):
-            matched = np.maximum(matched - _misplaced(where_w, i, j0, width, a, b), 0.0)
-        elif where_w is not None and a > 1 and b > 1 and opts.position_mn > 0:
-            matched = np.maximum(matched - _crossed(i, j0, width, a, b), 0.0)
-        w_t = cw_t[j0 : j0 + width] - cw_t_w.at(j0 - b, width)
-        l_t = cl_t[j0 : j0 + width] - cl_t_end.at(j0 - b, width)
-        sim = np.minimum(1.0, matched / ((cw_s[i] - cw_s[i - a]) + w_t + 2.0))
-        ls = cl_s[i] - cl_s[i - a]
+        if where_m is not None and (a > 1) != (b > 1):
+            matched = np.maximum(matched - _misplaced(where_m, rows, j0, width, a, b), 0.0)
+        elif where_m is not None and a > 1 and b > 1 and opts.position_mn > 0:
+            matched = np.maximum(matched - _crossed(rows, j0, width, a, b), 0.0)
+        w_t = cw_t_end.at(zero, j0, width) - cw_t_end.at(zero, j0 - b, width)
+        l_t = cl_t_end.at(zero, j0, width) - cl_t_end.at(zero, j0 - b, width)
+        sim = np.minimum(1.0, matched / ((cw_s[rows] - cw_s[first])[:, None] + w_t + 2.0))
+        ls = (cl_s[rows] - cl_s[first])[:, None]
         # Gale-Church: deviation from the input's length ratio, variance grows with length
         delta2 = (l_t - ratio * ls) ** 2 / (var * (ratio * ls + l_t + 2.0) / 2.0)
         return sim, np.minimum(delta2 / 2.0, 8.0)
 
     def _misplaced(
-        where: list[list[_Window]], i: int, j0: int, width: int, a: int, b: int
+        where: list[_Stack], rows: np.ndarray, j0: np.ndarray, width: int, a: int, b: int
     ) -> np.ndarray:
         """Matched weight far from where each sentence of a merge should sit in the single one.
 
@@ -523,57 +556,91 @@ def _dp(
         the sentence's expected stretch is taken back (``position`` x weight x distance).
         """
         w_t, p_t, w_s, p_s = where
-        out = np.zeros(width)
+        out = np.zeros((len(rows), width))
         tol, k = opts.position_tol, opts.position
+        first = rows - a
         if b == 1:  # sentences i-a..i-1 cover consecutive stretches of target j-1
-            total = cl_s[i] - cl_s[i - a] + 1e-9
-            for s in range(i - a, i):
-                mid = (cl_s[s] - cl_s[i - a] + src.length[s] / 2.0) / total
-                off = j0 - int(plo[s]) - 1
-                w = w_t[s].at(off, width)
-                pos = p_t[s].at(off, width) / np.maximum(w, 1e-9)
+            total = (cl_s[rows] - cl_s[first] + 1e-9)[:, None]
+            for d in range(a):
+                s = first + d
+                mid = (cl_s[s] - cl_s[first] + src.length[s] / 2.0)[:, None] / total
+                off = j0 - plo[s] - 1
+                w = w_t.at(s, off, width)
+                pos = p_t.at(s, off, width) / np.maximum(w, 1e-9)
                 out += k * w * np.maximum(0.0, np.abs(pos - mid) - tol)
         else:  # target sentences j-b..j-1 cover consecutive stretches of source i-1
-            s = i - 1
-            off = j0 - int(plo[s])
-            base = cl_t_zero.at(j0 - b, width)
-            total = cl_t_end.at(j0, width) - base + 1e-9
+            s = rows - 1
+            off = j0 - plo[s]
+            base = cl_t_zero.at(zero, j0 - b, width)
+            total = cl_t_end.at(zero, j0, width) - base + 1e-9
             for d in range(b, 0, -1):  # target j-d
-                start = cl_t_zero.at(j0 - d, width) - base
-                ln = len_t_w.at(j0 - d, width)
+                start = cl_t_zero.at(zero, j0 - d, width) - base
+                ln = len_t_zero.at(zero, j0 - d, width)
                 mid = (start + ln / 2.0) / total
-                w = w_s[s].at(off - d, width)
-                pos = p_s[s].at(off - d, width) / np.maximum(w, 1e-9)
+                w = w_s.at(s, off - d, width)
+                pos = p_s.at(s, off - d, width) / np.maximum(w, 1e-9)
                 out += k * w * np.maximum(0.0, np.abs(pos - mid) - tol)
         return out
 
-    def _crossed(i: int, j0: int, width: int, a: int, b: int) -> np.ndarray:
+    def _crossed(rows: np.ndarray, j0: np.ndarray, width: int, a: int, b: int) -> np.ndarray:
         """Matched weight between sentences of a many-to-many bead whose stretches are apart."""
-        out = np.zeros(width)
-        ls = cl_s[i] - cl_s[i - a] + 1e-9
-        t_base = cl_t_zero.at(j0 - b, width)
-        lt = cl_t_end.at(j0, width) - t_base + 1e-9
-        for s in range(i - a, i):
-            s0, s1 = (cl_s[s] - cl_s[i - a]) / ls, (cl_s[s + 1] - cl_s[i - a]) / ls
-            pre = pre_w[s]
-            off = j0 - int(plo[s])
+        out = np.zeros((len(rows), width))
+        first = rows - a
+        ls = (cl_s[rows] - cl_s[first] + 1e-9)[:, None]
+        t_base = cl_t_zero.at(zero, j0 - b, width)
+        lt = cl_t_end.at(zero, j0, width) - t_base + 1e-9
+        for e in range(a):
+            s = first + e
+            s0 = (cl_s[s] - cl_s[first])[:, None] / ls
+            s1 = (cl_s[s + 1] - cl_s[first])[:, None] / ls
+            off = j0 - plo[s]
             for d in range(b, 0, -1):  # target j-d
-                w = pre.at(off - d + 1, width) - pre.at(off - d, width)
-                t0 = (cl_t_zero.at(j0 - d, width) - t_base) / lt
-                t1 = (cl_t_zero.at(j0 - d + 1, width) - t_base) / lt
+                w = pre_m.at(s, off - d + 1, width) - pre_m.at(s, off - d, width)
+                t0 = (cl_t_zero.at(zero, j0 - d, width) - t_base) / lt
+                t1 = (cl_t_zero.at(zero, j0 - d + 1, width) - t_base) / lt
                 gap = np.maximum(0.0, np.maximum(s0, t0) - np.minimum(s1, t1))
                 out += opts.position_mn * w * np.maximum(0.0, gap - opts.position_tol / 2)
+        return out
+
+    merge = [
+        opts.merge * (a + b - 2) ** (1.3 if min(a, b) > 1 else opts.merge_power_one)
+        for a, b in types
+    ]
+
+    def costs(r0: int, r1: int) -> list[tuple[int, np.ndarray] | None]:
+        """Per bead type: (first row, cost matrix) of rows ``r0 .. r1 - 1`` (cells past a
+        row's band width are not used)."""
+        out: list[tuple[int, np.ndarray] | None] = []
+        for k, (a, b) in enumerate(types):
+            first = max(r0, a)
+            if first >= r1:
+                out.append(None)
+                continue
+            rows = np.arange(first, r1)
+            width = int((hi[rows] - lo[rows]).max()) + 1
+            with np.errstate(all="ignore"):  # cells past a row's width may divide by 0
+                sim, lcost = terms(rows, lo[rows], width, a, b)
+            cost = ((a + b) / 2.0) * lex * (1.0 - sim) + opts.length * lcost + merge[k]
+            out.append((first, cost))
         return out
 
     row_w: list[_Window] = []
     backs: list[np.ndarray] = []
     n_types = len(types)
+    block: list[tuple[int, np.ndarray] | None] = []
     for i in range(n + 1):
+        if i % _COST_ROWS == 0:  # bounded memory: the costs of a block of rows at a time
+            block = costs(i, min(n + 1, i + _COST_ROWS))
         j0, width = int(lo[i]), int(hi[i] - lo[i] + 1)
         best = np.full(width, _INF)
         back = np.full(width, -1, dtype=np.int8)
         if i == 0:
             best[0] = 0.0
+        weak = None
+        if opts.weak_end > 0.0 and i > 0:
+            # a bead that closes at a clause boundary on one side only cuts a sentence
+            t_weak = weak_t_zero.at(zero, np.array([j0 - 1]), width)[0]
+            weak = opts.weak_end * np.abs(src.weak[i - 1] - t_weak)
         for k, (a, b) in enumerate(types):
             if i - a < 0:
                 continue
@@ -583,16 +650,10 @@ def _dp(
                 prev[: b - j0] = _INF
             if not np.isfinite(prev).any():
                 continue
-            sim, lcost = terms(i, j0, width, a, b)
-            cand = prev + (
-                ((a + b) / 2.0) * lex * (1.0 - sim)
-                + opts.length * lcost
-                + opts.merge * (a + b - 2) ** (1.3 if min(a, b) > 1 else opts.merge_power_one)
-            )
-            if opts.weak_end > 0.0:
-                # a bead that closes at a clause boundary on one side only cuts a sentence
-                t_weak = weak_t_w.at(j0 - 1, width)
-                cand += opts.weak_end * np.abs(src.weak[i - 1] - t_weak)
+            first, cost = block[k]  # type: ignore[misc]
+            cand = prev + cost[i - first, :width]
+            if weak is not None:
+                cand += weak
             better = cand < best
             best[better] = cand[better]
             back[better] = k
@@ -620,25 +681,30 @@ def _dp(
             f"no alignment path for {n} x {m} sentences inside the search band; "
             "report this input (it is a bug in the band construction)"
         )
-    beads: list[Bead] = []
+    ends: list[tuple[int, int, int]] = []  # (i, j, bead type) from the end
     path = [(n, m)]
     i, j = n, m
     while i > 0 or j > 0:
         k = int(backs[i][j - lo[i]])
-        score = 0.0
-        if k == len(types):
-            a, b = 1, 0
-        elif k == len(types) + 1:
-            a, b = 0, 1
-        else:
-            a, b = types[k]
-            sim, lcost = terms(i, j, 1, a, b)
-            score = float(sim[0] * np.exp(-lcost[0] / 2.0))
-        beads.append(Bead(tuple(range(i - a, i)), tuple(range(j - b, j)), round(score, 4)))
+        a, b = (1, 0) if k == n_types else (0, 1) if k == n_types + 1 else types[k]
+        ends.append((i, j, k))
         i, j = i - a, j - b
         path.append((i, j))
-    beads.reverse()
+    ends.reverse()
     path.reverse()
+    scores = [0.0] * len(ends)  # null beads score 0; the others, one terms call per type
+    for k, (a, b) in enumerate(types):
+        at = [r for r, e in enumerate(ends) if e[2] == k]
+        if at:
+            sim, lcost = terms(
+                np.array([ends[r][0] for r in at]), np.array([ends[r][1] for r in at]), 1, a, b
+            )
+            for r, x, c in zip(at, sim[:, 0].tolist(), lcost[:, 0].tolist(), strict=True):
+                scores[r] = x * math.exp(-c / 2.0)
+    beads = []
+    for (i, j, k), score in zip(ends, scores, strict=True):
+        a, b = (1, 0) if k == n_types else (0, 1) if k == n_types + 1 else types[k]
+        beads.append(Bead(tuple(range(i - a, i)), tuple(range(j - b, j)), round(score, 4)))
     return _Pass(beads, path)
 
 
