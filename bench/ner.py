@@ -2,7 +2,7 @@
 
 Sections (each can be skipped):
 
-(a) seeds: the rules engine (``annotkit.annotate.preannotate``) against the hand-made gold
+(a) seeds: the rules engine (the stages of ``annotkit annotate``) against the hand-made gold
     ``annotations/gold/seeds.jsonl``: strict/lenient P/R/F1 per label, micro, per language;
     the failure list goes to ``OUT/ner_errors.txt`` (missed / spurious / boundary spans,
     each with the guideline rule it most likely touches).
@@ -15,9 +15,10 @@ Sections (each can be skipped):
     error lists by class in ``OUT/ner_dev_errors_{dev,held-out}.txt``.
 (g) Chinese numerals (``--chinese-numerals N``): N generated amounts (cn2an's writer plus
     colloquial and mixed forms) in carrier sentences: DOSE span and ``norm`` value right.
-(d) speed: read, detect, annotate and write JSONL for the seeds replicated to >= 50 MB, in a
-    child process (MB/s on one core, peak RSS); the stanza model engine beside it when a
-    model exists in the models folder.
+(d) speed: read, then the stages ``annotkit annotate`` runs (detect; align where a document
+    is bilingual; annotate), and write JSONL for the seeds replicated to >= 50 MB, in a child
+    process (MB per CPU-second on one core, CPU seconds per stage, peak RSS); the stanza model
+    engine beside it when a model exists in the models folder.
 
 Usage:
     .venv/bin/python bench/ner.py --jnlpba ../shared/data/ner/jnlpba/devel.tsv \

@@ -607,65 +607,68 @@ def _dp(
         for a, b in types
     ]
 
-    def costs(r0: int, r1: int) -> list[tuple[int, np.ndarray] | None]:
-        """Per bead type: (first row, cost matrix) of rows ``r0 .. r1 - 1`` (cells past a
-        row's band width are not used)."""
-        out: list[tuple[int, np.ndarray] | None] = []
+    def costs(r0: int, r1: int) -> np.ndarray:
+        """Bead costs of rows ``r0 .. r1 - 1``: shape (types, rows, widest band); a type
+        whose bead does not fit above a row costs infinity there (cells past a row's band
+        width are not used)."""
+        width = int((hi[r0:r1] - lo[r0:r1]).max()) + 1
+        out = np.full((len(types), r1 - r0, width), _INF)
         for k, (a, b) in enumerate(types):
             first = max(r0, a)
             if first >= r1:
-                out.append(None)
                 continue
             rows = np.arange(first, r1)
-            width = int((hi[rows] - lo[rows]).max()) + 1
             with np.errstate(all="ignore"):  # cells past a row's width may divide by 0
                 sim, lcost = terms(rows, lo[rows], width, a, b)
-            cost = ((a + b) / 2.0) * lex * (1.0 - sim) + opts.length * lcost + merge[k]
-            out.append((first, cost))
+            out[k, first - r0 :] = (
+                ((a + b) / 2.0) * lex * (1.0 - sim) + opts.length * lcost + merge[k]
+            )
         return out
 
     row_w: list[_Window] = []
     backs: list[np.ndarray] = []
     n_types = len(types)
-    block: list[tuple[int, np.ndarray] | None] = []
+    block = np.zeros((0, 0, 0))
+    r0 = 0
     for i in range(n + 1):
         if i % _COST_ROWS == 0:  # bounded memory: the costs of a block of rows at a time
+            r0 = i
             block = costs(i, min(n + 1, i + _COST_ROWS))
         j0, width = int(lo[i]), int(hi[i] - lo[i] + 1)
         best = np.full(width, _INF)
         back = np.full(width, -1, dtype=np.int8)
         if i == 0:
             best[0] = 0.0
-        weak = None
-        if opts.weak_end > 0.0 and i > 0:
-            # a bead that closes at a clause boundary on one side only cuts a sentence
-            t_weak = weak_t_zero.at(zero, np.array([j0 - 1]), width)[0]
-            weak = opts.weak_end * np.abs(src.weak[i - 1] - t_weak)
-        for k, (a, b) in enumerate(types):
-            if i - a < 0:
-                continue
-            prev = row_w[i - a].at(j0 - b - int(lo[i - a]), width)
-            if j0 - b < 0:
-                prev = prev.copy()
-                prev[: b - j0] = _INF
-            if not np.isfinite(prev).any():
-                continue
-            first, cost = block[k]  # type: ignore[misc]
-            cand = prev + cost[i - first, :width]
-            if weak is not None:
-                cand += weak
-            better = cand < best
-            best[better] = cand[better]
-            back[better] = k
+        else:
+            # every bead type at once: the previous rows' best scores shifted by the bead's
+            # target side, plus its cost; the first type with the lowest total wins (as if
+            # the types were tried in order, each replacing only a strictly better one)
+            fits = [k for k, (a, _) in enumerate(types) if i - a >= 0]
+            prev = np.empty((len(fits), width))
+            for r, k in enumerate(fits):
+                a, b = types[k]
+                prev[r] = row_w[i - a].at(j0 - b - int(lo[i - a]), width)
+                if j0 - b < 0:
+                    prev[r, : b - j0] = _INF
+            cand = prev + block[fits, i - r0, :width]
+            if opts.weak_end > 0.0:
+                # a bead that closes at a clause boundary on one side only cuts a sentence
+                t_weak = weak_t_zero.at(zero, np.array([j0 - 1]), width)[0]
+                cand += (opts.weak_end * np.abs(src.weak[i - 1] - t_weak))[None, :]
+            pick = cand.argmin(axis=0)
+            low = cand[pick, np.arange(width)]
+            better = low < best
+            best[better] = low[better]
+            back[better] = np.asarray(fits, dtype=np.int8)[pick[better]]
         if i > 0:  # 1-0: skip source sentence i-1
-            cand = row_w[i - 1].at(j0 - int(lo[i - 1]), width) + skip
+            cand1 = row_w[i - 1].at(j0 - int(lo[i - 1]), width) + skip
             if edge != skip:  # source sentences before the first / after the last target one
                 if j0 == 0 and edges[0]:
-                    cand[0] += edge - skip
+                    cand1[0] += edge - skip
                 if j0 + width - 1 == m and edges[1]:
-                    cand[-1] += edge - skip
-            better = cand < best
-            best[better] = cand[better]
+                    cand1[-1] += edge - skip
+            better = cand1 < best
+            best[better] = cand1[better]
             back[better] = n_types
         # 0-1 within the row: best[j] = min(best[j], best[j-1] + skip)
         free = (i == 0 and edges[0]) or (i == n and edges[1])
