@@ -91,7 +91,7 @@ def models(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def trained(models: Path, train_docs: list[Document]) -> ModelCard:
     return train_learned(train_docs, name="proj", models_dir=models, config=LearnConfig(folds=3),
-                         stanza_max_steps=30)  # fmt: skip
+                         stanza=True, stanza_max_steps=30)  # fmt: skip
 
 
 def _f1(gold: list[Document], pred: list[Document]) -> float:
@@ -198,8 +198,18 @@ def test_learn_model_train_cli_shows_change_from_promoted(
     promote(trained.ref, models)
     data = tmp_path / "more.jsonl"
     write_jsonl((document_to_record(d) for d in [*train_docs, *corpus(6, seed=3)]), data)
-    r = run_cli("train", "--data", str(data), "--name", "proj", "--models-dir", str(models),
-                "--no-stanza", "--folds", "3", "--promote")  # fmt: skip
+    r = run_cli(
+        "train",
+        "--data",
+        str(data),
+        "--name",
+        "proj",
+        "--models-dir",
+        str(models),
+        "--folds",
+        "3",
+        "--promote",
+    )  # fmt: skip  (default: no stanza)
     assert r.returncode == 0, r.stderr[-3000:]
     card = json.loads(r.stdout)
     assert card["extra"]["previous"]["ref"] == trained.ref
@@ -219,7 +229,7 @@ def test_learn_model_word_vectors_from_a_corpus(
     again = build_vectors([d.text for d in corpus(40, seed=4)], dim=8)
     assert again[0] == words and (again[1] == vecs).all()
     card = train_learned(train_docs, name="vec", models_dir=models, config=LearnConfig(folds=2),
-                         corpus=corpus(40, seed=4), stanza_max_steps=20)  # fmt: skip
+                         corpus=corpus(40, seed=4), stanza=True, stanza_max_steps=20)  # fmt: skip
     assert (Path(card.path) / "pretrain.pt").is_file()
     assert "--wordvec_pretrain_file" in card.args and "--no_pretrain" not in card.args
     out = preannotate(Document("x", "40 zunits of florbix"), engine="ensemble", model=card.path)

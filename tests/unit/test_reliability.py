@@ -377,3 +377,20 @@ def test_reliability_stop_check_matches_the_plain_scan() -> None:
             s = rng.randint(0, 210)
             c = _Cand(s, s + rng.randint(1, 20), "CELL_TYPE", "rule")
             assert _inside_stop(c, stops, ends) == plain(c, stops)
+
+
+def test_reliability_learned_train_skips_stanza_unless_the_policy_can_use_it(
+    tmp_path: Path,
+) -> None:
+    from annotkit.io import read_documents
+    from annotkit.learn.trainer import train_learned
+
+    docs = list(read_documents(["annotations/gold/seeds.jsonl"]))
+    card = train_learned(docs, name="ner", models_dir=tmp_path)  # the default: no stanza
+    assert not (Path(card.path) / "ner.pt").exists()
+    assert card.extra["stanza"]["trained"] is False and card.args == ()
+    with pytest.raises(TrainingError, match="--stanza-cv"):
+        train_learned(docs, name="ner", models_dir=tmp_path, corpus=docs)
+    with pytest.raises(TrainingError, match="stanza_cv needs the stanza tagger"):
+        train_learned(docs, name="ner", models_dir=tmp_path, stanza=False, stanza_cv=True)
+    assert sorted(p.name for p in (tmp_path / "ner").iterdir()) == ["v1"]  # nothing claimed

@@ -26,21 +26,24 @@ __all__ = ["train_cli"]
 @click.option("--name", required=True, help="Model name: the folder MODELS_DIR/NAME/VERSION.")
 @click.option("--version", "version", default=None, help="Version folder (default: next vN).")
 @click.option("--engine", type=click.Choice(["learned", "stanza"]), default="learned",
-              show_default=True, help="learned: rules + vocabulary + CRF + stanza + policy; "
-              "stanza: the stanza tagger alone.")  # fmt: skip
+              show_default=True, help="learned: rules + vocabulary + CRF (+ stanza with "
+              "--stanza-cv) + policy; stanza: the stanza tagger alone.")  # fmt: skip
 @click.option("--folds", type=click.IntRange(min=2), default=5, show_default=True,
               help="Cross-validation folds that choose the policy (learned).")  # fmt: skip
-@click.option("--stanza/--no-stanza", "with_stanza", default=True, show_default=True,
-              help="Also train the stanza tagger (learned).")  # fmt: skip
+@click.option("--stanza/--no-stanza", "with_stanza", default=None,
+              help="Train the stanza tagger into the model folder (learned; default: only "
+              "with --stanza-cv, the one way the learned engine uses it).")  # fmt: skip
 @click.option(
     "--stanza-cv",
     is_flag=True,
-    help="Let the policy choose stanza where its held-out predictions win (slow).",
+    help="Train stanza too and let the policy choose it where its held-out predictions "
+    "win (slow: one stanza training per fold).",
 )
 @click.option(
     "--corpus",
     multiple=True,
-    help="Unlabelled JSONL/txt: build word vectors for stanza from it (repeatable).",
+    help="Unlabelled JSONL/txt: build word vectors for stanza from it (repeatable; "
+    "with --stanza-cv or --stanza).",
 )
 @click.option("--dev", "dev", default=None, help="Dev JSONL (--engine stanza; default 90/10).")
 @click.option("--epochs", type=click.IntRange(min=1), default=None,
@@ -56,21 +59,22 @@ __all__ = ["train_cli"]
 @include_unconfirmed_option
 @handle_errors
 def train_cli(data: tuple[str, ...], name: str, version: str | None, engine: str, folds: int,
-              with_stanza: bool, stanza_cv: bool, corpus: tuple[str, ...], dev: str | None,
+              with_stanza: bool | None, stanza_cv: bool, corpus: tuple[str, ...], dev: str | None,
               epochs: int | None, max_steps: int | None, seed: int, zh_tokens: str,
               models_dir: str | None, finetune_from: str | None, pretrain: str | None,
               promote: bool, quiet: bool, include_unconfirmed: bool) -> None:  # fmt: skip
     """Learn from corrected documents; prints the model card (JSON) on stdout.
 
     The learned engine (default) learns project terms and exclusions, a CRF over the rules'
-    proposals, the stanza tagger, and a policy chosen by cross-validation; the card holds
-    cross-validated metrics per label and language, and the change from the promoted model.
+    proposals, the stanza tagger with --stanza-cv, and a policy chosen by cross-validation;
+    the card holds cross-validated metrics per label and language, and the change from the
+    promoted model.
 
     \b
     Examples:
       annotkit train --data annotations/corrected.jsonl --name ner --promote
-      annotkit train --data corrected.jsonl --name ner --no-stanza
-      annotkit train --data corrected.jsonl --name ner --corpus unlabelled.jsonl
+      annotkit train --data corrected.jsonl --name ner --stanza-cv
+      annotkit train --data corrected.jsonl --name ner --stanza-cv --corpus unlabelled.jsonl
       annotkit train --data corrected.jsonl --dev dev.jsonl --name ner --engine stanza
     """
     cfg = current_settings().with_overrides(models_dir=models_dir)

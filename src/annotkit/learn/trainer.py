@@ -12,10 +12,12 @@
 3. **Final fit** on all documents: project vocabulary (:mod:`annotkit.learn.vocab`), and the
    CRF over cross-fitted features (the project-term and exclusion features of each document
    come from a vocabulary learned *without* it, as at prediction time on new documents).
-4. **stanza** (optional): the stanza tagger with small-data settings (all documents train;
-   the eval file is the training set itself, so no dev split starves a small set; steps from
-   epochs with a floor). Its held-out predictions enter the policy only with
-   ``stanza_cv=True`` (one more stanza run per fold).
+4. **stanza** (with ``stanza_cv=True``, or ``stanza=True``): the stanza tagger with
+   small-data settings (all documents train; the eval file is the training set itself, so no
+   dev split starves a small set; steps from epochs with a floor). With ``stanza_cv=True`` it
+   is also trained once per fold and its held-out predictions enter the policy; without it the
+   policy cannot choose stanza, so by default it is not trained at all (it would be most of
+   the training time for a model the learned engine never runs).
 
 EXAMPLE:
     >>> from annotkit.io import read_documents
@@ -348,7 +350,7 @@ def train_learned(
     version: str | None = None,
     models_dir: str | os.PathLike[str] | None = None,
     config: LearnConfig = LearnConfig(),
-    stanza: bool = True,
+    stanza: bool | None = None,
     stanza_cv: bool = False,
     stanza_epochs: int = 40,
     stanza_min_steps: int = 300,
@@ -363,7 +365,9 @@ def train_learned(
     """Train the learned engine on corrected documents; write ``models_dir/NAME/VERSION``.
 
     data (Sequence[Document]): corrected documents (their spans are the truth).
-    stanza (bool): also train the stanza tagger (``ner.pt``; needs ``annotkit[stanza]``).
+    stanza (bool | None): train the stanza tagger into the folder (``ner.pt``; needs
+        ``annotkit[stanza]``); ``None`` (default): when ``stanza_cv`` is on, the only case
+        in which the learned engine can use it (``True`` keeps it for ``--engine model``).
     stanza_cv (bool): train stanza once per fold too, so the policy can choose it where its
         held-out predictions win (slow: ``folds + 1`` stanza runs).
     stanza_epochs / stanza_min_steps / stanza_max_steps: stanza training length.
@@ -377,6 +381,15 @@ def train_learned(
     from annotkit.train import data_fingerprint, software_versions, train_stanza, version_folder
 
     validate_name(name)
+    if stanza is None:
+        stanza = stanza_cv
+    if stanza_cv and not stanza:
+        raise TrainingError("stanza_cv needs the stanza tagger; drop stanza=False or stanza_cv")
+    if corpus and not stanza and pretrain is None:
+        raise TrainingError(
+            "the unlabelled corpus builds word vectors for the stanza tagger, which is not "
+            "trained; add --stanza-cv (the policy may then choose stanza) or --stanza"
+        )
     root = (Path(models_dir) if models_dir is not None else default_models_dir()).resolve()
     docs = list(data)
     started = time.perf_counter()
