@@ -14,7 +14,9 @@ TINY = str(REPO / "tests" / "data" / "ner_tiny.jsonl")
 @pytest.mark.model
 def test_train_cli_train_list_show_promote(run_cli, tmp_path: Path) -> None:
     d = str(tmp_path)
-    r = run_cli("train", "--data", TINY, "--name", "cli", "--max-steps", "40", "--models-dir", d)
+    r = run_cli(
+        "train", "--data", TINY, "--name", "cli", "--stanza", "--max-steps", "40", "--models-dir", d
+    )
     assert r.returncode == 0, r.stderr[-2000:]
     card = json.loads(r.stdout)
     assert card["name"] == "cli" and card["version"] == "v1"
