@@ -173,3 +173,23 @@ def test_issue10_output_equal_to_input_is_refused(run_cli, tmp_path) -> None:
     r = run_cli("annotate", str(gold), "-o", str(gold))
     assert r.returncode == 1 and "--overwrite-input" in r.stderr
     assert gold.read_bytes() == GOLD.read_bytes()
+
+
+def test_issue10_prodigy_rejected_and_ignored_records_are_not_gold(run_cli, tmp_path) -> None:
+    answers = ["accept", "accept", "reject", "ignore", "accept"]
+    prodigy = tmp_path / "prodigy.jsonl"
+    rows = [
+        {
+            "id": g["id"],
+            "text": g["text"],
+            "spans": [{"start": s, "end": e, "label": lab} for s, e, lab in g["label"]],
+            "answer": answer,
+        }
+        for g, answer in zip(_lines(GOLD.read_text("utf-8")), answers, strict=True)
+    ]
+    prodigy.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+    r = run_cli("export", str(prodigy), "--format", "jsonl", "-o", str(tmp_path / "e"))
+    assert r.returncode == 0, r.stderr
+    assert "left out 2 Prodigy record(s) answered 'reject' or 'ignore'" in r.stderr
+    kept = _lines((tmp_path / "e" / "all.jsonl").read_text("utf-8"))
+    assert [k["id"] for k in kept] == [g["id"] for g, a in zip(rows, answers) if a == "accept"]

@@ -320,13 +320,30 @@ def overwrite_input_option(func: F) -> F:
     )(func)
 
 
+_NOT_AN_ANSWER = frozenset({"reject", "ignore"})
+
+
+def _prodigy_answer(doc: Document) -> str | None:
+    answer = doc.extra.get("answer") if doc.extra else None
+    return answer if isinstance(answer, str) else None
+
+
 def reviewed_only(
     docs: Sequence[Document], *, include_unconfirmed: bool, what: str
 ) -> list[Document]:
     """Leave out documents pulled from doccano without being confirmed, saying how many.
 
-    Records with no review state (gold files, hand-made data) count as reviewed.
+    Records with no review state (gold files, hand-made data) count as reviewed. Prodigy
+    records answered ``reject`` or ``ignore`` are always left out (their spans are what the
+    annotator turned down or skipped, not an answer), also saying how many.
     """
+    turned_down = [d for d in docs if _prodigy_answer(d) in _NOT_AN_ANSWER]
+    if turned_down:
+        warn(
+            f"{what}: left out {len(turned_down)} Prodigy record(s) answered 'reject' or "
+            "'ignore' (their spans are not the annotator's answer)"
+        )
+        docs = [d for d in docs if _prodigy_answer(d) not in _NOT_AN_ANSWER]
     unconfirmed = [d for d in docs if not d.reviewed]
     if not unconfirmed:
         return list(docs)
