@@ -192,4 +192,5 @@ def test_issue10_prodigy_rejected_and_ignored_records_are_not_gold(run_cli, tmp_
     assert r.returncode == 0, r.stderr
     assert "left out 2 Prodigy record(s) answered 'reject' or 'ignore'" in r.stderr
     kept = _lines((tmp_path / "e" / "all.jsonl").read_text("utf-8"))
-    assert [k["id"] for k in kept] == [g["id"] for g, a in zip(rows, answers) if a == "accept"]
+    accepted = [g["id"] for g, a in zip(rows, answers, strict=True) if a == "accept"]
+    assert [k["id"] for k in kept] == accepted
