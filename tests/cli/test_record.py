@@ -194,3 +194,16 @@ def test_issue10_prodigy_rejected_and_ignored_records_are_not_gold(run_cli, tmp_
     kept = _lines((tmp_path / "e" / "all.jsonl").read_text("utf-8"))
     accepted = [g["id"] for g, a in zip(rows, answers, strict=True) if a == "accept"]
     assert [k["id"] for k in kept] == accepted
+
+
+def test_issue10_convert_reads_doccano_exports_in_their_offset_units(run_cli, tmp_path) -> None:
+    text = "😀 MSCs in 𠀀 5 mL"  # two characters outside the BMP: 2 UTF-16 units each
+    utf16 = [[3, 7, "CELL_TYPE"], [14, 18, "DOSE"]]  # as doccano exports them
+    export = tmp_path / "doccano.jsonl"
+    export.write_text(json.dumps({"id": 7, "text": text, "label": utf16}) + "\n", "utf-8")
+    r = run_cli("convert", str(export), "--offsets", "utf16", "--quiet")
+    assert r.returncode == 0, r.stderr
+    (rec,) = _lines(r.stdout)
+    assert [text[s:e] for s, e, _ in rec["label"]] == ["MSCs", "5 mL"]
+    r = run_cli("convert", str(tmp_path), "--offsets", "utf16")
+    assert r.returncode != 0 and "JSONL files exported by doccano" in r.stderr

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import click
 
 from annotkit.cli._common import (
@@ -18,12 +20,23 @@ from annotkit.cli._common import (
     report_backups,
     warn,
 )
+from annotkit.doc import Document
+from annotkit.errors import ConfigError
 from annotkit.io import write_jsonl
 from annotkit.record import document_to_record
 
 
 @click.command("convert")
 @input_options
+@click.option(
+    "--offsets",
+    type=click.Choice(["codepoints", "utf16", "grapheme"]),
+    default="codepoints",
+    show_default=True,
+    help="Units of the inputs' span offsets: a JSONL file exported by doccano counts UTF-16 "
+    "code units (grapheme: a doccano project in grapheme mode); annotkit records, Prodigy "
+    "and hand-made files count code points.",
+)
 @output_option
 @overwrite_input_option
 @force_option
@@ -31,6 +44,7 @@ from annotkit.record import document_to_record
 @handle_errors
 def convert_cli(
     source: Inputs,
+    offsets: str,
     output: str | None,
     overwrite_input: bool,
     force: bool,
@@ -47,12 +61,28 @@ def convert_cli(
       annotkit convert seeds/ -o corpus.jsonl
       annotkit convert table.csv --text-column abstract --id-column pmid -o corpus.jsonl
       cat prodigy.jsonl | annotkit convert - > corpus.jsonl
+      annotkit convert doccano-export.jsonl --offsets utf16 -o corpus.jsonl
     """
     check_output(output, source.paths, overwrite_input=overwrite_input)
-    docs = source.read()
+    docs = source.read() if offsets == "codepoints" else _doccano_files(source, offsets)
     backups = output_backups(force)
     count = write_jsonl((document_to_record(d) for d in docs), output, backups=backups)
     report_backups(backups)
     if not quiet:
         warn(f"{count} document(s) written to {output or 'stdout'}.")
     finish_report(source, quiet=quiet)
+
+
+def _doccano_files(source: Inputs, offsets: str) -> list[Document]:
+    """Each input a JSONL file exported by doccano, its offsets converted to code points."""
+    from annotkit.export.records import read_doccano
+
+    docs: list[Document] = []
+    for path in source.paths:
+        if path == "-" or not path.endswith(".jsonl") or not os.path.isfile(path):
+            raise ConfigError(
+                f"--offsets {offsets} reads JSONL files exported by doccano; {path!r} is not "
+                "one (name each .jsonl file, or drop --offsets for other inputs)"
+            )
+        docs.extend(read_doccano(path, grapheme=offsets == "grapheme"))
+    return docs
