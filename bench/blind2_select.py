@@ -14,13 +14,12 @@ annotkit.
 
 from __future__ import annotations
 
-import argparse
 import random
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from blind_select import candidates  # noqa: E402
+from blind_select import candidates, run  # noqa: E402
 from blind_select import select as select_first  # noqa: E402
 
 SEED = 20252
@@ -42,12 +41,7 @@ def select(folder: Path) -> list[tuple[str, int, str]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("folder", type=Path, help="../shared/data/align/wmt-biomed-pairs")
-    args = ap.parse_args(argv)
-    for stem, line, stratum in select(args.folder):
-        sys.stdout.write(f"{stem}\t{line}\t{stratum}\n")
-    return 0
+    return run(select, __doc__.split("\n")[0], argv)
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ import argparse
 import random
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 SEED = 20251
@@ -94,13 +95,23 @@ def select(folder: Path) -> list[tuple[str, int, str]]:
     return sorted((stem, line, stratum) for (stem, line), stratum in chosen.items())
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def run(
+    selector: Callable[[Path], list[tuple[str, int, str]]],
+    description: str,
+    argv: list[str] | None = None,
+) -> int:
+    """The command line of a selection script: ``FOLDER`` in, ``stem<TAB>line<TAB>stratum``
+    rows on stdout."""
+    ap = argparse.ArgumentParser(description=description)
     ap.add_argument("folder", type=Path, help="../shared/data/align/wmt-biomed-pairs")
     args = ap.parse_args(argv)
-    for stem, line, stratum in select(args.folder):
+    for stem, line, stratum in selector(args.folder):
         sys.stdout.write(f"{stem}\t{line}\t{stratum}\n")
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run(select, __doc__.split("\n")[0], argv)
 
 
 if __name__ == "__main__":
