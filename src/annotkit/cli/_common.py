@@ -337,13 +337,13 @@ def reviewed_only(
     records answered ``reject`` or ``ignore`` are always left out (their spans are what the
     annotator turned down or skipped, not an answer), also saying how many.
     """
-    turned_down = [d for d in docs if _prodigy_answer(d) in _NOT_AN_ANSWER]
-    if turned_down:
+    answered = [d for d in docs if _prodigy_answer(d) not in _NOT_AN_ANSWER]
+    if len(answered) < len(docs):
         warn(
-            f"{what}: left out {len(turned_down)} Prodigy record(s) answered 'reject' or "
-            "'ignore' (their spans are not the annotator's answer)"
+            f"{what}: left out {len(docs) - len(answered)} Prodigy record(s) answered "
+            "'reject' or 'ignore' (their spans are not the annotator's answer)"
         )
-        docs = [d for d in docs if _prodigy_answer(d) not in _NOT_AN_ANSWER]
+        docs = answered
     unconfirmed = [d for d in docs if not d.reviewed]
     if not unconfirmed:
         return list(docs)

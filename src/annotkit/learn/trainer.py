@@ -384,7 +384,9 @@ def train_learned(
     if stanza is None:
         stanza = stanza_cv
     if stanza_cv and not stanza:
-        raise TrainingError("stanza_cv needs the stanza tagger; drop stanza=False or stanza_cv")
+        raise TrainingError(
+            "stanza_cv needs the stanza tagger; drop --no-stanza (stanza=False) or --stanza-cv"
+        )
     if corpus and not stanza and pretrain is None:
         raise TrainingError(
             "the unlabelled corpus builds word vectors for the stanza tagger, which is not "
