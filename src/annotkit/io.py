@@ -565,6 +565,7 @@ def read_documents(
     report: ReadReport | None = None,
     on_duplicate: str = "error",
     max_chars: int | None = None,
+    transform: Callable[[Any, str], Any] | None = None,
 ) -> Iterator[Document]:
     """Yield Documents from files, directories, globs and ``-`` (JSONL on stdin), lazily.
 
@@ -576,6 +577,9 @@ def read_documents(
         both places) or skipped with ``"keep-first"`` (counted in ``report.duplicates``).
     arg max_chars (int | None): a document text longer than this is an error (default: the
         ``max_document_chars`` setting, ``ANNOTKIT_MAX_DOCUMENT_CHARS``; 0 = no limit).
+    arg transform (Callable | None): ``transform(record, where)`` rewrites each JSONL record
+        before it becomes a Document (e.g. a doccano export's offsets into code points); an
+        :class:`InputError` it raises is bad input like any other (``skip_errors`` applies).
     RETURNS Iterator[Document] in a deterministic order.
     """
     if on_duplicate not in DUPLICATE_POLICIES:
@@ -615,6 +619,7 @@ def read_documents(
 
     for path, root in iter_input_files(inputs):
         suffix = path.suffix.lower()
+        is_table = suffix in TABLE_SUFFIXES
         if str(path) == "-" or suffix in JSONL_SUFFIXES:
             records: Iterable[tuple[str, Any]] = read_jsonl_records(
                 path, skip_errors=skip_errors, report=report, max_chars=limit
@@ -639,7 +644,7 @@ def read_documents(
         try:
             for where, rec in records:
                 make = partial(
-                    document_from_record, rec, where=where, text_field=field, id_field=idf
+                    _from_record, rec, where, field, idf, None if is_table else transform
                 )
                 del rec
                 doc = guarded(make, where)
@@ -651,6 +656,14 @@ def read_documents(
             if not skip_errors:
                 raise
             report.skip(err)
+
+
+def _from_record(
+    rec: Any, where: str, field: str, idf: str, transform: Callable[[Any, str], Any] | None
+) -> Document:
+    if transform is not None:
+        rec = transform(rec, where)
+    return document_from_record(rec, where=where, text_field=field, id_field=idf)
 
 
 # --------------------------------------------------------------------------- writing

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent.parent
@@ -207,3 +209,51 @@ def test_issue10_convert_reads_doccano_exports_in_their_offset_units(run_cli, tm
     assert [text[s:e] for s, e, _ in rec["label"]] == ["MSCs", "5 mL"]
     r = run_cli("convert", str(tmp_path), "--offsets", "utf16")
     assert r.returncode != 0 and "JSONL files exported by doccano" in r.stderr
+
+
+def test_issue10_convert_offsets_reads_like_every_other_input(run_cli, tmp_path) -> None:
+    """--offsets utf16 goes through the common reader: stdin, --skip-errors, --on-duplicate
+    and the document size limit apply to doccano exports as to any JSONL input."""
+    good = {"id": 1, "text": "😀 5 mL", "label": [[3, 7, "DOSE"]]}
+    cut = {"id": 2, "text": "😀 5 mL", "label": [[1, 7, "DOSE"]]}  # inside the surrogate pair
+    lines = [good, cut, good]
+    export = tmp_path / "doccano.jsonl"
+    export.write_text("".join(json.dumps(x) + "\n" for x in lines), "utf-8")
+    r = run_cli("convert", str(export), "--offsets", "utf16", "--quiet")
+    assert r.returncode != 0 and "doccano.jsonl:2" in r.stderr, r.stderr
+    r = run_cli(
+        "convert", str(export), "--offsets", "utf16", "--skip-errors", "--on-duplicate",
+        "keep-first",
+    )  # fmt: skip
+    assert r.returncode == 3, r.stderr
+    assert [rec["label"] for rec in _lines(r.stdout)] == [[[2, 6, "DOSE"]]]
+    assert "doccano.jsonl:2" in r.stderr and "id read before were left out" in r.stderr
+    r = run_cli("convert", "-", "--offsets", "utf16", "--quiet", input=json.dumps(good) + "\n")
+    assert r.returncode == 0, r.stderr
+    assert [rec["label"] for rec in _lines(r.stdout)] == [[[2, 6, "DOSE"]]]
+    env_run = subprocess.run(
+        [sys.executable, "-m", "annotkit", "convert", str(export), "--offsets", "utf16"],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, ANNOTKIT_MAX_DOCUMENT_CHARS="3"),
+        check=False,
+    )
+    assert env_run.returncode != 0 and "ANNOTKIT_MAX_DOCUMENT_CHARS" in env_run.stderr
+
+
+def test_issue10_evaluate_gold_leaves_out_rejected_prodigy_records(run_cli, tmp_path) -> None:
+    """A rejected task's spans are what the annotator turned down: not gold (as in train)."""
+    gold_rows = _lines(GOLD.read_text("utf-8"))
+    rows = []
+    for k, g in enumerate(gold_rows):
+        rejected = k in (1, 3)
+        spans = [{"start": s, "end": e, "label": lab} for s, e, lab in g["label"]]
+        spans = [] if rejected else spans
+        rows.append({"id": g["id"], "text": g["text"], "spans": spans,
+                     "answer": "reject" if rejected else "accept"})  # fmt: skip
+    prodigy = tmp_path / "prodigy.jsonl"
+    prodigy.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+    r = run_cli("evaluate", "--gold", str(prodigy), "--pred", str(GOLD), "--format", "json")
+    assert r.returncode == 0, r.stderr
+    assert "left out 2 Prodigy record(s) answered 'reject' or 'ignore'" in r.stderr
+    assert json.loads(r.stdout)["strict"]["micro"]["precision"] == 1.0

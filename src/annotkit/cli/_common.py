@@ -150,11 +150,14 @@ class Inputs:
             "on_duplicate": self.on_duplicate,
         }
 
-    def read(self) -> list[Document]:
+    def read(self, transform: Callable[[Any, str], Any] | None = None) -> list[Document]:
         """Every document, read before anything is written (fail fast unless skip_errors);
-        texts over the ``max_document_chars`` setting are errors."""
+        texts over the ``max_document_chars`` setting are errors. ``transform``: see
+        :func:`annotkit.io.read_documents`."""
         max_chars = current_settings().max_document_chars
-        return load_documents(self.paths, max_chars=max_chars, **self._options())
+        return load_documents(
+            self.paths, max_chars=max_chars, transform=transform, **self._options()
+        )
 
     def stream(self) -> Iterator[Document]:
         """The documents one by one as they are read (bad input raises when reached; the
@@ -225,6 +228,7 @@ def load_documents(
     report: ReadReport,
     on_duplicate: str = "error",
     max_chars: int | None = None,
+    transform: Callable[[Any, str], Any] | None = None,
 ) -> list[Document]:
     """Read every input (failing fast unless ``skip_errors``) before anything is written."""
     return list(
@@ -236,6 +240,7 @@ def load_documents(
             report=report,
             on_duplicate=on_duplicate,
             max_chars=max_chars,
+            transform=transform,
         )
     )
 

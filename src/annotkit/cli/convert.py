@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from typing import Any
 
 import click
 
@@ -20,7 +22,6 @@ from annotkit.cli._common import (
     report_backups,
     warn,
 )
-from annotkit.doc import Document
 from annotkit.errors import ConfigError
 from annotkit.io import write_jsonl
 from annotkit.record import document_to_record
@@ -64,7 +65,7 @@ def convert_cli(
       annotkit convert doccano-export.jsonl --offsets utf16 -o corpus.jsonl
     """
     check_output(output, source.paths, overwrite_input=overwrite_input)
-    docs = source.read() if offsets == "codepoints" else _doccano_files(source, offsets)
+    docs = source.read(transform=_doccano_transform(source, offsets))
     backups = output_backups(force)
     count = write_jsonl((document_to_record(d) for d in docs), output, backups=backups)
     report_backups(backups)
@@ -73,16 +74,16 @@ def convert_cli(
     finish_report(source, quiet=quiet)
 
 
-def _doccano_files(source: Inputs, offsets: str) -> list[Document]:
-    """Each input a JSONL file exported by doccano, its offsets converted to code points."""
-    from annotkit.export.records import read_doccano
+def _doccano_transform(source: Inputs, offsets: str) -> Callable[[Any, str], Any] | None:
+    """Reads each line as a JSONL line exported by doccano, its offsets in ``offsets`` units."""
+    if offsets == "codepoints":
+        return None
+    from annotkit.export.records import doccano_reader
 
-    docs: list[Document] = []
     for path in source.paths:
-        if path == "-" or not path.endswith(".jsonl") or not os.path.isfile(path):
+        if path != "-" and not (path.endswith(".jsonl") and os.path.isfile(path)):
             raise ConfigError(
                 f"--offsets {offsets} reads JSONL files exported by doccano; {path!r} is not "
-                "one (name each .jsonl file, or drop --offsets for other inputs)"
+                "one (name each .jsonl file or -, or drop --offsets for other inputs)"
             )
-        docs.extend(read_doccano(path, grapheme=offsets == "grapheme"))
-    return docs
+    return doccano_reader(grapheme=offsets == "grapheme")

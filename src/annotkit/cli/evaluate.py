@@ -14,9 +14,11 @@ from annotkit.cli._common import (
     current_settings,
     force_option,
     handle_errors,
+    include_unconfirmed_option,
     output_backups,
     overwrite_input_option,
     report_backups,
+    reviewed_only,
 )
 from annotkit.doc import Document
 from annotkit.evaluate import evaluate, evaluate_many, format_table
@@ -45,8 +47,13 @@ def _read(path: str) -> list[Document]:
     return list(read_documents([path], max_chars=current_settings().max_document_chars))
 
 
-def _score(gold: str, preds: dict[str, str], **options: Any) -> dict[str, Any]:
-    gold_docs = _read(gold)
+def _score(
+    gold: str, preds: dict[str, str], *, include_unconfirmed: bool, **options: Any
+) -> dict[str, Any]:
+    # gold is what people answered: the same documents train and export use
+    gold_docs = reviewed_only(
+        _read(gold), include_unconfirmed=include_unconfirmed, what="evaluate --gold"
+    )
     if len(preds) == 1:
         return evaluate(gold_docs, _read(next(iter(preds.values()))), **options)
     return evaluate_many(gold_docs, {name: _read(p) for name, p in preds.items()}, **options)
@@ -96,6 +103,7 @@ def _write(text: str, output: str | None, backups: Backups | None) -> None:
     help="Score only documents present in both gold and predictions.",
 )
 @click.option("--by-lang", is_flag=True, help="Add a breakdown by the language of each span.")
+@include_unconfirmed_option
 @overwrite_input_option
 @force_option
 @handle_errors
@@ -106,13 +114,17 @@ def evaluate_cli(
     output: str | None,
     intersection: bool,
     by_lang: bool,
+    include_unconfirmed: bool,
     overwrite_input: bool,
     force: bool,
 ) -> None:
     """Score predicted spans against gold: strict and lenient P/R/F1 per label and micro.
 
     Strict needs the same start, end and label; lenient needs an overlap with the same label,
-    each gold span matched at most once (maximum bipartite matching).
+    each gold span matched at most once (maximum bipartite matching). Gold documents that
+    are not an answer are left out and counted on stderr, as in train and export: Prodigy
+    records answered reject/ignore, and documents pulled from doccano without being confirmed
+    (unless --include-unconfirmed).
 
     \b
     Examples:
@@ -122,7 +134,13 @@ def evaluate_cli(
     """
     named = _parse_preds(preds)
     check_output(output, [gold, *named.values()], overwrite_input=overwrite_input)
-    result = _score(gold, named, intersection=intersection, by_lang=by_lang)
+    result = _score(
+        gold,
+        named,
+        include_unconfirmed=include_unconfirmed,
+        intersection=intersection,
+        by_lang=by_lang,
+    )
     text = format_table(result) if fmt == "table" else json.dumps(result, indent=2) + "\n"
     _write(text, output, backups := output_backups(force))
     report_backups(backups)

@@ -26,16 +26,22 @@ EXAMPLE:
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from annotkit.doc import Document
 from annotkit.errors import InputError, OffsetError
-from annotkit.io import read_documents, read_jsonl_records
+from annotkit.io import read_documents
 from annotkit.offsets import OffsetMap
-from annotkit.record import document_from_record
 
-__all__ = ["META_KEY", "doccano_record", "prodigy_record", "read_doccano", "read_jsonl"]
+__all__ = [
+    "META_KEY",
+    "doccano_reader",
+    "doccano_record",
+    "prodigy_record",
+    "read_doccano",
+    "read_jsonl",
+]
 
 _PRODIGY_PASS = ("_input_hash", "_task_hash", "answer")
 #: the key of the doccano line holding the document's meta
@@ -96,7 +102,9 @@ def read_jsonl(path: str | os.PathLike[str]) -> list[Document]:
     return list(read_documents([str(path)]))
 
 
-def read_doccano(path: str | os.PathLike[str], *, grapheme: bool = False) -> list[Document]:
+def read_doccano(
+    path: str | os.PathLike[str], *, grapheme: bool = False, **options: Any
+) -> list[Document]:
     """Re-import a ``doccano`` export, or a JSONL file exported by doccano, in code points.
 
     Offsets (``label`` triples or ``entities`` objects) are converted from doccano units
@@ -104,10 +112,18 @@ def read_doccano(path: str | os.PathLike[str], *, grapheme: bool = False) -> lis
     example's metadata and become the document's ``meta`` (with ``annotkit_meta`` unpacked).
     Raises :class:`~annotkit.errors.InputError` naming the line for an offset that does not
     fall on a character boundary, and for everything :func:`document_from_record` rejects.
+    ``options`` are :func:`annotkit.io.read_documents`' (``skip_errors``, ``on_duplicate``,
+    ``max_chars``, ``report``).
     """
+    return list(read_documents([str(path)], transform=doccano_reader(grapheme), **options))
+
+
+def doccano_reader(grapheme: bool = False) -> Callable[[Any, str], dict[str, Any]]:
+    """The ``transform`` of :func:`annotkit.io.read_documents` that reads a line exported by
+    doccano as an annotkit record (offsets in code points, metadata in ``meta``)."""
     mode = "grapheme" if grapheme else "utf16"
-    docs = []
-    for where, raw in read_jsonl_records(path):
+
+    def to_record(raw: Any, where: str) -> dict[str, Any]:
         if not isinstance(raw, dict):
             raise InputError("expected a JSON object per line", source=where)
         text = raw.get("text", raw.get("data"))
@@ -125,8 +141,9 @@ def read_doccano(path: str | os.PathLike[str], *, grapheme: bool = False) -> lis
                     if isinstance(text, str)
                     else raw[key]
                 )
-        docs.append(document_from_record(rec, where=where))
-    return docs
+        return rec
+
+    return to_record
 
 
 _DOCCANO_READ = (*_DOCCANO_OWN, "id", "data", "entities", "meta")
