@@ -85,11 +85,17 @@ def test_export_cli_says_what_it_wrote(run_cli, tmp_path: Path) -> None:
                                                      "all.conll"]  # fmt: skip
 
 
-def test_export_cli_refuses_unknown_files_and_empty_splits(run_cli, tmp_path: Path) -> None:
+def test_export_cli_keeps_unknown_files_and_refuses_empty_splits(run_cli, tmp_path: Path) -> None:
     (tmp_path / "README.md").write_text("mine")
     r = run_cli("export", GOLD, "--format", "hf", "-o", str(tmp_path))
-    assert r.returncode == 1 and r.stderr.startswith("error: ") and "README.md" in r.stderr
-    assert (tmp_path / "README.md").read_text() == "mine"
+    assert r.returncode == 0, r.stderr
+    (bak,) = tmp_path.glob("README.md.*.bak")
+    assert bak.read_text() == "mine" and f"kept it as {bak}" in r.stderr
+    (tmp_path / "README.md").write_text("edited card")  # an earlier export's file, edited
+    r = run_cli("export", GOLD, "--format", "hf", "-o", str(tmp_path), "--force")
+    assert r.returncode == 0 and "kept it as" not in r.stderr, r.stderr
+    assert len(list(tmp_path.glob("README.md.*.bak"))) == 1
+    assert "edited card" not in (tmp_path / "README.md").read_text()
     one = tmp_path / "one.jsonl"
     one.write_text(Path(TINY).read_text("utf-8").splitlines()[0] + "\n", "utf-8")
     out = tmp_path / "split"

@@ -11,6 +11,7 @@ from annotkit.doc import Document, Span
 from annotkit.errors import InputError
 from annotkit.export import export
 from annotkit.export.folder import MANIFEST, finish_folder, prepare_folder, read_manifest
+from annotkit.io import Backups
 
 
 def _docs(n: int = 10) -> list[Document]:
@@ -82,3 +83,41 @@ def test_export_folder_manifest_records_hashes(tmp_path: Path) -> None:
     finish_folder(tmp_path, ["a.txt"], fmt="x")
     assert read_manifest(tmp_path) == {"a.txt": hashlib.sha256(b"a").hexdigest()}
     assert json.loads((tmp_path / MANIFEST).read_text())["complete"] is True
+
+
+def test_export_folder_keeps_foreign_and_edited_files_as_bak(tmp_path: Path) -> None:
+    (tmp_path / "README.md").write_text("my own notes")
+    backups = Backups()
+    export(_docs(), "conll", tmp_path, split="80/20", backups=backups)
+    (bak,) = tmp_path.glob("README.md.*.bak")
+    assert bak.read_text() == "my own notes"
+    assert backups.kept == [(tmp_path / "README.md", bak)]
+    train = tmp_path / "train.conll"
+    train.write_text(train.read_text() + "hand-made fix\n")
+    edited = train.read_text()
+    export(_docs(), "conll", tmp_path, backups=Backups())  # train.conll is now stale
+    (kept,) = tmp_path.glob("train.conll.*.bak")
+    assert kept.read_text() == edited and not train.exists()
+    assert (tmp_path / "all.conll").exists()
+
+
+def test_export_folder_force_replaces_without_backup(tmp_path: Path) -> None:
+    (tmp_path / "README.md").write_text("my own notes")
+    export(_docs(), "conll", tmp_path, force=True)
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == sorted([MANIFEST, "README.md", "all.conll"])
+    assert "my own notes" not in (tmp_path / "README.md").read_text()
+
+
+def test_export_folder_never_replaces_a_link_or_folder(tmp_path: Path) -> None:
+    target = tmp_path / "elsewhere.txt"
+    target.write_text("keep")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "README.md").symlink_to(target)
+    (out / "all.conll").mkdir()
+    for kwargs in ({"backups": Backups()}, {"force": True}):
+        with pytest.raises(InputError, match="link, folder or other non-file"):
+            export(_docs(), "conll", out, **kwargs)
+    assert target.read_text() == "keep" and (out / "README.md").is_symlink()
+    assert sorted(p.name for p in out.iterdir()) == ["README.md", "all.conll"]

@@ -10,10 +10,13 @@ import click
 from annotkit.cli._common import (
     Inputs,
     finish_report,
+    force_option,
     handle_errors,
     include_unconfirmed_option,
     input_options,
+    output_backups,
     quiet_option,
+    report_backups,
     reviewed_only,
     warn,
 )
@@ -47,15 +50,18 @@ __all__ = ["export_cli"]
 )
 @click.option("--grapheme", is_flag=True, help="doccano: offsets in grapheme clusters, not UTF-16.")
 @include_unconfirmed_option
+@force_option
 @quiet_option
 @handle_errors
 def export_cli(source: Inputs, fmt: str, output: str, split: str | None, skip_empty_splits: bool,
                zh_tokens: str, alignment: str, grapheme: bool, include_unconfirmed: bool,
-               quiet: bool) -> None:  # fmt: skip
+               force: bool, quiet: bool) -> None:  # fmt: skip
     """Export annotated documents (NER) or aligned documents (tmx|moses|tsv) to a folder.
 
-    Files of an earlier export into the folder are replaced; others are left alone. Parallel
-    formats align records that have no `pairs` first.
+    Files of an earlier export into the folder are replaced; others are left alone, except
+    a file this export would overwrite that annotkit did not write (or an earlier export's
+    file edited since): it is kept as <name>.<UTC stamp>.bak (--force: replaced without a
+    backup). Parallel formats align records that have no `pairs` first.
 
     \b
     Examples:
@@ -67,9 +73,11 @@ def export_cli(source: Inputs, fmt: str, output: str, split: str | None, skip_em
     items = reviewed_only(source.read(), include_unconfirmed=include_unconfirmed, what="export")
     if fmt in PARALLEL_FORMATS:
         items = [_aligned(d) for d in items]
+    backups = output_backups(force)
     summary = export(items, fmt, output, split=split, zh_tokens=zh_tokens, sources=source.paths,
                      skip_empty_splits=skip_empty_splits, alignment=alignment,
-                     grapheme=grapheme)  # fmt: skip
+                     grapheme=grapheme, backups=backups, force=force)  # fmt: skip
+    report_backups(backups)
     if not quiet:
         warn(_wrote(summary, output))
     finish_report(source, quiet=quiet)

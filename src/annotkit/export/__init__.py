@@ -28,6 +28,7 @@ from annotkit.export.hf import hf_label_list
 from annotkit.export.ner import NER_FORMATS, export_ner, span_table
 from annotkit.export.records import read_doccano, read_jsonl
 from annotkit.export.splits import parse_split
+from annotkit.io import Backups
 from annotkit.tags import ZhTokens
 
 __all__ = [
@@ -62,6 +63,8 @@ def export(
     skip_empty_splits: bool = False,
     alignment: str = "strict",
     grapheme: bool = False,
+    backups: Backups | None = None,
+    force: bool = False,
 ) -> dict[str, Any]:
     """Export documents (NER formats) or aligned documents (``tmx|moses|tsv``) into ``out_dir``.
 
@@ -73,6 +76,10 @@ def export(
         of raising :class:`~annotkit.errors.InputError`.
     alignment (str), grapheme (bool), zh_tokens (str), sources: see
         :func:`~annotkit.export.ner.export_ner`.
+    backups (Backups | None), force (bool): a file in ``out_dir`` that annotkit did not write,
+        or one changed since, is kept as ``.bak`` (``backups``) or replaced (``force``); with
+        neither the export stops before touching anything
+        (:func:`~annotkit.export.folder.prepare_folder`).
     RETURNS (dict): a summary with the files written (a ``README.md`` dataset card among them).
     """
     if fmt in NER_FORMATS:
@@ -82,12 +89,14 @@ def export(
         return export_ner(
             items, fmt, out_dir, split=split, zh_tokens=tokens, sources=sources,
             skip_empty_splits=skip_empty_splits, alignment=alignment, grapheme=grapheme,
+            backups=backups, force=force,
         )  # fmt: skip
     if fmt in PARALLEL_FORMATS:
         from annotkit.export.parallel import export_parallel
 
         result: dict[str, Any] = export_parallel(
-            list(items), fmt, out_dir, split=split, skip_empty_splits=skip_empty_splits
-        )
+            list(items), fmt, out_dir, split=split, skip_empty_splits=skip_empty_splits,
+            backups=backups, force=force,
+        )  # fmt: skip
         return result
     raise InputError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")

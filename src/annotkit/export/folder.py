@@ -5,8 +5,10 @@ Every export records the files it writes in ``.annotkit-export.json`` inside its
 then writes its own, so a ``--split 80/10/10`` export never leaves the ``all.conll`` of an
 earlier run beside ``train.conll``. Files annotkit did not write are never deleted: an
 export that would overwrite one (or a recorded file changed since it was written) stops
-with an :class:`~annotkit.errors.InputError` before anything is touched; other files are
-left as they are.
+with an :class:`~annotkit.errors.InputError` before anything is touched, unless the caller
+passes ``backups`` (each such file is kept as ``<name>.<UTC stamp>.bak``, what ``annotkit
+export`` does) or ``force`` (replaced); other files are left as they are. A link, folder or
+other non-file in the export's way is always an error.
 
 Order of work (:func:`prepare_folder`, the writers, :func:`finish_folder`): check, remove
 the previous export's files, record the new names (marked incomplete), write, record the
@@ -37,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from annotkit.errors import InputError
-from annotkit.io import atomic_writer
+from annotkit.io import Backups, atomic_writer, backup_path
 
 __all__ = ["MANIFEST", "finish_folder", "prepare_folder", "read_manifest"]
 
@@ -105,14 +107,23 @@ def _write_manifest(
         fh.write(json.dumps(data, ensure_ascii=False, indent=1) + "\n")
 
 
-def prepare_folder(out_dir: str | os.PathLike[str], files: Sequence[str], *, fmt: str) -> list[str]:
+def prepare_folder(
+    out_dir: str | os.PathLike[str],
+    files: Sequence[str],
+    *,
+    fmt: str,
+    backups: Backups | None = None,
+    force: bool = False,
+) -> list[str]:
     """Make ``out_dir`` ready for an export that writes ``files`` (plain names).
 
     Removes the files the previous export recorded (unchanged since), and records ``files``
     as this export's (incomplete until :func:`finish_folder`).
-    Raises :class:`~annotkit.errors.InputError`, touching nothing, when a file of ``files``
-    exists but was not written by annotkit, or a recorded file was changed since.
-    RETURNS (list[str]): the names removed, sorted.
+    A file of ``files`` that annotkit did not write, or a recorded file changed since, is a
+    conflict: kept as ``<name>.<UTC stamp>.bak`` (noted in ``backups.kept``) when ``backups``
+    is given, deleted with ``force``, and otherwise an :class:`~annotkit.errors.InputError`
+    raised before anything is touched (also for a link or folder in the way).
+    RETURNS (list[str]): the names of the previous export's files removed, sorted.
     """
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
@@ -120,33 +131,49 @@ def prepare_folder(out_dir: str | os.PathLike[str], files: Sequence[str], *, fmt
             "the export output is a file, not a folder; give a folder for -o", source=str(out)
         )
     previous = read_manifest(out)
+    replace = backups is not None or force
+    conflicts: list[str] = []
     unknown = sorted(n for n in files if n not in previous and os.path.lexists(out / n))
-    if unknown:
+    if unknown and not replace:
         raise InputError(
             f"the folder holds {', '.join(unknown)}, which this export would overwrite but "
-            f"annotkit did not write (not recorded in {MANIFEST}); move it away, or export "
-            "into another folder",
+            f"annotkit did not write (not recorded in {MANIFEST}); move it away, export into "
+            "another folder, or let `annotkit export` keep it as .bak",
             source=str(out),
         )
     stale: list[str] = []
-    for name, digest in sorted(previous.items()):
+    for name in sorted({*unknown, *(n for n in previous if os.path.lexists(out / n))}):
         path = out / name
-        if not os.path.lexists(path):
-            continue
         if path.is_symlink() or not path.is_file():
+            what = "an earlier export's file" if name in previous else "in this export's way"
             raise InputError(
-                f"{name} was written by an earlier export but is now a link or a folder; "
-                "move it away, or export into another folder",
+                f"{name} ({what}) is a link, folder or other non-file; move it away, or "
+                "export into another folder",
                 source=str(out),
             )
+        if name in unknown:
+            conflicts.append(name)
+            continue
+        digest = previous[name]
         if digest is not None and _sha256(path) != digest:
-            raise InputError(
-                f"{name} was written by an earlier export and changed since (by hand?); the "
-                "new export would replace it: move it away or copy your changes elsewhere, "
-                "then export again",
-                source=str(out),
-            )
+            if not replace:
+                raise InputError(
+                    f"{name} was written by an earlier export and changed since (by hand?); "
+                    "the new export would replace it: move it away or copy your changes "
+                    "elsewhere, then export again (`annotkit export` keeps it as .bak)",
+                    source=str(out),
+                )
+            conflicts.append(name)
+            continue
         stale.append(name)
+    for name in conflicts:
+        path = out / name
+        if backups is not None:
+            kept = backup_path(path)
+            os.replace(path, kept)
+            backups.kept.append((path, kept))
+        else:
+            path.unlink()
     out.mkdir(parents=True, exist_ok=True)
     for name in stale:
         (out / name).unlink()

@@ -39,7 +39,7 @@ from annotkit.export.folder import finish_folder, prepare_folder
 from annotkit.export.hf import hf_front_matter, hf_label_list, hf_rows
 from annotkit.export.records import doccano_record, prodigy_record
 from annotkit.export.splits import parse_split, plan_splits
-from annotkit.io import atomic_output, atomic_writer, document_to_record, dumps_record
+from annotkit.io import Backups, atomic_output, atomic_writer, document_to_record, dumps_record
 from annotkit.tags import TaggedSentence, ZhTokens, tag_document, to_stanza_json
 
 __all__ = ["NER_FORMATS", "TABLE_COLUMNS", "export_ner", "span_table"]
@@ -159,6 +159,8 @@ def export_ner(
     skip_empty_splits: bool = False,
     alignment: str = "strict",
     grapheme: bool = False,
+    backups: Backups | None = None,
+    force: bool = False,
 ) -> dict[str, Any]:
     """Write ``docs`` as an NER corpus in ``fmt`` under ``out_dir`` with a dataset card.
 
@@ -173,6 +175,8 @@ def export_ner(
     alignment (str): ``spacy`` format: ``Doc.char_span`` mode, ``strict`` (misaligned spans'
         tokens marked missing), ``contract`` or ``expand`` (snapped); always reported.
     grapheme (bool): ``doccano`` format: offsets in grapheme clusters instead of UTF-16 units.
+    backups, force: what to do with files in the folder annotkit did not write (or that were
+        changed since): :func:`~annotkit.export.folder.prepare_folder`.
     RETURNS (dict): ``{"format", "files", "splits": {name: counts}, "left_out": {name: why},
         "removed", "misaligned", ...}`` (also in the card).
 
@@ -200,7 +204,7 @@ def export_ner(
     split_files = {name: f"{name}.{NER_FORMATS[fmt]}" for name in plan.parts}
     files = [*split_files.values(), *(["labels.json"] if fmt == "hf" else []), "README.md"]
     out = Path(out_dir)
-    removed = prepare_folder(out, files, fmt=fmt)
+    removed = prepare_folder(out, files, fmt=fmt, backups=backups, force=force)
     counts: dict[str, dict[str, Any]] = {}
     misaligned: list[dict[str, Any]] = []
     languages: set[str] = set()

@@ -39,7 +39,7 @@ from annotkit.doc import Document
 from annotkit.errors import InputError
 from annotkit.export.folder import finish_folder, prepare_folder
 from annotkit.export.splits import SplitPlan, parse_split, plan_splits
-from annotkit.io import atomic_writer
+from annotkit.io import Backups, atomic_writer
 from annotkit.stages import MissingStageError
 
 __all__ = ["PARALLEL_FORMATS", "Unit", "export_parallel", "units_of"]
@@ -223,6 +223,8 @@ def export_parallel(
     *,
     split: str | Sequence[float] | None = None,
     skip_empty_splits: bool = False,
+    backups: Backups | None = None,
+    force: bool = False,
 ) -> dict[str, Any]:
     """Write the sentence beads of align records as ``tmx``, ``moses`` or ``tsv`` files.
 
@@ -234,6 +236,8 @@ def export_parallel(
             train/dev/test), e.g. ``"80/10/10"``.
         skip_empty_splits (bool): leave out a split that would be empty (warning) instead of
             raising :class:`~annotkit.errors.InputError`.
+        backups (Backups | None), force (bool): files in the folder annotkit did not write (or
+            changed since): :func:`~annotkit.export.folder.prepare_folder`.
 
     RETURNS:
         dict: ``{"format", "files", "units", "splits", "left_out", "removed",
@@ -274,7 +278,8 @@ def export_parallel(
     names = list(moses) if fmt == "moses" else [f"{name}.{fmt}" for name in groups]
     files = [*names, "README.md"]
     out = Path(out_dir)
-    removed = prepare_folder(out, files, fmt=fmt)  # checks and cleans before any write
+    # checks and cleans before any write
+    removed = prepare_folder(out, files, fmt=fmt, backups=backups, force=force)
     for fname, lines in moses.items():
         _write_moses(lines, out / fname)
     if fmt != "moses":
