@@ -122,8 +122,18 @@ class _Side:
 
 
 class _Interner(dict[str, int]):
+    """Concept strings -> small ints (per alignment), with each concept set's ids memoised
+    (a sentence list repeats the same words, so most sets are seen before)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._sets: dict[frozenset[str], frozenset[int]] = {}
+
     def ids(self, concepts: frozenset[str]) -> frozenset[int]:
-        return frozenset(self.setdefault(c, len(self)) for c in concepts)
+        got = self._sets.get(concepts)
+        if got is None:
+            got = self._sets[concepts] = frozenset(self.setdefault(c, len(self)) for c in concepts)
+        return got
 
 
 def _side(
@@ -879,11 +889,15 @@ def align_sentences(
         return first.beads
     result = first
     base = s_side
-    for _ in range(max(1, opts.rounds)):
+    for k in range(max(1, opts.rounds)):
         learned = _learn_pairs(base, t_side, result.beads, opts.min_dice)
         log.debug("bootstrap learned %d source forms", len(learned))
+        var = _length_variance(base, t_side, result.beads) if opts.fit_length else None
+        if k == 0 and not learned and var is None and n * m <= _FULL_CELLS and opts.noise <= 0:
+            # nothing learned: the first pass's costs again, in a band around its path, which
+            # was the best over the whole matrix; the search would return that path again
+            break
         s_side = _augment(base, learned, interner)
         lo, hi = _path_band(result.path, n, m, opts.band)
-        var = _length_variance(base, t_side, result.beads) if opts.fit_length else None
         result = _dp(s_side, t_side, lo, hi, opts, extra, var, edges)
     return result.beads

@@ -400,6 +400,50 @@ def _is_zh(lang: str | None) -> bool:
     return bool(lang) and str(lang).lower().split("-")[0] in ("zh", "cmn", "yue", "lzh")
 
 
+# memoised per word form (bounded: a few tens of MB at most, the frequent words of a corpus)
+@functools.lru_cache(maxsize=50_000)
+def _latin_token(raw: str, english: bool, lemmatize: bool) -> Token | None:
+    """The token of one Latin-script word (``None``: a stop word or a single letter)."""
+    value = english_number_words(raw) if english else None
+    if value is not None:
+        c = f"#{value}"
+        return Token(c, frozenset((c,)), 1.5)
+    low = raw.lower()
+    if low in _EN_STOP or len(low) < 2:
+        return None
+    form = english_lemma(raw) if lemmatize else low
+    # acronyms/ids (MSCs, NCT03011398) also match by their exact lower-case form
+    concepts = {f"w:{form}", f"w:{low}"}
+    if len(form) >= _PREFIX:  # recur/recurrence, metastasis/metastasize, Personen
+        concepts.add(f"p:{form[:_PREFIX]}")
+    return Token(form, frozenset(concepts), 1.2 if raw[:1].isupper() else 1.0)
+
+
+def _zh_token(w: str, dictionary: Mapping[str, frozenset[str]] | None) -> Token | None:
+    """The token of one Chinese word, glossed through ``dictionary`` (``None``: a stop word)."""
+    if w in _ZH_STOP:
+        return None
+    value = chinese_number(w)
+    if value is not None and (len(w) > 1 or w not in "一两兩"):
+        c = f"#{value}"
+        return Token(c, frozenset((c,)), 1.5)
+    concepts = {f"w:{w}"}
+    if dictionary is not None:
+        glosses = dictionary.get(w)
+        if glosses is None and len(w) > 1:  # unknown compound: its characters
+            glosses = frozenset().union(*(dictionary.get(ch, ()) for ch in w))
+        if glosses:
+            concepts.update(f"w:{g}" for g in glosses)
+            concepts.update(f"p:{g[:_PREFIX]}" for g in glosses if len(g) >= _PREFIX)
+    return Token(w, frozenset(concepts))
+
+
+@functools.lru_cache(maxsize=20_000)
+def _zh_word(w: str, glossed: bool) -> Token | None:
+    """:func:`_zh_token` with the CC-CEDICT glosses (``glossed``) or none, memoised."""
+    return _zh_token(w, cedict_zh_en() if glossed else None)
+
+
 def sentence_tokens(
     text: str, lang: str | None, *, dictionary: Mapping[str, frozenset[str]] | None = None
 ) -> list[Token]:
@@ -425,44 +469,20 @@ def sentence_tokens(
             c = "?" if raw in "?？" else "!"
             tokens.append(Token(c, frozenset((c,)), 1.0))
         elif kind == "latin":
-            value = english_number_words(raw) if english else None
-            if value is not None:
-                c = f"#{value}"
-                tokens.append(Token(c, frozenset((c,)), 1.5))
-                continue
-            low = raw.lower()
-            if low in _EN_STOP or len(low) < 2:
-                continue
-            lemma = english_lemma(raw) if english or _is_zh(lang) else low
-            form = lemma if english or _is_zh(lang) else low
-            # acronyms/ids (MSCs, NCT03011398) also match by their exact lower-case form
-            concepts = {f"w:{form}", f"w:{low}"}
-            if len(form) >= _PREFIX:  # recur/recurrence, metastasis/metastasize, Personen
-                concepts.add(f"p:{form[:_PREFIX]}")
-            tokens.append(Token(form, frozenset(concepts), 1.2 if raw[:1].isupper() else 1.0))
+            tok = _latin_token(raw, english, english or _is_zh(lang))
+            if tok is not None:
+                tokens.append(tok)
         else:  # CJK
             if not _is_zh(lang):
                 for ch in raw:
                     tokens.append(Token(ch, frozenset((f"w:{ch}",))))
                 continue
             words = _jieba().lcut(raw, HMM=True)  # type: ignore[attr-defined]
-            for w in words:
-                if w in _ZH_STOP:
-                    continue
-                value = chinese_number(w)
-                if value is not None and (len(w) > 1 or w not in "一两兩"):
-                    c = f"#{value}"
-                    tokens.append(Token(c, frozenset((c,)), 1.5))
-                    continue
-                concepts = {f"w:{w}"}
-                if dictionary is not None:
-                    glosses = dictionary.get(w)
-                    if glosses is None and len(w) > 1:  # unknown compound: its characters
-                        glosses = frozenset().union(*(dictionary.get(ch, ()) for ch in w))
-                    if glosses:
-                        concepts.update(f"w:{g}" for g in glosses)
-                        concepts.update(f"p:{g[:_PREFIX]}" for g in glosses if len(g) >= _PREFIX)
-                tokens.append(Token(w, frozenset(concepts)))
+            glossed = dictionary is not None
+            if glossed and dictionary is not cedict_zh_en():  # a caller's own dictionary
+                tokens.extend(t for w in words if (t := _zh_token(w, dictionary)) is not None)
+            else:
+                tokens.extend(t for w in words if (t := _zh_word(w, glossed)) is not None)
     stripped = text.strip()
     if _QUOTE_OPEN_RE.search(stripped):  # “Hello,” she said. / “你好，”她说。
         tokens.append(Token('"<', frozenset(('"<',))))
