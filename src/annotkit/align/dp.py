@@ -115,6 +115,7 @@ class _Side:
     weight: np.ndarray  # token weight per sentence
     length: np.ndarray  # characters per sentence (no whitespace)
     weak: np.ndarray  # 1.0 where a sentence ends at a clause boundary (; : ,), not a full stop
+    halves_memo: list[_Halves] | None = None  # _halves(self), once per side
 
     @property
     def n(self) -> int:
@@ -300,9 +301,13 @@ def _pair_prefix(
     return plo, prefix
 
 
-def _halves(
-    side: _Side,
-) -> list[tuple[frozenset[int], frozenset[int], list[Any], list[Any]]]:
+_Halves = tuple[frozenset[int], frozenset[int], list[Any], list[Any]]
+
+
+def _halves(side: _Side) -> list[_Halves]:
+    """Per sentence: the concepts of its front and back halves of tokens, and the halves."""
+    if side.halves_memo is not None:
+        return side.halves_memo
     out = []
     for sent in side.toks:
         k = len(sent) // 2
@@ -315,6 +320,7 @@ def _halves(
                 back,
             )
         )
+    side.halves_memo = out
     return out
 
 
@@ -453,11 +459,20 @@ class _Stack:
             self.data[k, pad + len(arr) :] = fill
             k += 1
 
-    def at(self, rows: np.ndarray, starts: np.ndarray, width: int) -> np.ndarray:
+    def at(self, rows: np.ndarray, starts: np.ndarray | int, width: int) -> np.ndarray:
+        out: np.ndarray
+        if isinstance(starts, (int, np.integer)):  # one start for every row: a slice
+            a = int(starts) + self.pad
+            if a >= 0 and a + width <= self.size:
+                out = self.data[rows, a : a + width]
+                return out
+            cols = np.clip(np.arange(a, a + width), 0, self.size - 1)
+            out = self.data[rows[:, None], cols]
+            return out
         cols = starts[:, None] + _columns(width, self.pad)
         np.maximum(cols, 0, out=cols)
         np.minimum(cols, self.size - 1, out=cols)
-        out: np.ndarray = self.data[rows[:, None], cols]
+        out = self.data[rows[:, None], cols]
         return out
 
 
@@ -520,26 +535,34 @@ def _dp(
     len_t_zero = _Stack([tgt.length], 0.0, 0.0, pad)
     weak_t_zero = _Stack([tgt.weak], 0.0, 0.0, pad)
     zero = np.zeros(1, dtype=np.int64)
+    # the whole matrix (a first pass on a small input): every row starts at column 0, so
+    # the gathers below are slices of one column range (``_Stack.at`` with an int start)
+    dense = not lo.any() and bool((hi == m).all()) and not plo.any()
+
+    def rel(j0: Any, s: np.ndarray) -> Any:
+        """Column ``j0`` of rows ``s`` relative to where their pair arrays start."""
+        return j0 if dense else j0 - plo[s]
 
     def terms(
-        rows: np.ndarray, j0: np.ndarray, width: int, a: int, b: int
+        rows: np.ndarray, j0: Any, width: int, a: int, b: int
     ) -> tuple[np.ndarray, np.ndarray]:
         """Similarity and length cost of beads (a, b) ending at each row of ``rows``, columns
-        ``j0 .. j0 + width - 1`` of that row (an array per row: shape (rows, width))."""
+        ``j0 .. j0 + width - 1`` of that row (an array per row: shape (rows, width); an int
+        ``j0`` is the same first column for every row)."""
         first = rows - a
         matched = np.zeros((len(rows), width))
         for d in range(a):
             s = first + d
-            off = j0 - plo[s]
+            off = rel(j0, s)
             matched += pre_m.at(s, off, width) - pre_m.at(s, off - b, width)
         if order_m is not None and (a > 1) != (b > 1):
             mf_t, mb_t, mf_s, mb_s = order_m
             if b == 1:  # many-to-one: the first source sentence faces the target's front
                 for s, arr in ((first, mf_t), (rows - 1, mb_t)):
-                    matched -= opts.order * arr.at(s, j0 - plo[s] - 1, width)
+                    matched -= opts.order * arr.at(s, rel(j0, s) - 1, width)
             else:
                 s = rows - 1
-                off = j0 - plo[s]
+                off = rel(j0, s)
                 matched -= opts.order * mf_s.at(s, off - b, width)
                 matched -= opts.order * mb_s.at(s, off - 1, width)
             matched = np.maximum(matched, 0.0)
@@ -556,7 +579,7 @@ def _dp(
         return sim, np.minimum(delta2 / 2.0, 8.0)
 
     def _misplaced(
-        where: list[_Stack], rows: np.ndarray, j0: np.ndarray, width: int, a: int, b: int
+        where: list[_Stack], rows: np.ndarray, j0: Any, width: int, a: int, b: int
     ) -> np.ndarray:
         """Matched weight far from where each sentence of a merge should sit in the single one.
 
@@ -574,13 +597,13 @@ def _dp(
             for d in range(a):
                 s = first + d
                 mid = (cl_s[s] - cl_s[first] + src.length[s] / 2.0)[:, None] / total
-                off = j0 - plo[s] - 1
+                off = rel(j0, s) - 1
                 w = w_t.at(s, off, width)
                 pos = p_t.at(s, off, width) / np.maximum(w, 1e-9)
                 out += k * w * np.maximum(0.0, np.abs(pos - mid) - tol)
         else:  # target sentences j-b..j-1 cover consecutive stretches of source i-1
             s = rows - 1
-            off = j0 - plo[s]
+            off = rel(j0, s)
             base = cl_t_zero.at(zero, j0 - b, width)
             total = cl_t_end.at(zero, j0, width) - base + 1e-9
             for d in range(b, 0, -1):  # target j-d
@@ -592,7 +615,7 @@ def _dp(
                 out += k * w * np.maximum(0.0, np.abs(pos - mid) - tol)
         return out
 
-    def _crossed(rows: np.ndarray, j0: np.ndarray, width: int, a: int, b: int) -> np.ndarray:
+    def _crossed(rows: np.ndarray, j0: Any, width: int, a: int, b: int) -> np.ndarray:
         """Matched weight between sentences of a many-to-many bead whose stretches are apart."""
         out = np.zeros((len(rows), width))
         first = rows - a
@@ -603,7 +626,7 @@ def _dp(
             s = first + e
             s0 = (cl_s[s] - cl_s[first])[:, None] / ls
             s1 = (cl_s[s + 1] - cl_s[first])[:, None] / ls
-            off = j0 - plo[s]
+            off = rel(j0, s)
             for d in range(b, 0, -1):  # target j-d
                 w = pre_m.at(s, off - d + 1, width) - pre_m.at(s, off - d, width)
                 t0 = (cl_t_zero.at(zero, j0 - d, width) - t_base) / lt
@@ -629,7 +652,7 @@ def _dp(
                 continue
             rows = np.arange(first, r1)
             with np.errstate(all="ignore"):  # cells past a row's width may divide by 0
-                sim, lcost = terms(rows, lo[rows], width, a, b)
+                sim, lcost = terms(rows, 0 if dense else lo[rows], width, a, b)
             out[k, first - r0 :] = (
                 ((a + b) / 2.0) * lex * (1.0 - sim) + opts.length * lcost + merge[k]
             )
