@@ -439,7 +439,16 @@ def read_jsonl_records(
             if not line.strip():
                 continue
             seen_any = True
-            record = _loads(line, where)
+            try:
+                record = _loads(line, where)
+            except InputError as err:
+                if name == "<stdin>" and lineno == 1 and not line.lstrip().startswith(("{", "[")):
+                    raise InputError(
+                        f"{err.reason}; `-` reads JSONL records (one JSON object per line): "
+                        "save plain text as a .txt file and name it instead",
+                        source=where,
+                    ) from None
+                raise
             del line
         except InputError as exc:
             if not skip_errors:

@@ -104,3 +104,11 @@ def test_cli_usage_error_exit_2(run_cli) -> None:
     assert run_cli("convert").returncode == 2
     assert run_cli("no-such-command").returncode == 2
     assert run_cli("convert", "seeds", "--no-such-flag").returncode == 2
+
+
+def test_stdin_plain_text_is_told_that_dash_reads_jsonl(run_cli) -> None:
+    r = run_cli("detect", "-", input="Plain text, not a record.\n")
+    assert r.returncode == 1
+    assert "<stdin>:1" in r.stderr and "save plain text as a .txt file" in r.stderr
+    r = run_cli("detect", "-", input='{"id": 1, "text": }\n')  # a broken record: no such hint
+    assert r.returncode == 1 and "malformed JSON" in r.stderr and ".txt" not in r.stderr
