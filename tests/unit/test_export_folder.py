@@ -121,3 +121,15 @@ def test_export_folder_never_replaces_a_link_or_folder(tmp_path: Path) -> None:
             export(_docs(), "conll", out, **kwargs)
     assert target.read_text() == "keep" and (out / "README.md").is_symlink()
     assert sorted(p.name for p in out.iterdir()) == ["README.md", "all.conll"]
+
+
+def test_export_folder_empty_file_in_the_way_is_replaced_without_backup(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    (tmp_path / "train.conll").write_text("")
+    (tmp_path / "test.conll").write_text("mine")
+    export(_docs(), "conll", tmp_path, split="80/20", backups=Backups())
+    assert [p.name for p in tmp_path.glob("*.bak")] == [next(tmp_path.glob("test.conll.*")).name]
+    with caplog.at_level("WARNING"):
+        export(_docs(), "conll", tmp_path, split="80/20", backups=Backups())
+    assert "not written by this export" not in caplog.text  # its own .bak is not a stray file

@@ -168,7 +168,7 @@ def prepare_folder(
         stale.append(name)
     for name in conflicts:
         path = out / name
-        if backups is not None:
+        if backups is not None and path.stat().st_size > 0:  # an empty file holds nothing
             kept = backup_path(path)
             os.replace(path, kept)
             backups.kept.append((path, kept))
@@ -183,7 +183,10 @@ def prepare_folder(
     others = sorted(
         p.name
         for p in out.iterdir()
-        if p.name not in files and p.name != MANIFEST and _SPLIT_FILE.match(p.name)
+        if p.name not in files
+        and p.name != MANIFEST
+        and _SPLIT_FILE.match(p.name)
+        and not p.name.endswith(".bak")  # backups: of this export or an earlier one
     )
     if others:
         logger.warning(
