@@ -81,6 +81,19 @@ def _js(browser: Any, script: str, *args: Any) -> Any:
     return browser.execute_script(script, *args)
 
 
+def _eventually(check: Any, timeout: float = 10.0) -> bool:
+    """Poll ``check()`` until it is true (the page reacts to events in later tasks: the
+    search box after a 150 ms pause, ``hashchange`` after a link's click); False at timeout."""
+    import time
+
+    end = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > end:
+            return False
+        time.sleep(0.05)
+    return True
+
+
 def _open(browser: Any, page: Path) -> None:
     browser.get_log("browser")  # forget earlier pages' messages
     browser.get(page.as_uri())
@@ -172,18 +185,15 @@ def test_report_browser_search_filter_and_pages(
         else:  # clear() fires no input event
             _js(browser, "arguments[0].dispatchEvent(new Event('input'))", box)
         browser.implicitly_wait(0)
-        import time
-
-        time.sleep(0.4)  # the box waits 150 ms after the last key
 
     search("tricky")
-    assert visible() == ["tricky"]
+    assert _eventually(lambda: visible() == ["tricky"]), visible()
     assert browser.find_element("id", "status").text.startswith("1 of 27 documents")
     search("骨髓间充质")
     expected = [d.id for d in corpus if "骨髓间充质" in d.text.lower()]
-    assert visible() == expected and "tricky" in expected
+    assert _eventually(lambda: visible() == expected) and "tricky" in expected, visible()
     search("")
-    assert visible() == [d.id for d in corpus[:PAGE_SIZE]]
+    assert _eventually(lambda: visible() == [d.id for d in corpus[:PAGE_SIZE]]), visible()
     browser.find_element("id", "next").click()
     assert visible() == [d.id for d in corpus[PAGE_SIZE:]]
     assert "page 2 of 2" in browser.find_element("id", "status").text
@@ -202,6 +212,7 @@ def test_report_browser_index_link_opens_a_later_page(
     last = len(corpus) - 1
     _js(browser, "document.querySelector('#index details').open = true")
     browser.find_element("css selector", f'#index a[href="#d{last}"]').click()
-    assert _js(browser, f"return document.getElementById('d{last}').hidden") is False
+    shown = f"return document.getElementById('d{last}').hidden === false"
+    assert _eventually(lambda: _js(browser, shown) is True)
     assert "page 2 of 2" in browser.find_element("id", "status").text
     assert _severe(browser) == []
