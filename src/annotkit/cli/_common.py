@@ -296,12 +296,12 @@ def _inside(path: str, folder: str) -> bool:
     return not any(part.startswith(".") for part in rel.parts)
 
 
-def force_option(func: F) -> F:
-    return click.option(
-        "--force",
-        is_flag=True,
-        help="Replace an existing -o file without keeping a timestamped .bak of it.",
-    )(func)
+def force_option(
+    func: F,
+    *,
+    help: str = "Replace an existing -o file without keeping a timestamped .bak of it.",  # noqa: A002
+) -> F:
+    return click.option("--force", is_flag=True, help=help)(func)
 
 
 def output_backups(force: bool) -> Backups | None:

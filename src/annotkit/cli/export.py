@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -50,7 +51,11 @@ __all__ = ["export_cli"]
 )
 @click.option("--grapheme", is_flag=True, help="doccano: offsets in grapheme clusters, not UTF-16.")
 @include_unconfirmed_option
-@force_option
+@functools.partial(
+    force_option,
+    help="Replace files in the folder's way (not written by annotkit, or edited since) "
+    "without keeping a timestamped .bak of each.",
+)
 @quiet_option
 @handle_errors
 def export_cli(source: Inputs, fmt: str, output: str, split: str | None, skip_empty_splits: bool,
