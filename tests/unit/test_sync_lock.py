@@ -107,7 +107,9 @@ def test_sync_lock_stale_holder_is_taken_over_and_notices() -> None:
     first = next(iter(store.rows))
     fresh = _lock(store, ttl=0.3, wait=5).acquire()
     assert fresh.took_over == 1 and first not in store.rows
-    time.sleep(0.2)
+    deadline = time.monotonic() + 10  # the stale holder's heartbeat thread notices (0.05 s beats)
+    while not stale.lost and time.monotonic() < deadline:
+        time.sleep(0.01)
     assert stale.lost
     with pytest.raises(SyncError, match="lost the project's lock"):
         stale.check()
