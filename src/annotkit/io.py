@@ -628,13 +628,13 @@ def read_documents(
 
     for path, root in iter_input_files(inputs):
         suffix = path.suffix.lower()
-        is_table = suffix in TABLE_SUFFIXES
         if str(path) == "-" or suffix in JSONL_SUFFIXES:
             records: Iterable[tuple[str, Any]] = read_jsonl_records(
                 path, skip_errors=skip_errors, report=report, max_chars=limit
             )
             field = text_column or "text"
             idf = id_column or "id"
+            rewrite = transform
         elif suffix in TABLE_SUFFIXES:
             try:
                 records = list(_read_table(path, text_column=text_column, id_column=id_column))
@@ -643,7 +643,7 @@ def read_documents(
                     raise
                 report.skip(err)
                 continue
-            field, idf = "text", "id"
+            field, idf, rewrite = "text", "id", None
         else:
             make = partial(read_text_file, path, doc_id=_id_for(path, root), max_chars=limit)
             doc = guarded(make, str(path))
@@ -652,9 +652,7 @@ def read_documents(
             continue
         try:
             for where, rec in records:
-                make = partial(
-                    _from_record, rec, where, field, idf, None if is_table else transform
-                )
+                make = partial(_from_record, rec, where, field, idf, rewrite)
                 del rec
                 doc = guarded(make, where)
                 del make

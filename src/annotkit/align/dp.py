@@ -115,7 +115,6 @@ class _Side:
     weight: np.ndarray  # token weight per sentence
     length: np.ndarray  # characters per sentence (no whitespace)
     weak: np.ndarray  # 1.0 where a sentence ends at a clause boundary (; : ,), not a full stop
-    halves_memo: list[_Halves] | None = None  # _halves(self), once per side
 
     @property
     def n(self) -> int:
@@ -301,13 +300,10 @@ def _pair_prefix(
     return plo, prefix
 
 
-_Halves = tuple[frozenset[int], frozenset[int], list[Any], list[Any]]
-
-
-def _halves(side: _Side) -> list[_Halves]:
+def _halves(
+    side: _Side,
+) -> list[tuple[frozenset[int], frozenset[int], list[Any], list[Any]]]:
     """Per sentence: the concepts of its front and back halves of tokens, and the halves."""
-    if side.halves_memo is not None:
-        return side.halves_memo
     out = []
     for sent in side.toks:
         k = len(sent) // 2
@@ -320,7 +316,6 @@ def _halves(side: _Side) -> list[_Halves]:
                 back,
             )
         )
-    side.halves_memo = out
     return out
 
 
@@ -686,7 +681,7 @@ def _dp(
             cand = prev + block[fits, i - r0, :width]
             if opts.weak_end > 0.0:
                 # a bead that closes at a clause boundary on one side only cuts a sentence
-                t_weak = weak_t_zero.at(zero, np.array([j0 - 1]), width)[0]
+                t_weak = weak_t_zero.at(zero, j0 - 1, width)[0]
                 cand += (opts.weak_end * np.abs(src.weak[i - 1] - t_weak))[None, :]
             pick = cand.argmin(axis=0)
             low = cand[pick, np.arange(width)]

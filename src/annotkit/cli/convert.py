@@ -79,9 +79,10 @@ def _doccano_transform(source: Inputs, offsets: str) -> Callable[[Any, str], Any
     if offsets == "codepoints":
         return None
     from annotkit.export.records import doccano_reader
+    from annotkit.io import JSONL_SUFFIXES
 
     for path in source.paths:
-        if path != "-" and not (path.endswith(".jsonl") and os.path.isfile(path)):
+        if path != "-" and not (path.lower().endswith(JSONL_SUFFIXES) and os.path.isfile(path)):
             raise ConfigError(
                 f"--offsets {offsets} reads JSONL files exported by doccano; {path!r} is not "
                 "one (name each .jsonl file or -, or drop --offsets for other inputs)"
