@@ -28,6 +28,15 @@ Parts (``--parts``, default all but ``stanza``):
   ``score``: mean score against the share that was right, and the expected calibration error.
 * **recurrence** (also run with compare): how many of the rules' errors on each file recur
   in another document (the most any learning from other documents could fix).
+* **jnlpba** (``--jnlpba DIR``): a project whose annotators follow other conventions than the
+  guidelines, on documents the rules were never developed on. JNLPBA's ``cell_type`` spans
+  (GENIA conventions: "activated T cells", lineages, no cell lines) are the corrections, as
+  ``CELL_TYPE``. Random samples of ``--jnlpba-sizes`` abstracts of its training file
+  (``--repeats`` samples per size) train the learned engine (what ``annotkit train`` runs);
+  it and the rules predict all 200 devel abstracts; strict CELL_TYPE F1 (P, R). Then
+  learning curves from ``--repeats`` pools of ``--jnlpba-pool`` training abstracts: start
+  from ``--jnlpba-start``, add ``--jnlpba-step`` at a time up to ``--jnlpba-stop``, in
+  random or ``annotkit rank`` order.
 * **timing**: ``annotkit train`` (``train_learned``) on 30 documents (``en.jsonl`` + the
   first 2 of ``zh.jsonl``), wall seconds: the default (no stanza: the policy could not use
   it) and with the stanza tagger trained into the folder (``stanza=True``).
@@ -39,6 +48,8 @@ Usage (numbers in docs/benchmarks.md):
     .venv/bin/python bench/loop.py --gold-dev ../shared/data/ner/gold-dev --out bench/out/loop
     .venv/bin/python bench/loop.py --gold-dev ../shared/data/ner/gold-dev --parts stanza
     .venv/bin/python bench/loop.py --gold-dev ../shared/data/ner/gold-dev --parts doccano
+    .venv/bin/python bench/loop.py --gold-dev ../shared/data/ner/gold-dev --parts jnlpba \
+        --jnlpba ../shared/data/ner/jnlpba
 """
 
 from __future__ import annotations
@@ -305,42 +316,64 @@ def stanza_extra(
 
 
 # --------------------------------------------------------------------------- curves
+Score = Callable[[Sequence[Document], Sequence[Document]], float]
+
+
+def curve(
+    pool: list[Document],
+    test: list[Document],
+    *,
+    rules_of: dict[str, tuple[Span, ...]],
+    start: int,
+    step: int,
+    stop: int | None,
+    seed: int,
+    config: LearnConfig,
+    score: Score = f1,
+    tag: dict[str, Any] | None = None,
+) -> list[dict[str, Any]]:
+    """F1 on ``test`` as documents of ``pool`` are added in random or ranked order (the model
+    trained so far ranks the rest of the pool), up to ``stop`` documents (None: all)."""
+    rows: list[dict[str, Any]] = []
+    rules_f1 = score(test, [replace(d, spans=rules_of[d.id]) for d in test])
+    order = pool[:]
+    random.Random(seed).shuffle(order)
+    limit = len(order) if stop is None else min(stop, len(order))
+    for mode in ("random", "ranked"):
+        labelled = order[:start]
+        rest = order[start:]
+        while True:
+            learned = learn(labelled, config)
+            preds = [replace(d, spans=decide(analyse(d, learned.comps, rules=rules_of[d.id]),
+                                             learned.policy)) for d in test]  # fmt: skip
+            rows.append({**(tag or {}), "mode": mode, "documents": len(labelled),
+                         "tokens": sum(len(d.text) for d in labelled),  # characters
+                         "f1": score(test, preds), "rules": rules_f1})  # fmt: skip
+            _log("curve", rows[-1])
+            if not rest or len(labelled) >= limit:
+                break
+            if mode == "random":
+                nxt = rest[:step]
+            else:
+                ans = [(d, analyse(d, learned.comps, rules=rules_of[d.id])) for d in rest]
+                ids = {r.id for r in rank_analyses(ans, learned.policy)[:step]}
+                nxt = [d for d in rest if d.id in ids]
+            labelled = labelled + nxt
+            rest = [d for d in rest if d.id not in {x.id for x in nxt}]
+    return rows
+
+
 def curves(
     docs: list[Document], *, folds: int, start: int, step: int, seed: int, config: LearnConfig
 ) -> dict[str, Any]:
     """F1 on each held-out fold as documents are added in random or ranked order."""
     rows = []
     rules_of = rules_proposals(docs)
-    for i, test in enumerate(fold_documents(docs, folds, seed="curves")):
-        pool = [d for j, p in enumerate(fold_documents(docs, folds, seed="curves")) if j != i
-                for d in p]  # fmt: skip
-        rng = random.Random(seed + i)
-        order = pool[:]
-        rng.shuffle(order)
-        first = order[:start]
-        for mode in ("random", "ranked"):
-            labelled = list(first)
-            rest = [d for d in order if d not in labelled]
-            while True:
-                learned = learn(labelled, config)
-                preds = [replace(d, spans=decide(analyse(d, learned.comps, rules=rules_of[d.id]),
-                                                 learned.policy)) for d in test]  # fmt: skip
-                rows.append({"fold": i, "mode": mode, "documents": len(labelled),
-                             "tokens": sum(len(d.text) for d in labelled),  # characters
-                             "f1": f1(test, preds), "rules": f1(test, [
-                                 replace(d, spans=rules_of[d.id]) for d in test])})  # fmt: skip
-                _log("curve", rows[-1])
-                if not rest:
-                    break
-                if mode == "random":
-                    nxt = rest[:step]
-                else:
-                    ans = [(d, analyse(d, learned.comps, rules=rules_of[d.id])) for d in rest]
-                    ranked = rank_analyses(ans, learned.policy)
-                    ids = [r.id for r in ranked[:step]]
-                    nxt = [d for d in rest if d.id in ids]
-                labelled += nxt
-                rest = [d for d in rest if d not in nxt]
+    parts = fold_documents(docs, folds, seed="curves")
+    for i, test in enumerate(parts):
+        pool = [d for j, p in enumerate(parts) if j != i for d in p]
+        rows += curve(pool, test, rules_of=rules_of, start=start, step=step, stop=None,
+                      seed=seed + i, config=config, tag={"fold": i})  # fmt: skip
     return {"rows": rows}
 
 
@@ -366,6 +399,110 @@ def curve_table(rows: list[dict[str, Any]], title: str) -> str:
         label = str(n) if n is not None else f"all ({'/'.join(str(full[f]) for f in folds)})"
         lines.append(f"| {label} | {cells[0]} | {cells[1]} | {statistics.mean(base):.3f} | "
                      f"{toks[0]} / {toks[1]} |")  # fmt: skip
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- jnlpba
+def jnlpba_documents(path: Path, prefix: str) -> list[Document]:
+    """JNLPBA abstracts with their ``cell_type`` spans as CELL_TYPE (tokens joined by spaces,
+    as ``bench/ner.py`` rebuilds them)."""
+    from ner import read_bio_documents  # bench/ner.py, beside this script
+
+    return [
+        Document(f"{prefix}-{n:04d}", text, tuple(Span(a, b, "CELL_TYPE") for a, b in spans))
+        for n, (_id, text, spans) in enumerate(read_bio_documents(path, "cell_type"))
+    ]
+
+
+def cell_scores(gold: Sequence[Document], pred: Sequence[Document]) -> dict[str, float]:
+    """Strict CELL_TYPE precision, recall and F1 (the gold has no other label)."""
+    only = [replace(d, spans=tuple(s for s in d.spans if s.label == "CELL_TYPE")) for d in pred]
+    got = evaluate(gold, only)["strict"]["micro"]
+    return {k: float(got[k]) for k in ("precision", "recall", "f1")}
+
+
+def cell_f1(gold: Sequence[Document], pred: Sequence[Document]) -> float:
+    return cell_scores(gold, pred)["f1"]
+
+
+def jnlpba(
+    root: Path,
+    *,
+    sizes: Sequence[int],
+    repeats: int,
+    pool_size: int,
+    start: int,
+    step: int,
+    stop: int,
+    config: LearnConfig,
+) -> dict[str, Any]:
+    """Rules vs the learned engine trained on samples of JNLPBA's training abstracts, on its
+    200 devel abstracts; then random vs ranked learning curves from one pool."""
+    train = jnlpba_documents(root / "train_excl_devel_from_standoff.bio", "train")
+    test = jnlpba_documents(root / "devel.tsv", "devel")
+    rules_of = rules_proposals(test)
+    rules = cell_scores(test, [replace(d, spans=rules_of[d.id]) for d in test])
+    _log("jnlpba rules", rules)
+    rows = []
+    for size in sizes:
+        for r in range(repeats):
+            sample = random.Random(f"jnlpba{size}r{r}").sample(train, min(size, len(train)))
+            t0 = time.perf_counter()
+            learned = learn(sample, replace(config, seed=f"jnlpba{size}r{r}"))
+            seconds = time.perf_counter() - t0
+            preds = [replace(d, spans=decide(analyse(d, learned.comps, rules=rules_of[d.id]),
+                                             learned.policy)) for d in test]  # fmt: skip
+            rows.append({"documents": size, "repeat": r, "train_s": round(seconds, 1),
+                         "policy": learned.policy.choices.get("CELL_TYPE", {}),
+                         **cell_scores(test, preds)})  # fmt: skip
+            _log("jnlpba", rows[-1])
+    curve_rows: list[dict[str, Any]] = []
+    for r in range(repeats):  # a different pool and start each time
+        pool = random.Random(f"jnlpba-pool{r}").sample(train, min(pool_size, len(train)))
+        curve_rows += curve(pool, test, rules_of={**rules_of, **rules_proposals(pool)},
+                            start=start, step=step, stop=stop, seed=7 + r,
+                            config=replace(config, folds=3), score=cell_f1,
+                            tag={"repeat": r})  # fmt: skip
+    return {"train_documents": len(train), "test_documents": len(test),
+            "test_spans": sum(len(d.spans) for d in test), "rules": rules, "rows": rows,
+            "curve": curve_rows}  # fmt: skip
+
+
+def jnlpba_table(res: dict[str, Any]) -> str:
+    r = res["rules"]
+    lines = [
+        f"#### JNLPBA cell_type as the project's corrections ({res['test_documents']} devel "
+        f"abstracts, {res['test_spans']} spans)",
+        "",
+        "| system | training abstracts | strict P | strict R | strict F1 (mean ± sd) | "
+        "Δ F1 vs rules | train s | CELL_TYPE policy |",
+        "|---|---|---|---|---|---|---|---|",
+        f"| rules | – | {r['precision']:.3f} | {r['recall']:.3f} | {r['f1']:.3f} | – | – | – |",
+    ]
+    for size in sorted({row["documents"] for row in res["rows"]}):
+        sel = [row for row in res["rows"] if row["documents"] == size]
+        f = [row["f1"] for row in sel]
+        pol = sorted({row["policy"].get("en", "-") for row in sel})
+        lines.append(
+            f"| learned | {size} | {statistics.mean(x['precision'] for x in sel):.3f} | "
+            f"{statistics.mean(x['recall'] for x in sel):.3f} | {statistics.mean(f):.3f} ± "
+            f"{_sd(f):.3f} | {100 * (statistics.mean(f) - r['f1']):+.1f} "
+            f"[{100 * (min(f) - r['f1']):+.1f}, {100 * (max(f) - r['f1']):+.1f}] | "
+            f"{statistics.mean(x['train_s'] for x in sel):.1f} | {', '.join(pol)} |"
+        )
+    pools = len({row.get("repeat", 0) for row in res["curve"]})
+    lines += ["", f"Learning curves (mean over {pools} pools):", "",
+              "| documents | random F1 | ranked F1 | rules F1 | characters random / ranked |",
+              "|---|---|---|---|---|"]  # fmt: skip
+    for n in sorted({row["documents"] for row in res["curve"]}):
+        cells = []
+        for mode in ("random", "ranked"):
+            sel = [row for row in res["curve"] if row["mode"] == mode and row["documents"] == n]
+            cells.append((f"{statistics.mean(x['f1'] for x in sel):.3f}",
+                          f"{statistics.mean(x['tokens'] for x in sel):.0f}")
+                         if sel else ("-", "-"))  # fmt: skip
+        lines.append(f"| {n} | {cells[0][0]} | {cells[1][0]} | {r['f1']:.3f} | "
+                     f"{cells[0][1]} / {cells[1][1]} |")  # fmt: skip
     return "\n".join(lines)
 
 
@@ -466,9 +603,13 @@ def requests_session(creds: dict[str, str]) -> Any:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
-    ap.add_argument(
-        "--gold-dev", required=True, help="folder with en.jsonl, zh.jsonl, zh_dose.jsonl"
-    )
+    ap.add_argument("--gold-dev", help="folder with en.jsonl, zh.jsonl, zh_dose.jsonl")
+    ap.add_argument("--jnlpba", help="folder with JNLPBA's devel.tsv and training .bio file")
+    ap.add_argument("--jnlpba-sizes", default="28,100,300")
+    ap.add_argument("--jnlpba-pool", type=int, default=300)
+    ap.add_argument("--jnlpba-start", type=int, default=10)
+    ap.add_argument("--jnlpba-step", type=int, default=10)
+    ap.add_argument("--jnlpba-stop", type=int, default=60)
     ap.add_argument("--out", default="bench/out/loop")
     ap.add_argument("--parts", default="compare,curves,timing")
     ap.add_argument("--folds", type=int, default=5)
@@ -484,12 +625,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--stanza-epochs", type=int, default=40)
     ap.add_argument("--stanza-min-steps", type=int, default=300)
     args = ap.parse_args(argv)
-    gold = Path(args.gold_dev)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     parts = set(args.parts.split(","))
-    files = {name: list(read_documents([str(gold / f"{name}.jsonl")]))
-             for name in ("en", "zh", "zh_dose")}  # fmt: skip
+    if "jnlpba" in parts and not args.jnlpba:
+        ap.error("--parts jnlpba needs --jnlpba DIR")
+    files: dict[str, list[Document]] = {"en": [], "zh": [], "zh_dose": []}
+    if parts - {"jnlpba"}:
+        if not args.gold_dev:
+            ap.error(f"--parts {args.parts} needs --gold-dev DIR")
+        gold = Path(args.gold_dev)
+        files = {name: list(read_documents([str(gold / f"{name}.jsonl")]))
+                 for name in ("en", "zh", "zh_dose")}  # fmt: skip
     sets = {"en": (files["en"], {"en": files["en"]}),
             "zh": (files["zh"] + files["zh_dose"],
                    {"zh": files["zh"], "zh_dose": files["zh_dose"],
@@ -557,6 +704,12 @@ def main(argv: list[str] | None = None) -> int:
                 f"{rec['recurring']} recur in another document; error shapes seen in 2+ "
                 f"documents: {rec['recurring_shapes']}, top: {rec['top_shapes']}"
             )
+    if "jnlpba" in parts:
+        res = jnlpba(Path(args.jnlpba), sizes=[int(x) for x in args.jnlpba_sizes.split(",")],
+                     repeats=args.repeats, pool_size=args.jnlpba_pool, start=args.jnlpba_start,
+                     step=args.jnlpba_step, stop=args.jnlpba_stop, config=config)  # fmt: skip
+        result["jnlpba"] = res
+        report.append(jnlpba_table(res))
     if "timing" in parts:
         docs30 = files["en"] + files["zh"][:2]
         result["timing"] = timing(docs30)
