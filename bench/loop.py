@@ -435,29 +435,41 @@ def jnlpba(
     step: int,
     stop: int,
     config: LearnConfig,
+    clusters: bool = False,
 ) -> dict[str, Any]:
     """Rules vs the learned engine trained on samples of JNLPBA's training abstracts, on its
-    200 devel abstracts; then random vs ranked learning curves from one pool."""
+    200 devel abstracts (with ``clusters``, also with word clusters built from the texts of
+    all training abstracts, as ``annotkit train --corpus`` builds them); then random vs
+    ranked learning curves (none when ``stop`` is 0)."""
+    from annotkit.learn.clusters import build_clusters
+
     train = jnlpba_documents(root / "train_excl_devel_from_standoff.bio", "train")
     test = jnlpba_documents(root / "devel.tsv", "devel")
     rules_of = rules_proposals(test)
     rules = cell_scores(test, [replace(d, spans=rules_of[d.id]) for d in test])
     _log("jnlpba rules", rules)
+    variants: list[tuple[str, Any]] = [("learned", None)]
+    if clusters:
+        t0 = time.perf_counter()
+        variants.append(("learned+clusters", build_clusters([d.text for d in train], seed=1234)))
+        _log("clusters", len(variants[-1][1].ids), "words", round(time.perf_counter() - t0, 1), "s")
     rows = []
     for size in sizes:
         for r in range(repeats):
             sample = random.Random(f"jnlpba{size}r{r}").sample(train, min(size, len(train)))
-            t0 = time.perf_counter()
-            learned = learn(sample, replace(config, seed=f"jnlpba{size}r{r}"))
-            seconds = time.perf_counter() - t0
-            preds = [replace(d, spans=decide(analyse(d, learned.comps, rules=rules_of[d.id]),
-                                             learned.policy)) for d in test]  # fmt: skip
-            rows.append({"documents": size, "repeat": r, "train_s": round(seconds, 1),
-                         "policy": learned.policy.choices.get("CELL_TYPE", {}),
-                         **cell_scores(test, preds)})  # fmt: skip
-            _log("jnlpba", rows[-1])
+            for system, cl in variants:
+                t0 = time.perf_counter()
+                learned = learn(sample, replace(config, seed=f"jnlpba{size}r{r}"), clusters=cl)
+                seconds = time.perf_counter() - t0
+                preds = [replace(d, spans=decide(analyse(d, learned.comps, rules=rules_of[d.id]),
+                                                 learned.policy)) for d in test]  # fmt: skip
+                rows.append({"system": system, "documents": size, "repeat": r,
+                             "train_s": round(seconds, 1),
+                             "policy": learned.policy.choices.get("CELL_TYPE", {}),
+                             **cell_scores(test, preds)})  # fmt: skip
+                _log("jnlpba", rows[-1])
     curve_rows: list[dict[str, Any]] = []
-    for r in range(repeats):  # a different pool and start each time
+    for r in range(repeats if stop > 0 else 0):  # a different pool and start each time
         pool = random.Random(f"jnlpba-pool{r}").sample(train, min(pool_size, len(train)))
         curve_rows += curve(pool, test, rules_of={**rules_of, **rules_proposals(pool)},
                             start=start, step=step, stop=stop, seed=7 + r,
@@ -479,17 +491,22 @@ def jnlpba_table(res: dict[str, Any]) -> str:
         "|---|---|---|---|---|---|---|---|",
         f"| rules | – | {r['precision']:.3f} | {r['recall']:.3f} | {r['f1']:.3f} | – | – | – |",
     ]
-    for size in sorted({row["documents"] for row in res["rows"]}):
-        sel = [row for row in res["rows"] if row["documents"] == size]
+    keys = sorted({(row.get("system", "learned"), row["documents"]) for row in res["rows"]},
+                  key=lambda k: (k[1], k[0]))  # fmt: skip
+    for system, size in keys:
+        sel = [row for row in res["rows"]
+               if (row.get("system", "learned"), row["documents"]) == (system, size)]  # fmt: skip
         f = [row["f1"] for row in sel]
         pol = sorted({row["policy"].get("en", "-") for row in sel})
         lines.append(
-            f"| learned | {size} | {statistics.mean(x['precision'] for x in sel):.3f} | "
+            f"| {system} | {size} | {statistics.mean(x['precision'] for x in sel):.3f} | "
             f"{statistics.mean(x['recall'] for x in sel):.3f} | {statistics.mean(f):.3f} ± "
             f"{_sd(f):.3f} | {100 * (statistics.mean(f) - r['f1']):+.1f} "
             f"[{100 * (min(f) - r['f1']):+.1f}, {100 * (max(f) - r['f1']):+.1f}] | "
             f"{statistics.mean(x['train_s'] for x in sel):.1f} | {', '.join(pol)} |"
         )
+    if not res["curve"]:
+        return "\n".join(lines)
     pools = len({row.get("repeat", 0) for row in res["curve"]})
     lines += ["", f"Learning curves (mean over {pools} pools):", "",
               "| documents | random F1 | ranked F1 | rules F1 | characters random / ranked |",
@@ -609,7 +626,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--jnlpba-pool", type=int, default=300)
     ap.add_argument("--jnlpba-start", type=int, default=10)
     ap.add_argument("--jnlpba-step", type=int, default=10)
-    ap.add_argument("--jnlpba-stop", type=int, default=60)
+    ap.add_argument("--jnlpba-stop", type=int, default=60, help="0: no learning curves")
+    ap.add_argument("--jnlpba-clusters", action="store_true",
+                    help="also train with word clusters of the training texts")  # fmt: skip
     ap.add_argument("--out", default="bench/out/loop")
     ap.add_argument("--parts", default="compare,curves,timing")
     ap.add_argument("--folds", type=int, default=5)
@@ -707,7 +726,8 @@ def main(argv: list[str] | None = None) -> int:
     if "jnlpba" in parts:
         res = jnlpba(Path(args.jnlpba), sizes=[int(x) for x in args.jnlpba_sizes.split(",")],
                      repeats=args.repeats, pool_size=args.jnlpba_pool, start=args.jnlpba_start,
-                     step=args.jnlpba_step, stop=args.jnlpba_stop, config=config)  # fmt: skip
+                     step=args.jnlpba_step, stop=args.jnlpba_stop, config=config,
+                     clusters=args.jnlpba_clusters)  # fmt: skip
         result["jnlpba"] = res
         report.append(jnlpba_table(res))
     if "timing" in parts:

@@ -234,3 +234,60 @@ def test_learn_model_word_vectors_from_a_corpus(
     assert "--wordvec_pretrain_file" in card.args and "--no_pretrain" not in card.args
     out = preannotate(Document("x", "40 zunits of florbix"), engine="ensemble", model=card.path)
     assert [s.label for s in out.spans] == ["DOSE", "CELL_TYPE"]
+
+
+def _nonce_world() -> tuple[list[Document], list[Document]]:
+    """Corrected documents in which 20 made-up cell words are CELL_TYPE (each in one document,
+    beside a made-up non-entity word), and an unlabelled corpus using all of them, plus
+    ``quelp`` like the cell words and ``zorp`` like the others, in the same contexts."""
+    rng = random.Random(3)
+
+    def word() -> str:
+        return "".join(rng.choice("bcdfgklmnprstvz") + rng.choice("aeiou") for _ in range(3))
+
+    cells, others = [word() for _ in range(20)], [word() for _ in range(20)]
+    c_ctx = ("The {w} population expanded.", "We injected {w} twice.",
+             "Viable {w} were thawed.", "Counts of {w} fell.")  # fmt: skip
+    o_ctx = ("The {w} protocol was approved.", "We followed {w} guidance.",
+             "Staff used the {w} form.", "Copies of {w} were filed.")  # fmt: skip
+    docs = []
+    for k, (c, o) in enumerate(zip(cells, others, strict=True)):
+        text, spans = "", []
+        for t in [*rng.sample(c_ctx, 2), *rng.sample(o_ctx, 2)]:
+            sentence = t.format(w=c if t in c_ctx else o)
+            if t in c_ctx:
+                at = len(text) + sentence.index(c)
+                spans.append(Span(at, at + len(c), "CELL_TYPE"))
+            text += sentence + " "
+        docs.append(Document(f"n{k:02d}", text.strip(), tuple(spans)))
+    unlabelled = [Document(f"u{k}-{w}", " ".join(t.format(w=w) for t in ctx))
+                  for k in range(3) for words, ctx in ((cells + ["quelp"], c_ctx),
+                                                       (others + ["zorp"], o_ctx))
+                  for w in words]  # fmt: skip
+    return docs, unlabelled
+
+
+def test_learn_model_word_clusters_tell_unseen_words_apart_by_how_the_corpus_uses_them(
+    models: Path,
+) -> None:
+    docs, unlabelled = _nonce_world()
+    plain = train_learned(docs, name="plain", models_dir=models, config=LearnConfig(folds=2))
+    clustered = train_learned(docs, name="clus", models_dir=models, config=LearnConfig(folds=2),
+                              corpus=unlabelled)  # fmt: skip
+    assert (Path(clustered.path) / "clusters.tsv").is_file()
+    assert not (Path(plain.path) / "clusters.tsv").exists() and plain.extra["clusters"] is None
+    assert clustered.extra["clusters"]["corpus_documents"] == len(unlabelled)
+    a, b = load_learned_model(plain.path), load_learned_model(clustered.path)
+    assert a.comps.clusters is None and b.comps.clusters is not None
+
+    def p_entity(model: object, word: str) -> float:
+        doc = Document("q", f"Reports of {word} rose.")  # a context no training text has
+        at = doc.text.index(word)
+        an = model.analyse(doc)  # type: ignore[attr-defined]
+        return 1.0 - float(next(p for s, _, p in an.token_o if s == at))
+
+    # neither word was corrected: without clusters the CRF cannot tell them apart ...
+    assert abs(p_entity(a, "quelp") - p_entity(a, "zorp")) < 0.01
+    # ... with them, the word used like the cell words is far likelier an entity
+    assert p_entity(b, "quelp") > p_entity(b, "zorp") + 0.1
+    assert p_entity(b, "zorp") < p_entity(a, "zorp")

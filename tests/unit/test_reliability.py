@@ -389,8 +389,11 @@ def test_reliability_learned_train_skips_stanza_unless_the_policy_can_use_it(
     card = train_learned(docs, name="ner", models_dir=tmp_path)  # the default: no stanza
     assert not (Path(card.path) / "ner.pt").exists()
     assert card.extra["stanza"]["trained"] is False and card.args == ()
-    with pytest.raises(TrainingError, match="--stanza-cv"):
-        train_learned(docs, name="ner", models_dir=tmp_path, corpus=docs)
+    # an unlabelled corpus alone gives the CRF its word clusters; stanza stays untrained
+    with_corpus = train_learned(docs, name="ner", models_dir=tmp_path, corpus=docs)
+    made = {p.name for p in Path(with_corpus.path).iterdir()}
+    assert "clusters.tsv" in made and not {"ner.pt", "pretrain.pt"} & made
+    assert with_corpus.extra["clusters"]["corpus_documents"] == len(docs)
     with pytest.raises(TrainingError, match="stanza_cv needs the stanza tagger"):
         train_learned(docs, name="ner", models_dir=tmp_path, stanza=False, stanza_cv=True)
-    assert sorted(p.name for p in (tmp_path / "ner").iterdir()) == ["v1"]  # nothing claimed
+    assert sorted(p.name for p in (tmp_path / "ner").iterdir()) == ["v1", "v2"]  # none claimed

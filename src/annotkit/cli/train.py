@@ -42,8 +42,8 @@ __all__ = ["train_cli"]
 @click.option(
     "--corpus",
     multiple=True,
-    help="Unlabelled JSONL/txt: build word vectors for stanza from it (repeatable; "
-    "with --stanza-cv or --stanza).",
+    help="Unlabelled JSONL/txt of your own project (repeatable): word clusters for the "
+    "CRF's features, and word vectors for stanza when it is trained.",
 )
 @click.option("--dev", "dev", default=None, help="Dev JSONL (--engine stanza; default 90/10).")
 @click.option("--epochs", type=click.IntRange(min=1), default=None,
@@ -66,13 +66,15 @@ def train_cli(data: tuple[str, ...], name: str, version: str | None, engine: str
     """Learn from corrected documents; prints the model card (JSON) on stdout.
 
     The learned engine (default) learns project terms and exclusions, a CRF over the rules'
-    proposals, the stanza tagger with --stanza-cv, and a policy chosen by cross-validation;
+    proposals (with word clusters of your unlabelled texts given --corpus), the stanza tagger
+    with --stanza-cv, and a policy chosen by cross-validation;
     the card holds cross-validated metrics per label and language, and the change from the
     promoted model.
 
     \b
     Examples:
       annotkit train --data annotations/corrected.jsonl --name ner --promote
+      annotkit train --data corrected.jsonl --name ner --corpus unlabelled.jsonl
       annotkit train --data corrected.jsonl --name ner --stanza-cv
       annotkit train --data corrected.jsonl --name ner --stanza-cv --corpus unlabelled.jsonl
       annotkit train --data corrected.jsonl --dev dev.jsonl --name ner --engine stanza

@@ -33,6 +33,7 @@ from annotkit.annotate.lexicon import Lexicon, load_lexicon
 from annotkit.annotate.rules import annotate_text
 from annotkit.doc import Document, Span
 from annotkit.errors import ModelNotFoundError
+from annotkit.learn.clusters import WordClusters
 from annotkit.learn.crf import CRF_FILE, CrfTagger
 from annotkit.learn.features import (
     SourceTags,
@@ -70,7 +71,8 @@ Key = tuple[int, int, str]
 
 @dataclass(frozen=True, slots=True)
 class Components:
-    """The learned parts: vocabulary, CRF (None: not trained) and a stanza model.
+    """The learned parts: vocabulary, CRF (None: not trained), a stanza model, and the word
+    clusters the CRF's features use (None: none; from ``annotkit train --corpus``).
 
     ``target`` is what the CRF predicts: ``"delta"`` (the gold tag where it differs from the
     rules' tag, else ``KEEP``: copying the rules is the default, what annotators changed is
@@ -81,6 +83,7 @@ class Components:
     crf: CrfTagger | None = None
     stanza: Any = None
     target: str = "tags"
+    clusters: WordClusters | None = None
 
     @property
     def base(self) -> Lexicon:
@@ -186,7 +189,7 @@ def analyse(
         if comps.crf is None:
             margs_of.append([])
             continue
-        feats = sequence_features(text, seq, tags)
+        feats = sequence_features(text, seq, tags, comps.clusters)
         labels, margs = comps.crf.tag(feats)
         if comps.target == "delta":
             rtags = rule_tags(seq, tags.rules)
@@ -332,5 +335,5 @@ def _load(folder: str, ref: str) -> LearnedModel:
         from annotkit.annotate.ner import load_ner_model
 
         stanza = load_ner_model(str(vdir))
-    comps = Components(Vocabulary.read(vdir), crf, stanza, target)
+    comps = Components(Vocabulary.read(vdir), crf, stanza, target, WordClusters.read(vdir))
     return LearnedModel(str(vdir), ref, comps, policy)

@@ -33,6 +33,7 @@ import regex
 
 from annotkit.doc import Segment, Span
 from annotkit.langid import script_lang
+from annotkit.learn.clusters import WordClusters
 from annotkit.segment import tokenize
 from annotkit.tags import span_tags
 
@@ -195,8 +196,11 @@ def _rule_family(source: str | None) -> str:
     return source.split(":", 1)[-1].split(".", 1)[0]
 
 
-def sequence_features(text: str, seq: TokenSeq, tags: SourceTags) -> list[list[str]]:
-    """python-crfsuite features (one list of strings per token) for one sequence."""
+def sequence_features(
+    text: str, seq: TokenSeq, tags: SourceTags, clusters: WordClusters | None = None
+) -> list[list[str]]:
+    """python-crfsuite features (one list of strings per token) for one sequence; with
+    ``clusters``, also the word clusters of the token and its neighbours."""
     toks = seq.tokens
     a, b = seq.start, seq.end
     rules = _in(tags.rules, a, b)
@@ -256,6 +260,10 @@ def sequence_features(text: str, seq: TokenSeq, tags: SourceTags) -> list[list[s
             f.append(f"bg-={low[i - 1]}|{lw}")
         if i + 1 < n:
             f.append(f"bg+={lw}|{low[i + 1]}")
+        if clusters is not None:
+            for d in (-1, 0, 1):
+                if 0 <= i + d < n:
+                    f += [f"{d}c={c}" for c in clusters.of(low[i + d])]
         feats.append(f)
     return feats
 

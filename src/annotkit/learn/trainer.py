@@ -46,6 +46,7 @@ from annotkit.annotate.lexicon import load_lexicon
 from annotkit.annotate.rules import annotate_text
 from annotkit.doc import Document, Span
 from annotkit.errors import TrainingError
+from annotkit.learn.clusters import CLUSTERS_FILE, WordClusters, build_clusters
 from annotkit.learn.crf import CRF_FILE, CrfParams, CrfTagger, train_crf
 from annotkit.learn.engine import POLICY_FILE, Analysis, Components, analyse, decide, source_tags
 from annotkit.learn.features import (
@@ -124,7 +125,7 @@ def _train_sequences(
     xs, ys = [], []
     for seq in seqs:
         gold = [s for s in doc.spans if seq.start <= s.start and s.end <= seq.end]
-        xs.append(sequence_features(doc.text, seq, tags))
+        xs.append(sequence_features(doc.text, seq, tags, comps.clusters))
         y = span_tags(seq.tokens, gold)
         ys.append(to_delta(y, rule_tags(seq, tags.rules)) if target == "delta" else y)
     return xs, ys
@@ -134,27 +135,31 @@ def fit_components(
     docs: Sequence[Document],
     rules_of: Mapping[str, tuple[Span, ...]],
     config: LearnConfig = LearnConfig(),
+    clusters: WordClusters | None = None,
 ) -> tuple[Components, bytes | None]:
-    """Vocabulary from ``docs``, and the CRF on cross-fitted features (see the module doc)."""
+    """Vocabulary from ``docs``, and the CRF on cross-fitted features (see the module doc);
+    ``clusters``: word clusters for the CRF's features."""
     vocab = learn_vocabulary(docs, [rules_of[d.id] for d in docs])
+    bare = Components(vocab, target=config.target, clusters=clusters)
     if "crf" not in config.sources:
-        return Components(vocab, target=config.target), None
+        return bare, None
     xs: list[list[list[str]]] = []
     ys: list[list[str]] = []
     chunks = fold_documents(docs, config.cross_fit, seed=f"{config.seed}/xfit")
     for i, chunk in enumerate(chunks):
         rest = [d for j, c in enumerate(chunks) if j != i for d in c]
-        part = Components(learn_vocabulary(rest, [rules_of[d.id] for d in rest]))
+        part = Components(learn_vocabulary(rest, [rules_of[d.id] for d in rest]),
+                          clusters=clusters)  # fmt: skip
         for doc in chunk:
             x, y = _train_sequences(doc, part, rules_of[doc.id], config.target)
             xs.extend(x)
             ys.extend(y)
     if not any(tag not in ("O", KEEP) for y in ys for tag in y) and config.target != "delta":
-        return Components(vocab, target=config.target), None
+        return bare, None
     if len({tag for y in ys for tag in y}) < 2:
-        return Components(vocab, target=config.target), None
+        return bare, None
     model = train_crf(xs, ys, config.crf)
-    return Components(vocab, CrfTagger(model), target=config.target), model
+    return replace(bare, crf=CrfTagger(model)), model
 
 
 def cross_validate(
@@ -164,6 +169,7 @@ def cross_validate(
     rules_of: Mapping[str, tuple[Span, ...]] | None = None,
     stanza_of: Callable[[Sequence[Document], Sequence[Document]], list[tuple[Span, ...]]]
     | None = None,
+    clusters: WordClusters | None = None,
 ) -> list[tuple[Document, Analysis]]:
     """Held-out analyses of every document (``config.folds`` folds, groups kept together).
 
@@ -178,8 +184,8 @@ def cross_validate(
         train = [d for j, f in enumerate(folds) if j != i for d in f]
         if not train:
             train = []
-        comps, _ = (fit_components(train, rules_of, config) if train
-                    else (Components(target=config.target), None))  # fmt: skip
+        comps, _ = (fit_components(train, rules_of, config, clusters) if train
+                    else (Components(target=config.target, clusters=clusters), None))  # fmt: skip
         stanza = stanza_of(train, fold) if stanza_of is not None and train else None
         for k, doc in enumerate(fold):
             st = stanza[k] if stanza is not None else None
@@ -295,8 +301,11 @@ def learn(
     *,
     stanza_of: Callable[[Sequence[Document], Sequence[Document]], list[tuple[Span, ...]]]
     | None = None,
+    clusters: WordClusters | None = None,
 ) -> Learned:
-    """Inner cross-validation, policy, calibration and the final fit (no files written).
+    """Inner cross-validation, policy, calibration and the final fit (no files written);
+    ``clusters`` (:func:`annotkit.learn.clusters.build_clusters`) add word-cluster features
+    to the CRF in every fold and in the final fit.
 
     Documents are sorted by id first, so the result does not depend on the input order.
     """
@@ -314,12 +323,13 @@ def learn(
     if stanza_of is not None and "stanza" not in sources:
         sources.append("stanza")
     t1 = time.perf_counter()
-    heldout = cross_validate(docs, config, rules_of=rules_of, stanza_of=stanza_of)
+    heldout = cross_validate(docs, config, rules_of=rules_of, stanza_of=stanza_of,
+                             clusters=clusters)  # fmt: skip
     policy = select_policy(heldout, sources)
     policy = replace(policy, evidence={**policy.evidence, "crf_target": config.target})
     metrics = heldout_metrics(heldout, policy)
     t2 = time.perf_counter()
-    comps, model = fit_components(docs, rules_of, config)
+    comps, model = fit_components(docs, rules_of, config, clusters)
     t3 = time.perf_counter()
     seconds = {"rules": round(t1 - t0, 2), "cross_validation": round(t2 - t1, 2),
                "final_fit": round(t3 - t2, 2)}  # fmt: skip
@@ -372,8 +382,10 @@ def train_learned(
         held-out predictions win (slow: ``folds + 1`` stanza runs).
     stanza_epochs / stanza_min_steps / stanza_max_steps: stanza training length.
     pretrain (path | None): stanza word vectors (:func:`annotkit.learn.vectors.build_pretrain`).
-    corpus (Sequence[Document] | None): unlabelled documents to build those vectors from
-        (written as ``pretrain.pt`` in the model folder; ignored with ``pretrain``).
+    corpus (Sequence[Document] | None): unlabelled documents (the user's own corpus): word
+        clusters for the CRF's features are built from them and the corrected texts
+        (``clusters.tsv`` in the model folder), and, when stanza is trained, its word vectors
+        (``pretrain.pt``; not with ``pretrain``).
     previous (str | None): ``"promoted"``, ``NAME[/VERSION]`` or a folder: compare per label
         with that model on the documents it did not train on (``extra["previous"]``).
     RETURNS (ModelCard): the card written to ``model.json`` (policy and CV metrics in ``extra``).
@@ -387,11 +399,6 @@ def train_learned(
         raise TrainingError(
             "stanza_cv needs the stanza tagger; drop --no-stanza (stanza=False) or --stanza-cv"
         )
-    if corpus and not stanza and pretrain is None:
-        raise TrainingError(
-            "the unlabelled corpus builds word vectors for the stanza tagger, which is not "
-            "trained; add --stanza-cv (the policy may then choose stanza) or --stanza"
-        )
     root = (Path(models_dir) if models_dir is not None else default_models_dir()).resolve()
     docs = list(data)
     started = time.perf_counter()
@@ -399,13 +406,20 @@ def train_learned(
     if stanza and stanza_cv:
         stanza_of = _stanza_fold_predictor(name=name, seed=seed, epochs=stanza_epochs,
                                            min_steps=stanza_min_steps, log=log)  # fmt: skip
-    learned = learn(docs, config, stanza_of=stanza_of)
+    clusters = None
+    t_cl = time.perf_counter()
+    if corpus:  # word clusters for the CRF, from the unlabelled texts and the corrected ones
+        clusters = build_clusters([d.text for d in [*corpus, *docs]], seed=seed)
+    cluster_seconds = round(time.perf_counter() - t_cl, 2)
+    learned = learn(docs, config, stanza_of=stanza_of, clusters=clusters)
     stanza_args: tuple[str, ...] = ()
     stanza_steps = None
     with version_folder(root / name, version) as (vdir, work):
         if learned.crf_model is not None:
             (work / CRF_FILE).write_bytes(learned.crf_model)
         learned.comps.vocab.write(work)
+        if clusters is not None:
+            clusters.write(work)
         (work / POLICY_FILE).write_text(
             json.dumps(learned.policy.to_dict(), ensure_ascii=False, indent=1, sort_keys=True)
             + "\n", "utf-8",
@@ -460,12 +474,16 @@ def train_learned(
                 "policy": learned.policy.to_dict(),
                 "cv": {"folds": config.folds, "rules": learned.metrics["rules"]},
                 "crf": config.crf.to_dict(),
+                "clusters": None if clusters is None else {
+                    "file": CLUSTERS_FILE, "words": len(clusters.ids),
+                    "sizes": list(clusters.sizes), "corpus_documents": len(corpus or ())},
                 "stanza": {"trained": stanza, "in_policy": stanza_cv, "steps": stanza_steps,
                            "pretrain": None if pretrain is None else
                            str(pretrain).replace(str(work), "<model>"),
                            "corpus_documents": len(corpus or ())},
                 "previous": compare_previous(previous, docs, learned, root),
-                "seconds": {**learned.seconds, "stanza": stanza_seconds,
+                "seconds": {**learned.seconds, "clusters": cluster_seconds,
+                            "stanza": stanza_seconds,
                             "total": round(time.perf_counter() - started, 2)},
             },
         )  # fmt: skip
