@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -56,3 +58,19 @@ def test_learn_clusters_are_features_of_the_token_and_its_neighbours() -> None:
     assert {"0c=4:1", "0c=16:9", "-1c=4:0", "1c=unk"} <= set(with_cl[1])
     assert [f for f in with_cl[1] if "c=" not in f] == plain[1]  # only added
     assert "-1c=4:1" in with_cl[2] and not any(f.startswith("1c=") for f in with_cl[2])
+
+
+def test_clusters_need_no_torch() -> None:
+    """The CRF's word clusters come with the `learn` extra alone: building them imports no
+    torch (a subprocess where `import torch` fails)."""
+    code = (
+        "import sys; sys.modules['torch'] = None\n"
+        "from annotkit.learn.clusters import build_clusters\n"
+        "cl = build_clusters(['stem cells were injected', 'stromal cells were injected',"
+        " 'patients were treated'] * 5, sizes=(2,), dim=3)\n"
+        "assert 'torch' not in [m for m, v in sys.modules.items() if v is not None]\n"
+        "print(cl.of('stem'), cl.of('stromal'))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("('2:")
