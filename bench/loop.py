@@ -491,11 +491,11 @@ def jnlpba_table(res: dict[str, Any]) -> str:
         "|---|---|---|---|---|---|---|---|",
         f"| rules | – | {r['precision']:.3f} | {r['recall']:.3f} | {r['f1']:.3f} | – | – | – |",
     ]
-    keys = sorted({(row.get("system", "learned"), row["documents"]) for row in res["rows"]},
+    keys = sorted({(row["system"], row["documents"]) for row in res["rows"]},
                   key=lambda k: (k[1], k[0]))  # fmt: skip
     for system, size in keys:
         sel = [row for row in res["rows"]
-               if (row.get("system", "learned"), row["documents"]) == (system, size)]  # fmt: skip
+               if (row["system"], row["documents"]) == (system, size)]  # fmt: skip
         f = [row["f1"] for row in sel]
         pol = sorted({row["policy"].get("en", "-") for row in sel})
         lines.append(

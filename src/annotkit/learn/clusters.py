@@ -30,8 +30,9 @@ from typing import Any
 import numpy as np
 
 from annotkit.errors import InputError
+from annotkit.learn.vectors import build_vectors
 
-__all__ = ["CLUSTERS_FILE", "SIZES", "WordClusters", "build_clusters"]
+__all__ = ["CLUSTERS_FILE", "SIZES", "WordClusters", "build_clusters", "cluster_words"]
 
 CLUSTERS_FILE = "clusters.tsv"
 #: Cluster counts, coarse to fine.
@@ -102,18 +103,15 @@ def _kmeans(x: np.ndarray[Any, Any], k: int, seed: int, iterations: int = 25) ->
     return [int(a) for a in assign]
 
 
-def build_clusters(
-    texts: Iterable[str],
+def cluster_words(
+    words: Sequence[str],
+    vecs: np.ndarray[Any, Any],
     *,
     sizes: Sequence[int] = SIZES,
-    dim: int = 50,
-    min_count: int = 2,
     seed: int = 0,
 ) -> WordClusters:
-    """Cluster the words of ``texts`` (seen ``min_count`` times or more), once per size."""
-    from annotkit.learn.vectors import build_vectors
-
-    words, vecs = build_vectors(texts, dim=dim, min_count=min_count, seed=seed)
+    """Cluster the unit word vectors ``vecs`` (one row per word of ``words``, as
+    :func:`annotkit.learn.vectors.build_vectors` returns them), once per size."""
     x = vecs.astype(np.float64)
     # at most one cluster per ten words: a small corpus gets fewer, larger clusters
     per_size = [_kmeans(x, max(1, min(k, len(words) // 10)), seed + k) for k in sizes]
@@ -122,3 +120,17 @@ def build_clusters(
         for i, w in enumerate(words)
     }
     return WordClusters(ids, tuple(sizes))
+
+
+def build_clusters(
+    texts: Iterable[str],
+    *,
+    sizes: Sequence[int] = SIZES,
+    dim: int = 50,
+    min_count: int = 2,
+    seed: int = 0,
+) -> WordClusters:
+    """Cluster the words of ``texts`` (seen ``min_count`` times or more), once per size:
+    :func:`annotkit.learn.vectors.build_vectors` then :func:`cluster_words`."""
+    words, vecs = build_vectors(texts, dim=dim, min_count=min_count, seed=seed)
+    return cluster_words(words, vecs, sizes=sizes, seed=seed)

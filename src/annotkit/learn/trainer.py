@@ -46,7 +46,7 @@ from annotkit.annotate.lexicon import load_lexicon
 from annotkit.annotate.rules import annotate_text
 from annotkit.doc import Document, Span
 from annotkit.errors import TrainingError
-from annotkit.learn.clusters import CLUSTERS_FILE, WordClusters, build_clusters
+from annotkit.learn.clusters import CLUSTERS_FILE, WordClusters, cluster_words
 from annotkit.learn.crf import CRF_FILE, CrfParams, CrfTagger, train_crf
 from annotkit.learn.engine import POLICY_FILE, Analysis, Components, analyse, decide, source_tags
 from annotkit.learn.features import (
@@ -66,6 +66,7 @@ from annotkit.learn.policy import (
     combine,
     fit_calibration,
 )
+from annotkit.learn.vectors import PRETRAIN_FILE, build_vectors, write_pretrain
 from annotkit.learn.vocab import Vocabulary, learn_vocabulary
 from annotkit.models import ModelCard, default_models_dir, validate_name
 from annotkit.split import fold_documents
@@ -182,8 +183,6 @@ def cross_validate(
     out: dict[str, tuple[Document, Analysis]] = {}
     for i, fold in enumerate(folds):
         train = [d for j, f in enumerate(folds) if j != i for d in f]
-        if not train:
-            train = []
         comps, _ = (fit_components(train, rules_of, config, clusters) if train
                     else (Components(target=config.target, clusters=clusters), None))  # fmt: skip
         stanza = stanza_of(train, fold) if stanza_of is not None and train else None
@@ -408,8 +407,9 @@ def train_learned(
                                            min_steps=stanza_min_steps, log=log)  # fmt: skip
     clusters = None
     t_cl = time.perf_counter()
-    if corpus:  # word clusters for the CRF, from the unlabelled texts and the corrected ones
-        clusters = build_clusters([d.text for d in [*corpus, *docs]], seed=seed)
+    if corpus:  # word vectors of the unlabelled and the corrected texts: CRF clusters, stanza
+        words, vecs = build_vectors([d.text for d in [*corpus, *docs]], seed=seed)
+        clusters = cluster_words(words, vecs, seed=seed)
     cluster_seconds = round(time.perf_counter() - t_cl, 2)
     learned = learn(docs, config, stanza_of=stanza_of, clusters=clusters)
     stanza_args: tuple[str, ...] = ()
@@ -426,10 +426,7 @@ def train_learned(
         )  # fmt: skip
         t_st = time.perf_counter()
         if stanza and pretrain is None and corpus:
-            from annotkit.learn.vectors import PRETRAIN_FILE, build_pretrain
-
-            texts = [d.text for d in [*corpus, *docs]]
-            pretrain = build_pretrain(texts, work / PRETRAIN_FILE, seed=seed)
+            pretrain = write_pretrain(words, vecs, work / PRETRAIN_FILE)
         if stanza:
             run = train_stanza(
                 docs, docs, work, name=name, seed=seed, epochs=stanza_epochs,

@@ -167,6 +167,8 @@ def build_vectors(
 
 def write_pretrain(words: list[str], vectors: np.ndarray[Any, Any], path: str | Path) -> Path:
     """Write a stanza pretrain ``.pt`` (through stanza's own converter); RETURNS the path."""
+    if not all(math.isfinite(float(x)) for x in vectors.ravel()[:1000]):
+        raise TrainingError("the word vectors are not finite; pass more unlabelled text")
     try:
         from stanza.models.common.pretrain import Pretrain
     except ImportError:  # pragma: no cover - depends on the installation
@@ -191,6 +193,4 @@ def build_pretrain(texts: Iterable[str], path: str | Path, *, dim: int = 50,
                    seed: int = 0) -> Path:  # fmt: skip
     """:func:`build_vectors` then :func:`write_pretrain`."""
     words, vecs = build_vectors(texts, dim=dim, seed=seed)
-    if not all(math.isfinite(float(x)) for x in vecs.ravel()[:1000]):
-        raise TrainingError("the word vectors are not finite; pass more unlabelled text")
     return write_pretrain(words, vecs, path)
