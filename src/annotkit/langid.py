@@ -529,18 +529,21 @@ def _word_ids(langs: tuple[str, ...], word: str) -> tuple[int, ...]:
     return tuple(index[g] for g in _ngrams(word) if g in index)
 
 
+#: entries a memo holds before it starts again (a module constant: class attributes of a
+#: ``dict`` subclass do not compile under mypyc, ``bench/compiled.py``)
+_MEMO_LIMIT = 1 << 18
+
+
 class _WordIds(dict[str, bytes]):
     """word -> :func:`_word_ids` for one candidate set as packed ``np.intp`` bytes (joined
     per text with one ``bytes.join``; memoised, bounded)."""
-
-    _LIMIT = 1 << 18
 
     def __init__(self, langs: tuple[str, ...]) -> None:
         super().__init__()
         self.langs = langs
 
     def __missing__(self, word: str) -> bytes:
-        if len(self) >= self._LIMIT:
+        if len(self) >= _MEMO_LIMIT:
             self.clear()
         out = self[word] = np.array(_word_ids(self.langs, word), dtype=np.intp).tobytes()
         return out
@@ -557,14 +560,12 @@ class _WordInfo(dict[str, tuple[bytes, int | None, int, int, int]]):
     starts in lower case, 1 if it is no evidence at all: a unit or a single letter) for one
     candidate set (memoised, bounded)."""
 
-    _LIMIT = 1 << 18
-
     def __init__(self, langs: tuple[str, ...]) -> None:
         super().__init__()
         self.langs = langs
 
     def __missing__(self, word: str) -> tuple[bytes, int | None, int, int, int]:
-        if len(self) >= self._LIMIT:
+        if len(self) >= _MEMO_LIMIT:
             self.clear()
         unit = word in _UNIT_WORDS
         counts = len(word) >= 2 and not (word.isupper() and len(word) <= 6) and not unit

@@ -27,7 +27,7 @@ import shutil
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -459,10 +459,11 @@ def _dev_metrics(
     return evaluate_spans(dev_docs, pred, labels=labels)
 
 
-def write_card(card: ModelCard) -> None:
-    """Write ``model.json`` and ``README.md`` into the model's folder."""
+def write_card(card: ModelCard, readme: Callable[[ModelCard], str] | None = None) -> None:
+    """Write ``model.json`` and ``README.md`` (``readme(card)``; default: the stanza tagger's
+    card) into the model's folder. Both model kinds write their cards through here."""
     vdir = Path(card.path)
     (vdir / "model.json").write_text(
         json.dumps(card.to_dict(), ensure_ascii=False, indent=1, sort_keys=True) + "\n", "utf-8"
     )
-    (vdir / "README.md").write_text(_card_readme(card), "utf-8")
+    (vdir / "README.md").write_text((readme or _card_readme)(card), "utf-8")

@@ -258,11 +258,11 @@ def short_form_occurrences_many(text: str, sfs: Iterable[str]) -> dict[str, list
     auto.make_automaton()
     hits: dict[str, list[tuple[int, int]]] = {sf: [] for sf in out}
     n = len(text)
-    for last, (length, names) in auto.iter(text):
+    for last, (length, owned) in auto.iter(text):
         start, end = last + 1 - length, last + 1
         if (start > 0 and _ascii_alnum(text[start - 1])) or (end < n and _ascii_alnum(text[end])):
             continue
-        for sf in names:
+        for sf in owned:
             hits[sf].append((start, end))
     for sf, found in hits.items():
         found.sort(key=lambda se: (se[0], -se[1]))  # leftmost, then the longer form (regex order)

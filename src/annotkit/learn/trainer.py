@@ -389,7 +389,13 @@ def train_learned(
         with that model on the documents it did not train on (``extra["previous"]``).
     RETURNS (ModelCard): the card written to ``model.json`` (policy and CV metrics in ``extra``).
     """
-    from annotkit.train import data_fingerprint, software_versions, train_stanza, version_folder
+    from annotkit.train import (
+        data_fingerprint,
+        software_versions,
+        train_stanza,
+        version_folder,
+        write_card,
+    )
 
     validate_name(name)
     if stanza is None:
@@ -484,7 +490,7 @@ def train_learned(
                             "total": round(time.perf_counter() - started, 2)},
             },
         )  # fmt: skip
-        write_learned_card(card)
+        write_card(card, learned_readme)
     except BaseException:
         shutil.rmtree(vdir, ignore_errors=True)
         raise
@@ -536,15 +542,6 @@ def compare_previous(
         micro[name] = round(res["micro"]["f1"], 6)
     out.update(per_label=per, micro=micro)
     return out
-
-
-def write_learned_card(card: ModelCard) -> None:
-    """``model.json`` and a README with the policy and the cross-validated metrics."""
-    vdir = Path(card.path)
-    (vdir / "model.json").write_text(
-        json.dumps(card.to_dict(), ensure_ascii=False, indent=1, sort_keys=True) + "\n", "utf-8"
-    )
-    (vdir / "README.md").write_text(learned_readme(card), "utf-8")
 
 
 def _f(x: Any) -> str:
