@@ -40,6 +40,10 @@ Parts (``--parts``, default all but ``stanza``):
 * **timing**: ``annotkit train`` (``train_learned``) on 30 documents (``en.jsonl`` + the
   first 2 of ``zh.jsonl``), wall seconds: the default (no stanza: the policy could not use
   it) and with the stanza tagger trained into the folder (``stanza=True``).
+* **workers**: ``annotkit train --workers N`` (``--workers``, default 2) against one process
+  on the same 30 documents, and with ``--jnlpba`` on one random sample of each
+  ``--jnlpba-sizes`` JNLPBA training abstracts: wall seconds, and whether the model files
+  are byte-identical.
 * **doccano**: the same 30 documents through a real local doccano server: pushed, corrected
   to the gold and confirmed by an annotator over REST, then ``doccano pull`` -> ``annotkit
   train`` -> ``models promote`` as CLI processes, timed end to end.
@@ -50,6 +54,8 @@ Usage (numbers in docs/benchmarks.md):
     .venv/bin/python bench/loop.py --gold-dev ../shared/data/ner/gold-dev --parts doccano
     .venv/bin/python bench/loop.py --gold-dev ../shared/data/ner/gold-dev --parts jnlpba \
         --jnlpba ../shared/data/ner/jnlpba
+    .venv/bin/python bench/loop.py --gold-dev ../shared/data/ner/gold-dev --parts workers \
+        --jnlpba ../shared/data/ner/jnlpba --jnlpba-sizes 100,300
 """
 
 from __future__ import annotations
@@ -538,6 +544,35 @@ def timing(docs: list[Document]) -> dict[str, Any]:
     return out
 
 
+def workers_timing(sets: dict[str, list[Document]], workers: int) -> dict[str, Any]:
+    """``annotkit train`` (learned, default settings) with 1 and with ``workers`` processes
+    on each set: wall seconds, and whether the two model folders hold the same files."""
+    from annotkit.learn.trainer import train_learned
+
+    out: dict[str, Any] = {}
+    for name, docs in sets.items():
+        row: dict[str, Any] = {"documents": len(docs)}
+        files: dict[int, dict[str, bytes]] = {}
+        for w in (1, workers):
+            with tempfile.TemporaryDirectory(prefix="loop-workers-") as tmp:
+                t0 = time.perf_counter()
+                card = train_learned(docs, name="w", models_dir=tmp, workers=w)
+                row[f"wall_s_{w}"] = round(time.perf_counter() - t0, 1)
+                folder = Path(card.path)
+                files[w] = {
+                    p.name: p.read_bytes()
+                    for p in sorted(folder.iterdir())
+                    if p.is_file() and p.name not in ("model.json", "README.md")
+                }
+        row["speedup"] = round(row["wall_s_1"] / row[f"wall_s_{workers}"], 2)
+        row["same_model_files"] = files[1] == files[workers]
+        row["files"] = sorted(files[1])
+        row["load"] = os.getloadavg()
+        _log("workers", name, row)
+        out[name] = row
+    return out
+
+
 def doccano_loop(docs: list[Document]) -> dict[str, Any]:
     """pull -> train -> promote against a real local doccano server, timed.
 
@@ -629,6 +664,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--jnlpba-stop", type=int, default=60, help="0: no learning curves")
     ap.add_argument("--jnlpba-clusters", action="store_true",
                     help="also train with word clusters of the training texts")  # fmt: skip
+    ap.add_argument("--workers", type=int, default=2, help="processes of the workers part")
     ap.add_argument("--out", default="bench/out/loop")
     ap.add_argument("--parts", default="compare,curves,timing")
     ap.add_argument("--folds", type=int, default=5)
@@ -734,6 +770,16 @@ def main(argv: list[str] | None = None) -> int:
         docs30 = files["en"] + files["zh"][:2]
         result["timing"] = timing(docs30)
         report.append(f"timing: {json.dumps(result['timing'])}")
+    if "workers" in parts:
+        wsets = {"gold-dev 30": files["en"] + files["zh"][:2]}
+        if args.jnlpba:
+            pool = jnlpba_documents(Path(args.jnlpba) / "train_excl_devel_from_standoff.bio",
+                                    "train")  # fmt: skip
+            rng = random.Random(0)
+            for n in (int(x) for x in args.jnlpba_sizes.split(",")):
+                wsets[f"JNLPBA {n}"] = sorted(rng.sample(pool, n), key=lambda d: d.id)
+        result["workers"] = workers_timing(wsets, args.workers)
+        report.append(f"train --workers: {json.dumps(result['workers'])}")
     if "doccano" in parts:
         result["doccano"] = doccano_loop(files["en"] + files["zh"][:2])
         report.append(f"doccano pull -> promoted: {json.dumps(result['doccano'])}")

@@ -291,3 +291,20 @@ def test_learn_model_word_clusters_tell_unseen_words_apart_by_how_the_corpus_use
     # ... with them, the word used like the cell words is far likelier an entity
     assert p_entity(b, "quelp") > p_entity(b, "zorp") + 0.1
     assert p_entity(b, "zorp") < p_entity(a, "zorp")
+
+
+def test_learn_model_train_workers_give_the_same_model(
+    run_cli, trained: ModelCard, train_docs: list[Document], tmp_path: Path
+) -> None:
+    """``--workers 2`` fits the folds and the final CRF in spawned processes: same files."""
+    data = tmp_path / "train.jsonl"
+    write_jsonl((document_to_record(d) for d in train_docs), data)
+    r = run_cli("train", "--data", str(data), "--name", "proj", "--models-dir",
+                str(tmp_path / "models"), "--folds", "3", "--workers", "2")  # fmt: skip
+    assert r.returncode == 0, r.stderr[-3000:]
+    card = json.loads(r.stdout)
+    assert card["extra"]["seconds"]["workers"] == 2
+    vdir = tmp_path / "models" / card["name"] / card["version"]
+    for name in ("crf.crfsuite", "terms.tsv", "exclusions.tsv", "policy.json"):
+        assert (vdir / name).read_bytes() == (Path(trained.path) / name).read_bytes(), name
+    assert card["metrics"] == json.loads((Path(trained.path) / "model.json").read_text())["metrics"]

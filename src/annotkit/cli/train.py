@@ -45,6 +45,9 @@ __all__ = ["train_cli"]
     help="Unlabelled JSONL/txt of your own project (repeatable): word clusters for the "
     "CRF's features, and word vectors for stanza when it is trained.",
 )
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Processes that fit the cross-validation folds and the final CRF at once "
+              "(learned; the same model as with 1).")  # fmt: skip
 @click.option("--dev", "dev", default=None, help="Dev JSONL (--engine stanza; default 90/10).")
 @click.option("--epochs", type=click.IntRange(min=1), default=None,
               help="stanza epochs (default: 40 learned, 30 stanza).")  # fmt: skip
@@ -59,7 +62,8 @@ __all__ = ["train_cli"]
 @include_unconfirmed_option
 @handle_errors
 def train_cli(data: tuple[str, ...], name: str, version: str | None, engine: str, folds: int,
-              with_stanza: bool | None, stanza_cv: bool, corpus: tuple[str, ...], dev: str | None,
+              with_stanza: bool | None, stanza_cv: bool, corpus: tuple[str, ...], workers: int,
+              dev: str | None,
               epochs: int | None, max_steps: int | None, seed: int, zh_tokens: str,
               models_dir: str | None, finetune_from: str | None, pretrain: str | None,
               promote: bool, quiet: bool, include_unconfirmed: bool) -> None:  # fmt: skip
@@ -75,6 +79,7 @@ def train_cli(data: tuple[str, ...], name: str, version: str | None, engine: str
     Examples:
       annotkit train --data annotations/corrected.jsonl --name ner --promote
       annotkit train --data corrected.jsonl --name ner --corpus unlabelled.jsonl
+      annotkit train --data corrected.jsonl --name ner --workers 2
       annotkit train --data corrected.jsonl --name ner --stanza-cv
       annotkit train --data corrected.jsonl --name ner --stanza-cv --corpus unlabelled.jsonl
       annotkit train --data corrected.jsonl --dev dev.jsonl --name ner --engine stanza
@@ -100,7 +105,7 @@ def train_cli(data: tuple[str, ...], name: str, version: str | None, engine: str
             config=LearnConfig(folds=folds), stanza=with_stanza, stanza_cv=stanza_cv,
             stanza_epochs=epochs or 40, stanza_max_steps=max_steps, seed=seed,
             pretrain=pretrain, corpus=list(read_documents(corpus)) if corpus else None,
-            log=log, threads=cfg.train_threads, previous="promoted",
+            log=log, threads=cfg.train_threads, previous="promoted", workers=workers,
         )  # fmt: skip
         warn(_summary(card.extra, card.metrics))
     if promote:

@@ -37,8 +37,10 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from multiprocessing.pool import AsyncResult, Pool
 from pathlib import Path
 from typing import IO, Any
 
@@ -69,6 +71,7 @@ from annotkit.learn.policy import (
 from annotkit.learn.vectors import PRETRAIN_FILE, build_vectors, write_pretrain
 from annotkit.learn.vocab import Vocabulary, learn_vocabulary
 from annotkit.models import ModelCard, default_models_dir, validate_name
+from annotkit.processes import process_pool
 from annotkit.split import fold_documents
 from annotkit.tags import span_tags
 
@@ -171,25 +174,59 @@ def cross_validate(
     stanza_of: Callable[[Sequence[Document], Sequence[Document]], list[tuple[Span, ...]]]
     | None = None,
     clusters: WordClusters | None = None,
+    pool: Pool | None = None,
 ) -> list[tuple[Document, Analysis]]:
     """Held-out analyses of every document (``config.folds`` folds, groups kept together).
 
     stanza_of: ``(train_docs, heldout_docs) -> stanza spans per held-out document`` when the
-        stanza model is a candidate source.
+        stanza model is a candidate source (run here, in this process).
+    pool: worker processes (:func:`annotkit.processes.process_pool`) that fit and analyse the
+        folds concurrently; the result is the same as without.
     RETURNS (list): ``(document, analysis)`` in input order.
     """
     rules_of = rules_of if rules_of is not None else rules_proposals(docs)
     folds = fold_documents(docs, config.folds, seed=config.seed)
-    out: dict[str, tuple[Document, Analysis]] = {}
+    tasks = []
     for i, fold in enumerate(folds):
         train = [d for j, f in enumerate(folds) if j != i for d in f]
-        comps, _ = (fit_components(train, rules_of, config, clusters) if train
-                    else (Components(target=config.target, clusters=clusters), None))  # fmt: skip
         stanza = stanza_of(train, fold) if stanza_of is not None and train else None
-        for k, doc in enumerate(fold):
-            st = stanza[k] if stanza is not None else None
-            out[doc.id] = (doc, analyse(doc, comps, rules=rules_of[doc.id], stanza_spans=st))
+        args = (train, fold, dict(rules_of), config, clusters, stanza)
+        tasks.append(pool.apply_async(_fold, args) if pool is not None else args)
+    out: dict[str, tuple[Document, Analysis]] = {}
+    for fold, task in zip(folds, tasks, strict=True):
+        analyses = task.get() if isinstance(task, AsyncResult) else _fold(*task)
+        out.update((d.id, (d, an)) for d, an in zip(fold, analyses, strict=True))
     return [out[d.id] for d in docs]
+
+
+def _fold(
+    train: Sequence[Document],
+    fold: Sequence[Document],
+    rules_of: Mapping[str, tuple[Span, ...]],
+    config: LearnConfig,
+    clusters: WordClusters | None,
+    stanza: Sequence[tuple[Span, ...]] | None,
+) -> list[Analysis]:
+    """One fold of :func:`cross_validate`: fit on ``train``, analyse ``fold`` (in a worker
+    process when there is a pool)."""
+    comps, _ = (fit_components(train, rules_of, config, clusters) if train
+                else (Components(target=config.target, clusters=clusters), None))  # fmt: skip
+    return [
+        analyse(doc, comps, rules=rules_of[doc.id],
+                stanza_spans=stanza[k] if stanza is not None else None)
+        for k, doc in enumerate(fold)
+    ]  # fmt: skip
+
+
+def _final_fit(
+    docs: Sequence[Document],
+    rules_of: Mapping[str, tuple[Span, ...]],
+    config: LearnConfig,
+    clusters: WordClusters | None,
+) -> tuple[Vocabulary, bytes | None]:
+    """:func:`fit_components` on all documents, in a picklable form (a worker's result)."""
+    comps, model = fit_components(docs, rules_of, config, clusters)
+    return comps.vocab, model
 
 
 def _gold_langs(doc: Document) -> dict[Key, str]:
@@ -301,10 +338,14 @@ def learn(
     stanza_of: Callable[[Sequence[Document], Sequence[Document]], list[tuple[Span, ...]]]
     | None = None,
     clusters: WordClusters | None = None,
+    workers: int = 1,
 ) -> Learned:
     """Inner cross-validation, policy, calibration and the final fit (no files written);
     ``clusters`` (:func:`annotkit.learn.clusters.build_clusters`) add word-cluster features
-    to the CRF in every fold and in the final fit.
+    to the CRF in every fold and in the final fit. ``workers`` > 1 fits the folds and the
+    final model in that many spawned processes at once (the CRF's training holds the GIL);
+    the result is identical to ``workers=1``. A script that passes ``workers`` > 1 calls this
+    under ``if __name__ == "__main__":``, as every spawned-process pool needs.
 
     Documents are sorted by id first, so the result does not depend on the input order.
     """
@@ -322,16 +363,24 @@ def learn(
     if stanza_of is not None and "stanza" not in sources:
         sources.append("stanza")
     t1 = time.perf_counter()
-    heldout = cross_validate(docs, config, rules_of=rules_of, stanza_of=stanza_of,
-                             clusters=clusters)  # fmt: skip
-    policy = select_policy(heldout, sources)
-    policy = replace(policy, evidence={**policy.evidence, "crf_target": config.target})
-    metrics = heldout_metrics(heldout, policy)
-    t2 = time.perf_counter()
-    comps, model = fit_components(docs, rules_of, config, clusters)
+    with ExitStack() as stack:
+        pool = stack.enter_context(process_pool(workers)) if workers > 1 else None
+        final = (pool.apply_async(_final_fit, (docs, rules_of, config, clusters))
+                 if pool is not None else None)  # fmt: skip
+        heldout = cross_validate(docs, config, rules_of=rules_of, stanza_of=stanza_of,
+                                 clusters=clusters, pool=pool)  # fmt: skip
+        policy = select_policy(heldout, sources)
+        policy = replace(policy, evidence={**policy.evidence, "crf_target": config.target})
+        metrics = heldout_metrics(heldout, policy)
+        t2 = time.perf_counter()
+        vocab, model = final.get() if final is not None else _final_fit(
+            docs, rules_of, config, clusters)  # fmt: skip
     t3 = time.perf_counter()
+    comps = Components(vocab, crf=None if model is None else CrfTagger(model),
+                       target=config.target, clusters=clusters)  # fmt: skip
+    # with workers, the final fit runs beside the folds: its seconds are the wait after them
     seconds = {"rules": round(t1 - t0, 2), "cross_validation": round(t2 - t1, 2),
-               "final_fit": round(t3 - t2, 2)}  # fmt: skip
+               "final_fit": round(t3 - t2, 2), "workers": workers}  # fmt: skip
     return Learned(comps, model, policy, tuple(heldout), metrics, seconds)
 
 
@@ -370,6 +419,7 @@ def train_learned(
     previous: str | None = None,
     log: IO[str] | None = None,
     threads: int | None = None,
+    workers: int = 1,
 ) -> ModelCard:
     """Train the learned engine on corrected documents; write ``models_dir/NAME/VERSION``.
 
@@ -387,6 +437,8 @@ def train_learned(
         (``pretrain.pt``; not with ``pretrain``).
     previous (str | None): ``"promoted"``, ``NAME[/VERSION]`` or a folder: compare per label
         with that model on the documents it did not train on (``extra["previous"]``).
+    workers (int): processes that fit the cross-validation folds and the final CRF at once
+        (:func:`learn`; the same model as with 1).
     RETURNS (ModelCard): the card written to ``model.json`` (policy and CV metrics in ``extra``).
     """
     from annotkit.train import (
@@ -417,7 +469,7 @@ def train_learned(
         words, vecs = build_vectors([d.text for d in [*corpus, *docs]], seed=seed)
         clusters = cluster_words(words, vecs, seed=seed)
     cluster_seconds = round(time.perf_counter() - t_cl, 2)
-    learned = learn(docs, config, stanza_of=stanza_of, clusters=clusters)
+    learned = learn(docs, config, stanza_of=stanza_of, clusters=clusters, workers=workers)
     stanza_args: tuple[str, ...] = ()
     stanza_steps = None
     with version_folder(root / name, version) as (vdir, work):
