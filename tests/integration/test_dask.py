@@ -276,9 +276,14 @@ def test_dask_ctrl_c_keeps_finished_partitions_and_says_how_to_resume(
 ) -> None:
     out = tmp_path / "pre.jsonl"
     args = ["annotate", str(corpus), "-o", str(out), "--partition-size", "2", "--workers", "2"]
-    proc = subprocess.Popen([ANNOTKIT, *args], env=_env(), cwd=REPO, text=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            start_new_session=True)  # fmt: skip
+    # As from a terminal, SIGINT is not ignored: a suite started as a background job (a shell
+    # without job control) hands its children SIGINT ignored, and annotkit keeps an ignored
+    # SIGINT ignored on purpose (nohup, `cmd &`); exec keeps the default set here.
+    as_in_a_terminal = ("import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+                        "os.execv(sys.argv[1], sys.argv[1:])")  # fmt: skip
+    proc = subprocess.Popen([sys.executable, "-c", as_in_a_terminal, ANNOTKIT, *args],
+                            env=_env(), cwd=REPO, text=True, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, start_new_session=True)  # fmt: skip
     manifest = tmp_path / ".pre.jsonl.parts" / "manifest.jsonl"
     assert _wait_for_parts(manifest, proc, 1), "finished before Ctrl-C"
     os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the whole group
