@@ -3,9 +3,10 @@
 Copies ``src/annotkit`` into a scratch folder, compiles the language-ID, segmentation and
 rules modules there with mypyc (it ships with mypy, a dev dependency; a C compiler and the
 Python headers are needed), then times the stages ``annotkit annotate`` runs (detect, align,
-annotate through ``pipeline.run_stage``) on replicated seeds, alternating the pure and the
-compiled package run by run, each in a fresh process on one core. Prints one JSON line per
-run and a summary; the output of both builds is compared record by record.
+annotate, read and write: ``bench/ner.py``'s speed child, the throughput target's own
+measurement) on replicated seeds, alternating the pure and the compiled package run by run,
+each in a fresh process on one core. Prints one JSON line per run and a summary; the output
+files of both builds are compared byte for byte.
 
 The aligner's modules are left out: they compile but stop on a run-time type check
 (``--align`` tries them anyway).
@@ -17,6 +18,7 @@ USAGE:
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import shutil
@@ -39,30 +41,9 @@ MODULES = [
 ]
 ALIGN = ["annotkit/align/dp.py", "annotkit/align/lexicon.py", "annotkit/align/passages.py"]
 
-# runs in a fresh process: argv = corpus folder, output file
-CHILD = r"""
-import hashlib, json, sys, time
-import annotkit
-from annotkit.io import read_documents
-from annotkit.pipeline import run_stage
-from annotkit.record import document_to_record
-docs = list(read_documents([sys.argv[1]]))
-mb = sum(len(d.text.encode("utf-8")) for d in docs) / 1e6
-cpu = {"detect": 0.0, "align": 0.0, "annotate": 0.0}
-digest = hashlib.sha256()
-for doc in docs:
-    for stage in cpu:
-        t = time.process_time()
-        doc = run_stage(doc, stage)
-        cpu[stage] += time.process_time() - t
-    digest.update(json.dumps(document_to_record(doc), sort_keys=True).encode("utf-8"))
-compiled = any(m.__file__.endswith(".so") for n, m in list(sys.modules.items())
-               if n.startswith("annotkit.") and getattr(m, "__file__", None))
-print(json.dumps({"compiled": compiled, "mb": round(mb, 2), "package": annotkit.__file__,
-                  "cpu_s": {k: round(v, 2) for k, v in cpu.items()},
-                  "mb_per_cpu_s": round(mb / sum(cpu.values()), 3),
-                  "output_sha256": digest.hexdigest()}))
-"""
+NER = ROOT / "bench" / "ner.py"
+# which build a run imports (the same environment as the timed child)
+WHICH = "import annotkit.langid as m; print(m.__file__)"
 
 
 def build(scratch: Path, modules: list[str]) -> Path:
@@ -86,19 +67,24 @@ def build(scratch: Path, modules: list[str]) -> Path:
     return src
 
 
-def time_once(corpus: Path, path: Path | None) -> dict[str, Any]:
+def time_once(corpus: Path, out: Path, path: Path | None) -> dict[str, Any]:
+    """``bench/ner.py``'s speed child (the throughput target's own measurement) on ``corpus``,
+    importing the compiled package from ``path`` (None: the pure one)."""
     env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
     if path is not None:
         env["PYTHONPATH"] = str(path)
+    which = subprocess.run([sys.executable, "-c", WHICH], capture_output=True, text=True,
+                           env=env, check=True).stdout.strip()  # fmt: skip
     proc = subprocess.run(
-        [sys.executable, "-c", CHILD, str(corpus)],
+        [sys.executable, str(NER), "--_speed-child", str(corpus), str(out), "rules"],
         capture_output=True,
         text=True,
         env=env,
         check=True,
     )
     row: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
-    return row
+    digest = hashlib.sha256(out.read_bytes()).hexdigest()
+    return {"compiled": which.endswith(".so"), "langid": which, "output_sha256": digest, **row}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -119,9 +105,9 @@ def main(argv: list[str] | None = None) -> int:
         rows: dict[str, list[dict[str, Any]]] = {"pure": [], "compiled": []}
         for _ in range(args.runs):
             for name, path in (("pure", None), ("compiled", compiled)):
-                row = time_once(corpus, path)
+                row = time_once(corpus, scratch / f"{name}.jsonl", path)
                 if row["compiled"] != (name == "compiled"):
-                    sys.exit(f"the {name} run imported the wrong build: {row['package']}")
+                    sys.exit(f"the {name} run imported the wrong build: {row['langid']}")
                 print(json.dumps({"build": name, **row}), flush=True)
                 rows[name].append(row)
     same = {r["output_sha256"] for rs in rows.values() for r in rs}
