@@ -766,12 +766,12 @@ def main(argv: list[str] | None = None) -> int:
                      clusters=args.jnlpba_clusters)  # fmt: skip
         result["jnlpba"] = res
         report.append(jnlpba_table(res))
+    docs30 = files["en"] + files["zh"][:2]  # the 30 documents of timing, workers, doccano
     if "timing" in parts:
-        docs30 = files["en"] + files["zh"][:2]
         result["timing"] = timing(docs30)
         report.append(f"timing: {json.dumps(result['timing'])}")
     if "workers" in parts:
-        wsets = {"gold-dev 30": files["en"] + files["zh"][:2]}
+        wsets = {"gold-dev 30": docs30}
         if args.jnlpba:
             pool = jnlpba_documents(Path(args.jnlpba) / "train_excl_devel_from_standoff.bio",
                                     "train")  # fmt: skip
@@ -781,7 +781,7 @@ def main(argv: list[str] | None = None) -> int:
         result["workers"] = workers_timing(wsets, args.workers)
         report.append(f"train --workers: {json.dumps(result['workers'])}")
     if "doccano" in parts:
-        result["doccano"] = doccano_loop(files["en"] + files["zh"][:2])
+        result["doccano"] = doccano_loop(docs30)
         report.append(f"doccano pull -> promoted: {json.dumps(result['doccano'])}")
     result["load_end"] = os.getloadavg()
     name = "loop_" + "_".join(sorted(parts)) + ".json"
